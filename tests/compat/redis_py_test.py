@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+"""redis-py (Debian's python3-redis 4.3) against pylond: the calls an application makes.
+
+    /usr/bin/python3 tests/compat/redis_py_test.py <path-to-pylond>
+    PYLON_TEST_TARGET=redis /usr/bin/python3 tests/compat/redis_py_test.py   (against redis-server)
+
+Every test runs with warnings recorded; any warning (DeprecationWarning, ResourceWarning ...)
+fails the run. RESP3 is skipped: redis-py 4.3 speaks RESP2 only.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402
+
+import redis  # noqa: E402
+
+NAME = "redis_py_test"
+PASSWORD = "s3cret"
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Skip(Exception):
+    pass
+
+
+def eq(actual, expected, what=""):
+    if actual != expected:
+        raise AssertionError("%s: expected %r, got %r" % (what or "value", expected, actual))
+
+
+def raises(exc_type, fn, *args, contains=""):
+    try:
+        fn(*args)
+    except exc_type as e:
+        if contains not in str(e):
+            raise AssertionError("%s raised, but %r is not in %r" % (exc_type.__name__, contains,
+                                                                      str(e)))
+        return e
+    raise AssertionError("expected %s" % exc_type.__name__)
+
+
+class Env:
+    """The servers, and clients that are closed after each test."""
+
+    def __init__(self, target, auth, unix_path):
+        self.target, self.auth, self.unix_path = target, auth, unix_path
+        self.clients = []
+
+    def client(self, server=None, **kw):
+        server = server or self.target
+        kw.setdefault("decode_responses", True)
+        kw.setdefault("socket_timeout", 10)
+        r = redis.Redis(host=server.host, port=server.port, **kw)
+        self.clients.append(r)
+        return r
+
+    def close_clients(self):
+        for r in self.clients:
+            r.close()
+            r.connection_pool.disconnect()
+        self.clients = []
+
+
+@test
+def ping_echo(env):
+    r = env.client()
+    eq(r.ping(), True, "PING")
+    eq(r.echo("hello"), "hello", "ECHO")
+    eq(r.echo(""), "", "ECHO empty")
+    rb = env.client(decode_responses=False)
+    eq(rb.echo(b"\x00\xff\r\nbin"), b"\x00\xff\r\nbin", "ECHO binary")
+    eq(rb.echo(b"x" * 1_000_000), b"x" * 1_000_000, "ECHO 1 MB")
+
+
+@test
+def client_name_and_id(env):
+    r = env.client()
+    eq(r.client_getname(), None, "CLIENT GETNAME before SETNAME")
+    eq(r.client_setname("py-test"), True, "CLIENT SETNAME")
+    eq(r.client_getname(), "py-test", "CLIENT GETNAME")
+    cid = r.client_id()
+    if not isinstance(cid, int) or cid <= 0:
+        raise AssertionError("CLIENT ID: %r" % cid)
+    info = r.client_info()
+    eq(info["id"], cid, "CLIENT INFO id")
+    eq(info["name"], "py-test", "CLIENT INFO name")
+    eq(info["cmd"], "client|info", "CLIENT INFO cmd")
+    mine = [c for c in r.client_list() if int(c["id"]) == cid]
+    eq(len(mine), 1, "CLIENT LIST has this connection")
+    eq(mine[0]["name"], "py-test", "CLIENT LIST name")
+    raises(redis.ResponseError, r.client_setname, "has space", contains="cannot contain spaces")
+    named = env.client(client_name="from-pool")
+    eq(named.client_getname(), "from-pool", "client_name= (CLIENT SETNAME on connect)")
+
+
+@test
+def client_kill(env):
+    r = env.client()
+    victim = env.client()
+    victim.client_setname("victim")
+    vid = victim.client_id()
+    eq(r.client_kill_filter(_id=vid), 1, "CLIENT KILL ID")
+    eq(r.client_kill_filter(_id=vid), 0, "CLIENT KILL ID again")
+    raises(redis.ResponseError, r.client_kill, "127.0.0.1:1", contains="No such client")
+    eq(victim.ping(), True, "killed client reconnects")
+    eq(victim.client_getname(), None, "new connection has no name")
+
+
+@test
+def info(env):
+    r = env.client()
+    info = r.info()
+    for section_key in ("redis_version", "connected_clients", "used_memory", "loading",
+                        "total_connections_received", "cluster_enabled"):
+        if section_key not in info:
+            raise AssertionError("INFO lacks %s" % section_key)
+    eq(info["loading"], 0, "INFO loading")
+    eq(r.info("persistence")["loading"], 0, "INFO persistence loading")
+    server = r.info("server")
+    if not str(server.get("redis_version", "")).strip():
+        raise AssertionError("INFO server: no redis_version")
+    eq(server.get("tcp_port"), env.target.port, "INFO server tcp_port")
+    if r.info("clients")["connected_clients"] < 1:
+        raise AssertionError("INFO clients: connected_clients < 1")
+    eq(r.info("keyspace"), {}, "INFO keyspace of an empty server")
+    eq(r.info("bogus"), {}, "INFO of an unknown section")
+    r.ping()
+    stats = r.info("commandstats")
+    if "cmdstat_ping" not in stats or stats["cmdstat_ping"]["calls"] < 1:
+        raise AssertionError("INFO commandstats: no cmdstat_ping: %r" % stats)
+
+
+@test
+def config(env):
+    r = env.client()
+    eq(r.config_get("maxclients"), {"maxclients": "10000"}, "CONFIG GET maxclients")
+    eq(r.config_get("nosuchconfig*"), {}, "CONFIG GET non-matching")
+    eq(r.config_get("port"), {"port": str(env.target.port)}, "CONFIG GET port")
+    eq(r.config_set("timeout", 0), True, "CONFIG SET timeout")
+    eq(r.config_get("timeout"), {"timeout": "0"}, "CONFIG GET timeout")
+    raises(redis.ResponseError, r.config_set, "nosuchconfig", "1", contains="Unknown option")
+    raises(redis.ResponseError, r.config_set, "maxclients", "abc",
+           contains="argument couldn't be parsed into an integer")
+    eq(r.config_resetstat(), True, "CONFIG RESETSTAT")
+
+
+@test
+def server_commands(env):
+    r = env.client()
+    eq(r.dbsize(), 0, "DBSIZE")
+    secs, usecs = r.time()
+    if secs < 1_600_000_000 or not 0 <= usecs < 1_000_000:
+        raise AssertionError("TIME: %r" % ((secs, usecs),))
+    eq(r.flushall(), True, "FLUSHALL")
+    eq(r.flushall(asynchronous=True), True, "FLUSHALL ASYNC")
+    eq(r.flushdb(), True, "FLUSHDB")
+    eq(r.execute_command("SELECT", 0), True, "SELECT 0")
+    raises(redis.ResponseError, r.execute_command, "SELECT", 1, contains="DB index is out of range")
+    if r.command_count() < 10:
+        raise AssertionError("COMMAND COUNT < 10")
+    table = r.command()
+    eq(table["ping"]["arity"], -1, "COMMAND: ping arity")
+    eq(table["echo"]["arity"], 2, "COMMAND: echo arity")
+
+
+@test
+def errors(env):
+    r = env.client()
+    raises(redis.ResponseError, r.execute_command, "FOO", "a",
+           contains="unknown command 'FOO', with args beginning with: 'a' ")
+    raises(redis.ResponseError, r.execute_command, "ECHO",
+           contains="wrong number of arguments for 'echo' command")
+    raises(redis.ResponseError, r.execute_command, "CLIENT", "FOO",
+           contains="unknown subcommand 'FOO'. Try CLIENT HELP.")
+    eq(r.ping(), True, "the connection still works after errors")
+    db1 = env.client(db=1)
+    raises(redis.ResponseError, db1.ping, contains="DB index is out of range")
+
+
+@test
+def pipeline_transaction(env):
+    r = env.client()
+    r.client_setname("tx")
+    with r.pipeline(transaction=True) as pipe:
+        pipe.ping().echo("a").client_getname().echo("b")
+        eq(pipe.execute(), [True, "a", "tx", "b"], "MULTI/EXEC pipeline")
+    with r.pipeline(transaction=True) as pipe:
+        pipe.echo("x").execute_command("FOO")
+        raises(redis.ResponseError, pipe.execute, contains="unknown command 'FOO'")
+    with r.pipeline(transaction=True) as pipe:
+        pipe.watch("k1", "k2")  # WATCH, then immediate mode until multi()
+        eq(pipe.echo("immediate"), "immediate", "command between WATCH and MULTI")
+        pipe.multi()
+        pipe.ping().echo("watched")
+        eq(pipe.execute(), [True, "watched"], "WATCH + MULTI/EXEC")
+    eq(r.echo("after"), "after", "connection usable after transactions")
+
+
+@test
+def pipeline_plain(env):
+    r = env.client()
+    with r.pipeline(transaction=False) as pipe:
+        for i in range(1000):
+            pipe.echo(str(i))
+        pipe.ping().client_getname()
+        got = pipe.execute()
+    eq(got[:1000], [str(i) for i in range(1000)], "1000 pipelined ECHOs")
+    eq(got[1000:], [True, None], "PING, CLIENT GETNAME in the pipeline")
+    with r.pipeline(transaction=False) as pipe:
+        pipe.echo("ok").execute_command("FOO").ping()
+        got = pipe.execute(raise_on_error=False)
+    eq(got[0], "ok", "pipeline: reply before the error")
+    if not isinstance(got[1], redis.ResponseError):
+        raise AssertionError("pipeline: expected an error reply, got %r" % (got[1],))
+    eq(got[2], True, "pipeline: reply after the error")
+
+
+@test
+def auth(env):
+    raises(redis.AuthenticationError, env.client(env.auth).ping, contains="Authentication required")
+    eq(env.client(env.auth, password=PASSWORD).ping(), True, "password=")
+    eq(env.client(env.auth, username="default", password=PASSWORD).ping(), True,
+       "username=default password=")
+    # redis-py 4.3 raises a plain ResponseError for WRONGPASS
+    raises(redis.RedisError, env.client(env.auth, password="wrong").ping,
+           contains="WRONGPASS invalid username-password pair or user is disabled.")
+    r = env.client(env.auth)
+    raises(redis.RedisError, r.auth, "wrong", contains="WRONGPASS")
+    eq(r.auth(PASSWORD), True, "AUTH after connecting")
+    raises(redis.ResponseError, env.client().auth, "whatever",
+           contains="called without any password configured for the default user")
+
+
+@test
+def quit_reconnects(env):
+    r = env.client()
+    eq(r.quit(), True, "QUIT")
+    eq(r.ping(), True, "reconnect after QUIT")
+    eq(r.execute_command("RESET"), "RESET", "RESET")
+
+
+@test
+def unix_socket(env):
+    r = redis.Redis(unix_socket_path=env.unix_path, decode_responses=True, socket_timeout=10)
+    env.clients.append(r)
+    eq(r.ping(), True, "PING over the unix socket")
+    eq(r.config_get("unixsocket"), {"unixsocket": env.unix_path}, "CONFIG GET unixsocket")
+
+
+@test
+def resp3(env):
+    raise Skip("python3-redis 4.3 has no RESP3 (protocol=3 came in redis-py 5)")
+
+
+@test
+def shutdown(env):
+    r = env.client()
+    r.shutdown()  # redis-py returns when the connection closes
+    raises(redis.ConnectionError, env.client().ping)
+
+
+def main():
+    pylond = servers.pylond_from_argv(NAME)
+    passed = failed = skipped = 0
+    sock_dir = tempfile.mkdtemp(prefix="pylon-py-")
+    unix_path = os.path.join(sock_dir, "pylond.sock")
+    group = servers.Servers()
+    try:
+        with group:
+            env = Env(group.start(servers.make_target(pylond, [("unixsocket", unix_path)])),
+                      group.start(servers.make_target(pylond, [("requirepass", PASSWORD)],
+                                                      name="%s(auth)" % servers.TARGET)),
+                      unix_path)
+            for fn in TESTS:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    try:
+                        fn(env)
+                        env.close_clients()
+                        if caught:
+                            raise AssertionError("warnings: %s" % "; ".join(
+                                "%s: %s" % (w.category.__name__, w.message) for w in caught))
+                        passed += 1
+                    except Skip as e:
+                        skipped += 1
+                        print("skip %s: %s" % (fn.__name__, e))
+                    except Exception as e:
+                        failed += 1
+                        print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
+                        if not isinstance(e, AssertionError):
+                            traceback.print_exc(limit=3)
+                    finally:
+                        env.close_clients()
+    except servers.ServerError as e:
+        print("%s: could not start servers: %s" % (NAME, e))
+        failed += 1
+    finally:
+        shutil.rmtree(sock_dir, ignore_errors=True)
+    for problem in group.problems:
+        print("%s: %s" % (NAME, problem))
+        failed += 1
+    print("%s: %d passed, %d failed, %d skipped" % (NAME, passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
