@@ -1,0 +1,41 @@
+#include "daemon/command_helpers.h"
+
+#include <string>
+
+#include "protocol/text.h"
+
+namespace pylon::daemon {
+
+bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int64_t* out,
+                     std::string_view error) {
+  if (protocol::ParseInt64(arg, out)) return true;
+  ctx.reply.Error(error);
+  return false;
+}
+
+bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
+                       int64_t* out, std::string_view error) {
+  int64_t v;
+  if (!protocol::ParseInt64(arg, &v) || v < min || v > max) {
+    ctx.reply.Error(error);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
+  std::string container(ctx.cmd.parent ? ctx.cmd.parent->name : ctx.cmd.name);
+  for (char& c : container) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.reply.ArrayHeader(static_cast<int64_t>(lines.size()) + 3);
+  ctx.reply.Simple(container + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (std::string_view line : lines) ctx.reply.Simple(line);
+  ctx.reply.Simple("HELP");
+  ctx.reply.Simple("    Prints this help.");
+}
+
+bool IsArg(std::string_view arg, std::string_view word) {
+  return protocol::EqualsIgnoreCase(arg, word);
+}
+
+}  // namespace pylon::daemon

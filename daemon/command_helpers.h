@@ -1,0 +1,30 @@
+// Helpers every family's handlers use, in Redis's "...OrReply" idiom: on bad input they send the
+// error themselves and return false, so a handler reads as a straight line.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+
+#include "daemon/command_table.h"
+
+namespace pylon::daemon {
+
+inline constexpr std::string_view kErrSyntax = "ERR syntax error";
+inline constexpr std::string_view kErrNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kErrNotFloat = "ERR value is not a valid float";
+
+// Parses a Redis integer argument; on failure replies `error` (kErrNotInteger by default).
+bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int64_t* out,
+                     std::string_view error = kErrNotInteger);
+// Same, and the value must lie in [min, max].
+bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
+                       int64_t* out, std::string_view error = kErrNotInteger);
+
+// The reply to "<CONTAINER> HELP": Redis's header line, the given lines, then HELP itself.
+void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines);
+
+// True when the argument equals `word`, ignoring case (option names: NX, WITHSCORES, ...).
+bool IsArg(std::string_view arg, std::string_view word);
+
+}  // namespace pylon::daemon

@@ -1,0 +1,147 @@
+// The command table, declared as data: each family registers its commands (name, arity, flags,
+// key positions, docs) from one function; the dispatcher checks arity, flags and auth centrally,
+// and COMMAND / COMMAND DOCS / docs/commands.md are generated from the same entries.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/reply_writer.h"
+
+namespace pylon::daemon {
+
+// Transparent hashing so lookups by string_view allocate nothing.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename T>
+using NameMap = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
+
+class Server;
+class Connection;
+struct CommandSpec;
+
+// Flags, named as Redis's COMMAND INFO shows them.
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1u << 0,
+  kCmdReadonly = 1u << 1,
+  kCmdDenyOom = 1u << 2,
+  kCmdAdmin = 1u << 3,
+  kCmdPubsub = 1u << 4,
+  kCmdNoscript = 1u << 5,
+  kCmdBlocking = 1u << 6,
+  kCmdLoading = 1u << 7,  // allowed while the log loads
+  kCmdStale = 1u << 8,
+  kCmdFast = 1u << 9,
+  kCmdNoAuth = 1u << 10,   // allowed before AUTH
+  kCmdNoMulti = 1u << 11,  // refused inside MULTI
+  kCmdAllowBusy = 1u << 12,
+  kCmdMovableKeys = 1u << 13,
+};
+
+using Args = std::span<const std::string_view>;
+
+// What a handler gets. args[0] is the command name as sent (args[1] the subcommand, if any).
+struct CommandContext {
+  Server& server;
+  Connection& conn;
+  protocol::ReplyWriter& reply;
+  const CommandSpec& cmd;
+  Args args;
+};
+using CommandHandler = void (*)(CommandContext&);
+
+// One argument in COMMAND DOCS, parsed from the spec's syntax line.
+struct ArgDoc {
+  std::string name;
+  std::string type;   // string integer double key pattern unix-time pure-token oneof block
+  std::string token;  // e.g. "EX" for [EX seconds]
+  bool optional = false;
+  bool multiple = false;
+  int key_spec_index = -1;
+  std::vector<ArgDoc> args;  // for oneof / block
+};
+
+struct CommandSpec {
+  // Filled by the family at registration.
+  std::string_view name;  // lower case; a subcommand's own name ("list" under "client")
+  int arity = 0;          // Redis convention: -N means at least N (counting the name)
+  uint32_t flags = 0;
+  int first_key = 0, last_key = 0, key_step = 0;  // as Redis: last -1 means the last argument
+  CommandHandler handler = nullptr;
+  std::string_view group;  // Redis's groups: connection, server, generic, string, ...
+  std::string_view since;  // version the command appeared in
+  std::string_view summary;
+  std::string_view complexity;
+  // Arguments after the name (and subcommand), in Redis's doc notation with types:
+  //   "key [EX seconds:integer | PX milliseconds:integer] [NX | XX] [GET]"
+  // lower-case words are arguments (key is typed key), UPPER-CASE words tokens, [..] optional,
+  // (..) a required group, | alternatives, ... repetition.
+  std::string_view syntax;
+  std::vector<std::string_view> tips;  // e.g. "nondeterministic_output"
+
+  // Derived at registration.
+  std::string fullname;  // "client|list"
+  std::vector<ArgDoc> arg_docs;
+  const CommandSpec* parent = nullptr;
+  NameMap<std::unique_ptr<CommandSpec>> subcommands;
+  std::vector<const CommandSpec*> subcommand_order;
+
+  // Statistics for INFO commandstats; counting costs an increment.
+  mutable uint64_t calls = 0;
+  mutable uint64_t usec = 0;
+  mutable uint64_t rejected_calls = 0;
+  mutable uint64_t failed_calls = 0;
+
+  bool has_subcommands() const { return !subcommands.empty(); }
+  bool ArityOk(size_t argc) const {
+    return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+  }
+};
+
+class CommandTable {
+ public:
+  // Registers a top-level command. A duplicate name aborts start-up: two families must never
+  // silently shadow each other.
+  CommandSpec& Add(CommandSpec spec);
+  // Registers `spec` as a subcommand of the container `parent` (which must exist).
+  CommandSpec& AddSubcommand(std::string_view parent, CommandSpec spec);
+
+  // Case-insensitive lookup of a top-level command; nullptr if none.
+  const CommandSpec* Find(std::string_view name) const;
+  // Resolves a container's subcommand from args[1]; nullptr if unknown.
+  static const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view name);
+  // Resolves "client|list" style names (as COMMAND INFO accepts them).
+  const CommandSpec* FindByFullname(std::string_view fullname) const;
+
+  const std::vector<const CommandSpec*>& all() const { return order_; }
+  size_t size() const { return order_.size(); }
+  void ResetStats();
+
+ private:
+  NameMap<std::unique_ptr<CommandSpec>> commands_;
+  std::vector<const CommandSpec*> order_;
+};
+
+// Parses a syntax line into argument docs; false (and *error) on a malformed line, which is a
+// programming error caught at start-up.
+bool ParseSyntax(std::string_view syntax, std::vector<ArgDoc>* out, std::string* error);
+
+// Positions of the key arguments of a command call, from first/last/step (cluster routing and
+// COMMAND GETKEYS). Empty when the command has no keys or args is too short.
+std::vector<size_t> KeyPositions(const CommandSpec& spec, Args args);
+// The key spec flags COMMAND shows for a command's keys (RO/RW and access/update).
+std::vector<std::string_view> KeySpecFlags(const CommandSpec& spec);
+
+// Names of the flags and ACL categories, as COMMAND INFO lists them.
+std::vector<std::string_view> FlagNames(uint32_t flags);
+std::vector<std::string_view> AclCategories(const CommandSpec& spec);
+
+}  // namespace pylon::daemon

@@ -1,0 +1,134 @@
+#include "daemon/dispatcher.h"
+
+#include <chrono>
+#include <string>
+
+#include "daemon/connection.h"
+#include "daemon/server.h"
+
+namespace pylon::daemon {
+namespace {
+
+// Commands that act on the transaction itself instead of being queued by it.
+bool RunsInsideMulti(const CommandSpec& cmd) {
+  std::string_view n = cmd.name;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+         n == "reset";
+}
+
+std::string UnknownCommandError(Args args) {
+  std::string err = "ERR unknown command '";
+  err.append(args[0].substr(0, 128));
+  err += "', with args beginning with: ";
+  // Redis quotes arguments until the list passes 128 bytes.
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; i++) {
+    size_t room = 128 - list.size();
+    list += '\'';
+    list.append(args[i].substr(0, room));
+    list += "' ";
+  }
+  return err + list;
+}
+
+std::string ToUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+void CountErrorReply(Server& server, std::string_view error_text) {
+  Stats& stats = server.stats();
+  stats.error_replies++;
+  std::string_view code = error_text.substr(0, error_text.find(' '));
+  auto it = stats.errors_by_code.find(code);
+  if (it != stats.errors_by_code.end()) {
+    it->second++;
+  } else if (stats.errors_by_code.size() < 128) {  // Redis's cap on distinct error codes
+    stats.errors_by_code.emplace(std::string(code), 1);
+  }
+}
+
+void Dispatcher::Reject(Connection& conn, const CommandSpec* cmd, std::string_view error) {
+  if (cmd && cmd->name == "exec") {
+    // A refused EXEC still ends the transaction, and says why (Redis's execCommandAbort).
+    if (error.starts_with("ERR ")) error.remove_prefix(4);
+    std::string text = "EXECABORT Transaction discarded because of: ";
+    text += error;
+    server_.EndTransaction(&conn);
+    conn.reply().Error(text);
+    CountErrorReply(server_, text);
+    cmd->rejected_calls++;
+    return;
+  }
+  conn.reply().Error(error);
+  CountErrorReply(server_, error);
+  if (cmd) cmd->rejected_calls++;
+  if (conn.tx.active) conn.tx.aborted = true;
+}
+
+void Dispatcher::Execute(Connection& conn, Args args) {
+  const CommandSpec* cmd = server_.commands().Find(args[0]);
+  if (cmd && cmd->has_subcommands() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSubcommand(*cmd, args[1]);
+    if (!sub) {
+      std::string err = "ERR unknown subcommand '";
+      err.append(args[1].substr(0, 128));
+      err += "'. Try " + ToUpper(cmd->name) + " HELP.";
+      Reject(conn, nullptr, err);
+      return;
+    }
+    cmd = sub;
+  }
+  if (!cmd) {
+    Reject(conn, nullptr, UnknownCommandError(args));
+    return;
+  }
+  // As Redis, the last command is the one looked up, even if it is then queued or refused.
+  conn.last_cmd = cmd;
+  if (!cmd->ArityOk(args.size())) {
+    Reject(conn, cmd, "ERR wrong number of arguments for '" + cmd->fullname + "' command");
+    return;
+  }
+  if (!conn.authenticated && server_.auth_required() && !(cmd->flags & kCmdNoAuth)) {
+    Reject(conn, cmd, "NOAUTH Authentication required.");
+    return;
+  }
+  if (conn.tx.active && !RunsInsideMulti(*(cmd->parent ? cmd->parent : cmd))) {
+    if (cmd->flags & kCmdNoMulti) {
+      Reject(conn, cmd, "ERR Command not allowed inside a transaction");
+      return;
+    }
+    Transaction::Queued queued{cmd, {}};
+    queued.args.reserve(args.size());
+    for (std::string_view a : args) {
+      queued.args.emplace_back(a);
+      conn.tx.memory += a.size();
+    }
+    conn.tx.queued.push_back(std::move(queued));
+    conn.reply().Simple("QUEUED");
+    return;
+  }
+  Call(conn, *cmd, args);
+}
+
+void Dispatcher::Call(Connection& conn, const CommandSpec& cmd, Args args) {
+  protocol::ReplyWriter& reply = conn.reply();
+  uint64_t errors_before = reply.errors();
+  auto start = std::chrono::steady_clock::now();
+  CommandContext ctx{server_, conn, reply, cmd, args};
+  cmd.handler(ctx);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  cmd.calls++;
+  cmd.usec +=
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  server_.stats().commands_processed++;
+  if (reply.errors() != errors_before) {
+    cmd.failed_calls++;
+    CountErrorReply(server_, reply.last_error_code());
+  }
+}
+
+}  // namespace pylon::daemon

@@ -1,0 +1,387 @@
+#include "daemon/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+#include "daemon/connection.h"
+#include "daemon/registry.h"
+
+namespace pylon::daemon {
+namespace {
+
+constexpr int64_t kShutdownGraceMs = 3000;  // how long shutdown waits for slow readers
+
+std::string RandomRunId() {
+  std::random_device rd;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(40, '0');
+  for (char& c : id) c = kHex[rd() % 16];
+  return id;
+}
+
+}  // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)), clock_(config_.enable_test_clock), dispatcher_(*this) {
+  Registry registry{commands_, info_, config_};
+  RegisterAll(registry);
+  uv_loop_init(&loop_);
+  loop_.data = this;
+  uv_prepare_init(&loop_, &prepare_);
+  prepare_.data = this;
+  uv_timer_init(&loop_, &cron_timer_);
+  cron_timer_.data = this;
+  uv_timer_init(&loop_, &shutdown_timer_);
+  shutdown_timer_.data = this;
+  uv_signal_init(&loop_, &sigterm_);
+  uv_signal_init(&loop_, &sigint_);
+  sigterm_.data = sigint_.data = this;
+  start_ms_ = clock_.NowMs();
+  run_id_ = RandomRunId();
+}
+
+Server::~Server() = default;
+
+bool Server::ListenTcp(const std::string& addr_in) {
+  // As Redis: a leading '-' marks an address that may be missing on this host.
+  bool optional = !addr_in.empty() && addr_in[0] == '-';
+  std::string addr = optional ? addr_in.substr(1) : addr_in;
+  if (addr == "*") addr = "0.0.0.0";
+  sockaddr_storage ss{};
+  bool ok = addr.find(':') != std::string::npos
+                ? uv_ip6_addr(addr == "::*" ? "::" : addr.c_str(), config_.port,
+                              reinterpret_cast<sockaddr_in6*>(&ss)) == 0
+                : uv_ip4_addr(addr.c_str(), config_.port, reinterpret_cast<sockaddr_in*>(&ss)) == 0;
+  if (!ok) {
+    spdlog::error("bind: invalid address '{}'", addr);
+    return false;
+  }
+  auto listener = std::make_unique<Listener>();
+  listener->server = this;
+  uv_tcp_init(&loop_, &listener->h.tcp);
+  listener->h.handle.data = listener.get();
+  unsigned flags = ss.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+  int rc = uv_tcp_bind(&listener->h.tcp, reinterpret_cast<sockaddr*>(&ss), flags);
+  if (rc == 0) rc = uv_listen(&listener->h.stream, config_.tcp_backlog, OnConnection);
+  if (rc != 0) {
+    uv_close(&listener->h.handle, nullptr);
+    listeners_.push_back(std::move(listener));  // freed after the loop closes it
+    if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+      spdlog::warn("bind: skipping optional address {}: {}", addr, uv_strerror(rc));
+      return true;
+    }
+    spdlog::error("could not listen on {}:{}: {}", addr, config_.port, uv_strerror(rc));
+    return false;
+  }
+  sockaddr_storage bound{};
+  int len = sizeof(bound);
+  uv_tcp_getsockname(&listener->h.tcp, reinterpret_cast<sockaddr*>(&bound), &len);
+  int port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  bound_ports_.push_back(port);
+  spdlog::info("listening on {}:{}", addr, port);
+  listeners_.push_back(std::move(listener));
+  return true;
+}
+
+bool Server::ListenUnix() {
+  auto listener = std::make_unique<Listener>();
+  listener->server = this;
+  listener->unix_socket = true;
+  uv_pipe_init(&loop_, &listener->h.pipe, 0);
+  listener->h.handle.data = listener.get();
+  unlink(config_.unixsocket.c_str());  // a stale socket from an unclean exit
+  int rc = uv_pipe_bind(&listener->h.pipe, config_.unixsocket.c_str());
+  if (rc == 0) rc = uv_listen(&listener->h.stream, config_.tcp_backlog, OnConnection);
+  if (rc != 0) {
+    uv_close(&listener->h.handle, nullptr);
+    listeners_.push_back(std::move(listener));
+    spdlog::error("could not listen on unix socket {}: {}", config_.unixsocket, uv_strerror(rc));
+    return false;
+  }
+  if (config_.unixsocketperm) chmod(config_.unixsocket.c_str(), config_.unixsocketperm);
+  spdlog::info("listening on unix socket {}", config_.unixsocket);
+  listeners_.push_back(std::move(listener));
+  return true;
+}
+
+bool Server::Listen() {
+  if (config_.port != 0) {
+    for (const auto& addr : config_.bind) {
+      if (!ListenTcp(addr)) return false;
+    }
+  }
+  if (!config_.unixsocket.empty() && !ListenUnix()) return false;
+  if (listeners_.empty()) {
+    spdlog::error("nothing to listen on: set port or unixsocket");
+    return false;
+  }
+  return true;
+}
+
+int Server::Run() {
+  uv_prepare_start(&prepare_, OnPrepare);
+  uint64_t period = static_cast<uint64_t>(1000 / std::max(config_.hz, 1));
+  uv_timer_start(&cron_timer_, OnCronTimer, period, period);
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  if (config_.enable_test_clock) {
+    spdlog::warn(
+        "enable-test-clock is on: the clock moves only by TESTCLOCK (never in production)");
+  }
+  spdlog::info("pylond ready to accept connections");
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // Every handle is closed by now; anything left would be a leak and makes this fail.
+  int rc = uv_loop_close(&loop_);
+  if (rc != 0) {
+    spdlog::error("shutdown: the event loop still has open handles ({})", uv_strerror(rc));
+    return 1;
+  }
+  spdlog::info("pylond is now ready to exit, bye bye...");
+  return 0;
+}
+
+void Server::OnConnection(uv_stream_t* stream, int status) {
+  auto* listener = static_cast<Listener*>(stream->data);
+  if (status < 0) {
+    spdlog::warn("accept: {}", uv_strerror(status));
+    return;
+  }
+  listener->server->Accept(*listener);
+}
+
+void Server::Accept(Listener& listener) {
+  auto transport =
+      listener.unix_socket ? Connection::Transport::kUnix : Connection::Transport::kTcp;
+  auto* conn = new Connection(this, next_client_id_, transport);
+  if (uv_accept(&listener.h.stream, conn->stream()) != 0 || !conn->Start()) {
+    uv_close(conn->handle(), [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+    return;
+  }
+  next_client_id_++;
+  stats_.connections_received++;
+  clients_.push_back(conn);
+  clients_by_id_.emplace(conn->id(), conn);
+  // Redis's order: the client limit first, then protected mode.
+  if (clients_.size() > static_cast<size_t>(config_.maxclients)) {
+    stats_.rejected_connections++;
+    conn->reply().Error("ERR max number of clients reached");
+    conn->CloseAfterReply();
+    return;
+  }
+  if (config_.protected_mode && !auth_required() && !conn->is_loopback()) {
+    stats_.rejected_connections++;
+    conn->reply().Error(
+        "DENIED Redis is running in protected mode because protected mode is enabled and no "
+        "password is set for the default user. In this mode connections are only accepted from "
+        "the loopback interface. If you want to connect from external computers to Redis you may "
+        "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+        "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+        "the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+        "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+        "Alternatively you can just disable the protected mode by editing the Redis configuration "
+        "file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+        "If you started the server manually just for testing, restart it with the "
+        "'--protected-mode no' option. 4) Set up an authentication password for the default user. "
+        "NOTE: You only need to do one of the above things in order for the server to start "
+        "accepting connections from the outside.");
+    conn->CloseAfterReply();
+  }
+}
+
+Connection* Server::FindClient(uint64_t id) const {
+  auto it = clients_by_id_.find(id);
+  return it == clients_by_id_.end() ? nullptr : it->second;
+}
+
+void Server::ScheduleFlush(Connection* conn) {
+  if (conn->flush_scheduled_ || conn->closing()) return;
+  conn->flush_scheduled_ = true;
+  pending_flush_.push_back(conn);
+}
+
+void Server::Unregister(Connection* conn) {
+  UnwatchAll(conn);
+  clients_by_id_.erase(conn->id());
+  clients_.erase(std::find(clients_.begin(), clients_.end(), conn));
+  if (conn->flush_scheduled_) {
+    pending_flush_.erase(std::find(pending_flush_.begin(), pending_flush_.end(), conn));
+    conn->flush_scheduled_ = false;
+  }
+  if (shutting_down_ && clients_.empty()) CloseServerHandles();
+}
+
+void Server::OnPrepare(uv_prepare_t* handle) {
+  auto* server = static_cast<Server*>(handle->data);
+  server->FlushAll();
+  // The next turn's commands see one instant, read once.
+  server->clock_.Refresh();
+}
+
+void Server::FlushAll() {
+  // Flush may close a connection, which edits pending_flush_: work on a swapped-out batch.
+  std::vector<Connection*> batch;
+  batch.swap(pending_flush_);
+  for (Connection* conn : batch) {
+    if (conn->flush_scheduled_) conn->Flush();
+  }
+  if (pending_flush_.empty()) {
+    batch.clear();
+    pending_flush_.swap(batch);  // keep the capacity: no allocation per turn
+  }
+}
+
+void Server::OnCronTimer(uv_timer_t* handle) {
+  auto* server = static_cast<Server*>(handle->data);
+  server->clock_.Refresh();
+  server->Cron();
+}
+
+void Server::Cron() {
+  int64_t now = clock_.NowMs();
+  CheckClientLimits(now);
+  SampleOps(now);
+}
+
+void Server::CheckClientLimits(int64_t now_ms) {
+  // Copy: closing edits clients_.
+  std::vector<Connection*> snapshot = clients_;
+  for (Connection* c : snapshot) {
+    if (config_.timeout > 0 && !c->close_after_reply() &&
+        now_ms - c->last_interaction_ms > int64_t{config_.timeout} * 1000) {
+      spdlog::debug("closing idle client id={} addr={}", c->id(), c->addr());
+      c->Close();
+      continue;
+    }
+    const OutputBufferLimit& limit = config_.output_limits[static_cast<int>(ClientClass::kNormal)];
+    size_t used = c->output().memory();
+    if (limit.soft_bytes && used > limit.soft_bytes) {
+      if (c->obuf_soft_since_ms == 0) c->obuf_soft_since_ms = now_ms;
+    } else {
+      c->obuf_soft_since_ms = 0;
+    }
+    bool over_hard = limit.hard_bytes && used > limit.hard_bytes;
+    bool over_soft =
+        c->obuf_soft_since_ms && now_ms - c->obuf_soft_since_ms > limit.soft_seconds * 1000;
+    if (over_hard || over_soft) {
+      spdlog::warn("closing client id={} addr={}: output buffer over client-output-buffer-limit",
+                   c->id(), c->addr());
+      stats_.client_outbuf_limit_disconnections++;
+      c->Close();
+    }
+  }
+}
+
+void Server::SampleOps(int64_t now_ms) {
+  // Sample about every 100 ms, as Redis's trackInstantaneousMetric.
+  if (now_ms - stats_.last_sample_ms < 100) return;
+  int64_t elapsed = now_ms - stats_.last_sample_ms;
+  uint64_t ops = stats_.commands_processed - stats_.last_sample_commands;
+  stats_.ops_samples[stats_.ops_sample_index] = elapsed > 0 ? ops * 1000 / elapsed : 0;
+  stats_.ops_sample_index = (stats_.ops_sample_index + 1) % Stats::kSamples;
+  stats_.last_sample_ms = now_ms;
+  stats_.last_sample_commands = stats_.commands_processed;
+}
+
+void Server::OnConfigChanged(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    if (name == "loglevel") {
+      spdlog::set_level(spdlog::level::from_str(config_.loglevel == "notice"    ? "info"
+                                                : config_.loglevel == "verbose" ? "debug"
+                                                : config_.loglevel == "nothing"
+                                                    ? "off"
+                                                    : config_.loglevel));
+    } else if (name == "hz") {
+      uint64_t period = static_cast<uint64_t>(1000 / std::max(config_.hz, 1));
+      uv_timer_start(&cron_timer_, OnCronTimer, period, period);
+    }
+  }
+}
+
+void Server::OnSignal(uv_signal_t* handle, int signum) {
+  auto* server = static_cast<Server*>(handle->data);
+  server->Shutdown(signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+void Server::Shutdown(std::string_view reason) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  spdlog::info("received {}, scheduling shutdown...", reason);
+  for (auto& l : listeners_) {
+    if (!uv_is_closing(&l->h.handle)) uv_close(&l->h.handle, nullptr);
+  }
+  if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
+  if (!config_.pidfile.empty()) unlink(config_.pidfile.c_str());
+  // Let every client receive what it is owed, but do not wait forever for a slow reader.
+  std::vector<Connection*> snapshot = clients_;
+  for (Connection* c : snapshot) c->CloseAfterReply();
+  if (clients_.empty()) {
+    CloseServerHandles();
+  } else {
+    uv_timer_start(&shutdown_timer_, OnShutdownTimer, kShutdownGraceMs, 0);
+  }
+}
+
+void Server::OnShutdownTimer(uv_timer_t* handle) {
+  auto* server = static_cast<Server*>(handle->data);
+  spdlog::warn("shutdown: closing {} clients that did not read their replies in time",
+               server->clients_.size());
+  std::vector<Connection*> snapshot = server->clients_;
+  for (Connection* c : snapshot) c->Close();
+}
+
+void Server::CloseServerHandles() {
+  auto close = [](auto* h) {
+    if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(h))) {
+      uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    }
+  };
+  close(&prepare_);
+  close(&cron_timer_);
+  close(&shutdown_timer_);
+  close(&sigterm_);
+  close(&sigint_);
+}
+
+void Server::Watch(Connection* conn, std::string_view key) {
+  if (std::find(conn->watched_keys.begin(), conn->watched_keys.end(), key) !=
+      conn->watched_keys.end()) {
+    return;
+  }
+  conn->watched_keys.emplace_back(key);
+  auto it = watchers_.find(key);
+  if (it == watchers_.end())
+    it = watchers_.emplace(std::string(key), std::vector<Connection*>{}).first;
+  it->second.push_back(conn);
+}
+
+void Server::UnwatchAll(Connection* conn) {
+  for (const auto& key : conn->watched_keys) {
+    auto it = watchers_.find(key);
+    if (it == watchers_.end()) continue;
+    auto& list = it->second;
+    list.erase(std::remove(list.begin(), list.end(), conn), list.end());
+    if (list.empty()) watchers_.erase(it);
+  }
+  conn->watched_keys.clear();
+  conn->watched_key_touched = false;
+}
+
+void Server::EndTransaction(Connection* conn) {
+  conn->tx = Transaction{};
+  UnwatchAll(conn);
+}
+
+void Server::TouchKey(std::string_view key) {
+  if (watchers_.empty()) return;
+  auto it = watchers_.find(key);
+  if (it == watchers_.end()) return;
+  for (Connection* c : it->second) c->watched_key_touched = true;
+}
+
+}  // namespace pylon::daemon

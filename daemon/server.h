@@ -1,0 +1,125 @@
+// The process: one libuv loop, its listeners, the clients, the cron, and shutdown.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/clock.h"
+#include "daemon/command_table.h"
+#include "daemon/config.h"
+#include "daemon/dispatcher.h"
+#include "daemon/info.h"
+#include "daemon/keyspace.h"
+#include "daemon/stats.h"
+
+namespace pylon::daemon {
+
+class Connection;
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listener; false (after logging one clear line) if one cannot be bound.
+  bool Listen();
+  // Runs until shutdown; returns the process exit code.
+  int Run();
+  // Starts an orderly shutdown: stop accepting, flush replies, close every handle.
+  void Shutdown(std::string_view reason);
+
+  uv_loop_t* loop() { return &loop_; }
+  Config& config() { return config_; }
+  const Config& config() const { return config_; }
+  Clock& clock() { return clock_; }
+  CommandTable& commands() { return commands_; }
+  const InfoRegistry& info_sections() const { return info_; }
+  Dispatcher& dispatcher() { return dispatcher_; }
+  Stats& stats() { return stats_; }
+  Keyspace& keyspace() { return keyspace_; }
+
+  // Clients, in connection order.
+  const std::vector<Connection*>& clients() const { return clients_; }
+  Connection* FindClient(uint64_t id) const;
+  bool auth_required() const { return !config_.requirepass.empty(); }
+  int64_t start_ms() const { return start_ms_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::vector<int>& bound_ports() const { return bound_ports_; }
+
+  // Queues a connection to have its replies written before the loop next waits for I/O.
+  void ScheduleFlush(Connection* conn);
+  // Called by Connection when its handle is closing: it leaves every registry at once.
+  void Unregister(Connection* conn);
+
+  // Applies configuration changes made by CONFIG SET (log level, ...).
+  void OnConfigChanged(const std::vector<std::string>& names);
+  // Runs the periodic work; also right after a test moves the manual clock.
+  void Cron();
+
+  // WATCH: keys watched by clients. Modifying a key calls TouchKey so EXEC can fail.
+  void Watch(Connection* conn, std::string_view key);
+  void UnwatchAll(Connection* conn);
+  void TouchKey(std::string_view key);
+  // Ends a client's transaction: forgets the queue and every watched key (EXEC, DISCARD, RESET).
+  void EndTransaction(Connection* conn);
+
+ private:
+  struct Listener {
+    union {
+      uv_handle_t handle;
+      uv_stream_t stream;
+      uv_tcp_t tcp;
+      uv_pipe_t pipe;
+    } h;
+    bool unix_socket = false;
+    Server* server = nullptr;
+  };
+
+  static void OnConnection(uv_stream_t* listener, int status);
+  static void OnPrepare(uv_prepare_t* handle);
+  static void OnCronTimer(uv_timer_t* handle);
+  static void OnSignal(uv_signal_t* handle, int signum);
+  static void OnShutdownTimer(uv_timer_t* handle);
+
+  void Accept(Listener& listener);
+  void FlushAll();
+  void CheckClientLimits(int64_t now_ms);
+  void SampleOps(int64_t now_ms);
+  void CloseServerHandles();
+  bool ListenTcp(const std::string& addr);
+  bool ListenUnix();
+
+  Config config_;
+  Clock clock_;
+  CommandTable commands_;
+  InfoRegistry info_;
+  Dispatcher dispatcher_;
+  Stats stats_;
+  Keyspace keyspace_;
+
+  uv_loop_t loop_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<int> bound_ports_;
+  uv_prepare_t prepare_;
+  uv_timer_t cron_timer_;
+  uv_timer_t shutdown_timer_;
+  uv_signal_t sigterm_, sigint_;
+
+  std::vector<Connection*> clients_;
+  std::unordered_map<uint64_t, Connection*> clients_by_id_;
+  std::vector<Connection*> pending_flush_;
+  NameMap<std::vector<Connection*>> watchers_;
+  uint64_t next_client_id_ = 1;
+  int64_t start_ms_ = 0;
+  std::string run_id_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace pylon::daemon

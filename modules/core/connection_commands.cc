@@ -1,0 +1,593 @@
+// PING ECHO HELLO AUTH SELECT QUIT RESET and CLIENT: the commands about the connection itself.
+#include <string>
+
+#include "daemon/command_helpers.h"
+#include "daemon/connection.h"
+#include "daemon/server.h"
+#include "modules/core/core.h"
+#include "protocol/text.h"
+
+namespace pylon::core {
+namespace {
+
+using daemon::CommandContext;
+using daemon::CommandSpec;
+using daemon::Connection;
+using daemon::IsArg;
+
+constexpr std::string_view kServerVersion = "7.0.15";  // the Redis version Pylon answers as
+constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+
+// Pylon has one user, "default", whose password is requirepass (none: any password works).
+bool CheckCredentials(const daemon::Server& server, std::string_view user, std::string_view pass) {
+  if (user != "default") return false;
+  const std::string& required = server.config().requirepass;
+  return required.empty() || pass == required;
+}
+
+// Client names end up in CLIENT LIST, which is split on spaces: Redis allows only '!'..'~'.
+bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+// PING [message]
+void CmdPing(CommandContext& ctx) {
+  // The table says "at least one" so the handler sees the extra arguments: Redis checks the
+  // upper bound here, counting it as a failed call rather than a rejected one.
+  if (ctx.args.size() > 2) {
+    ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
+    return;
+  }
+  if (ctx.args.size() == 1) {
+    ctx.reply.Simple("PONG");
+  } else {
+    ctx.reply.Bulk(ctx.args[1]);
+  }
+}
+
+// ECHO message
+void CmdEcho(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+void CmdHello(CommandContext& ctx) {
+  int64_t version = 0;
+  size_t i = 1;
+  if (ctx.args.size() >= 2) {
+    if (!daemon::ParseIntOrReply(ctx, ctx.args[1], &version,
+                                 "ERR Protocol version is not an integer or out of range")) {
+      return;
+    }
+    i = 2;
+    if (version < 2 || version > 3) {
+      ctx.reply.Error("NOPROTO unsupported protocol version");
+      return;
+    }
+  }
+  const std::string_view* user = nullptr;
+  const std::string_view* pass = nullptr;
+  const std::string_view* name = nullptr;
+  for (; i < ctx.args.size(); i++) {
+    size_t more = ctx.args.size() - 1 - i;
+    if (IsArg(ctx.args[i], "AUTH") && more >= 2) {
+      user = &ctx.args[i + 1];
+      pass = &ctx.args[i + 2];
+      i += 2;
+    } else if (IsArg(ctx.args[i], "SETNAME") && more >= 1) {
+      name = &ctx.args[i + 1];
+      i += 1;
+    } else {
+      ctx.reply.Error("ERR Syntax error in HELLO option '" + std::string(ctx.args[i]) + "'");
+      return;
+    }
+  }
+  Connection& conn = ctx.conn;
+  if (user) {
+    if (!CheckCredentials(ctx.server, *user, *pass)) {
+      ctx.reply.Error(kWrongPass);
+      return;
+    }
+    conn.authenticated = true;
+  }
+  if (!conn.authenticated && ctx.server.auth_required()) {
+    ctx.reply.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+    return;
+  }
+  if (name) {
+    if (!ValidClientName(*name)) {
+      ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+      return;
+    }
+    conn.name = std::string(*name);
+  }
+  if (version) conn.set_resp(static_cast<int>(version));
+  auto& r = ctx.reply;
+  r.MapHeader(7);
+  r.Bulk("server");
+  r.Bulk("redis");
+  r.Bulk("version");
+  r.Bulk(kServerVersion);
+  r.Bulk("proto");
+  r.Integer(conn.resp());
+  r.Bulk("id");
+  r.Integer(static_cast<int64_t>(conn.id()));
+  r.Bulk("mode");
+  r.Bulk("standalone");
+  r.Bulk("role");
+  r.Bulk("master");
+  r.Bulk("modules");
+  r.ArrayHeader(0);
+}
+
+// AUTH [username] password
+void CmdAuth(CommandContext& ctx) {
+  if (ctx.args.size() > 3) {
+    ctx.reply.Error(daemon::kErrSyntax);
+    return;
+  }
+  std::string_view user = "default";
+  std::string_view pass = ctx.args[1];
+  if (ctx.args.size() == 2) {
+    if (!ctx.server.auth_required()) {
+      ctx.reply.Error(
+          "ERR AUTH <password> called without any password configured for the default user. "
+          "Are you sure your configuration is correct?");
+      return;
+    }
+  } else {
+    user = ctx.args[1];
+    pass = ctx.args[2];
+  }
+  if (!CheckCredentials(ctx.server, user, pass)) {
+    ctx.reply.Error(kWrongPass);
+    return;
+  }
+  ctx.conn.authenticated = true;
+  ctx.reply.Ok();
+}
+
+// SELECT index
+void CmdSelect(CommandContext& ctx) {
+  int64_t index;
+  if (!daemon::ParseIntOrReply(ctx, ctx.args[1], &index)) return;
+  // One database, as Redis in cluster mode, so keys can later move between nodes.
+  if (index != 0) {
+    ctx.reply.Error("ERR DB index is out of range");
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+// QUIT
+void CmdQuit(CommandContext& ctx) {
+  ctx.reply.Ok();
+  ctx.conn.CloseAfterReply();
+}
+
+// RESET
+void CmdReset(CommandContext& ctx) {
+  Connection& conn = ctx.conn;
+  ctx.server.EndTransaction(&conn);
+  conn.set_resp(2);
+  conn.name.clear();
+  conn.authenticated = !ctx.server.auth_required();
+  ctx.reply.Simple("RESET");
+}
+
+// CLIENT ID
+void CmdClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.conn.id())); }
+
+// CLIENT SETNAME connection-name
+void CmdClientSetname(CommandContext& ctx) {
+  if (!ValidClientName(ctx.args[2])) {
+    ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  ctx.conn.name = std::string(ctx.args[2]);
+  ctx.reply.Ok();
+}
+
+// CLIENT GETNAME
+void CmdClientGetname(CommandContext& ctx) {
+  if (ctx.conn.name.empty()) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Bulk(ctx.conn.name);
+  }
+}
+
+// CLIENT SETINFO LIB-NAME libname | LIB-VER libver   (Redis 7.2; clients send it on connect)
+void CmdClientSetinfo(CommandContext& ctx) {
+  std::string_view attr = ctx.args[2];
+  std::string_view value = ctx.args[3];
+  std::string* field = IsArg(attr, "lib-name")  ? &ctx.conn.lib_name
+                       : IsArg(attr, "lib-ver") ? &ctx.conn.lib_ver
+                                                : nullptr;
+  if (!field) {
+    ctx.reply.Error("ERR Unrecognized option '" + std::string(attr) + "'");
+    return;
+  }
+  if (!ValidClientName(value)) {
+    ctx.reply.Error("ERR " + protocol::ToLower(attr) +
+                    " cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  *field = std::string(value);
+  ctx.reply.Ok();
+}
+
+enum class ClientType { kAny, kNormal, kReplica, kMaster, kPubsub, kUnknown };
+
+ClientType ParseClientType(std::string_view s) {
+  if (IsArg(s, "normal")) return ClientType::kNormal;
+  if (IsArg(s, "slave") || IsArg(s, "replica")) return ClientType::kReplica;
+  if (IsArg(s, "master")) return ClientType::kMaster;
+  if (IsArg(s, "pubsub")) return ClientType::kPubsub;
+  return ClientType::kUnknown;
+}
+
+// Pylon has neither replicas nor (yet) subscribers: every client is normal.
+bool HasType(const Connection&, ClientType type) {
+  return type == ClientType::kAny || type == ClientType::kNormal;
+}
+
+// CLIENT LIST [TYPE type] [ID client-id ...]
+void CmdClientList(CommandContext& ctx) {
+  std::string out;
+  daemon::Args args = ctx.args;
+  if (args.size() == 4 && IsArg(args[2], "type")) {
+    ClientType type = ParseClientType(args[3]);
+    if (type == ClientType::kUnknown) {
+      ctx.reply.Error("ERR Unknown client type '" + std::string(args[3]) + "'");
+      return;
+    }
+    for (const Connection* c : ctx.server.clients()) {
+      if (HasType(*c, type)) out += ClientInfoLine(ctx.server, *c) + "\n";
+    }
+  } else if (args.size() > 3 && IsArg(args[2], "id")) {
+    for (size_t i = 3; i < args.size(); i++) {
+      int64_t id;
+      if (!daemon::ParseIntOrReply(ctx, args[i], &id, "ERR Invalid client ID")) return;
+      if (const Connection* c = ctx.server.FindClient(static_cast<uint64_t>(id))) {
+        out += ClientInfoLine(ctx.server, *c) + "\n";
+      }
+    }
+  } else if (args.size() != 2) {
+    ctx.reply.Error(daemon::kErrSyntax);
+    return;
+  } else {
+    for (const Connection* c : ctx.server.clients()) out += ClientInfoLine(ctx.server, *c) + "\n";
+  }
+  ctx.reply.Verbatim(out);
+}
+
+// CLIENT INFO
+void CmdClientInfo(CommandContext& ctx) {
+  ctx.reply.Verbatim(ClientInfoLine(ctx.server, ctx.conn) + "\n");
+}
+
+// CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE type] [ADDR a] [LADDR a] [USER u] [SKIPME yes|no]
+void CmdClientKill(CommandContext& ctx) {
+  daemon::Args args = ctx.args;
+  bool old_form = args.size() == 3;
+  uint64_t id = 0;
+  ClientType type = ClientType::kAny;
+  std::string_view addr, laddr, user;
+  bool skipme = !old_form;  // with the old form a client may kill itself
+  if (old_form) {
+    addr = args[2];
+  } else {
+    for (size_t i = 2; i < args.size(); i += 2) {
+      if (i + 1 >= args.size()) {
+        ctx.reply.Error(daemon::kErrSyntax);
+        return;
+      }
+      std::string_view opt = args[i], val = args[i + 1];
+      if (IsArg(opt, "id")) {
+        int64_t v;
+        if (!daemon::ParseRangeOrReply(ctx, val, 1, INT64_MAX, &v,
+                                       "ERR client-id should be greater than 0")) {
+          return;
+        }
+        id = static_cast<uint64_t>(v);
+      } else if (IsArg(opt, "type")) {
+        type = ParseClientType(val);
+        if (type == ClientType::kUnknown) {
+          ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
+          return;
+        }
+      } else if (IsArg(opt, "addr")) {
+        addr = val;
+      } else if (IsArg(opt, "laddr")) {
+        laddr = val;
+      } else if (IsArg(opt, "user")) {
+        if (val != "default") {
+          ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
+          return;
+        }
+        user = val;
+      } else if (IsArg(opt, "skipme")) {
+        if (IsArg(val, "yes")) {
+          skipme = true;
+        } else if (IsArg(val, "no")) {
+          skipme = false;
+        } else {
+          ctx.reply.Error(daemon::kErrSyntax);
+          return;
+        }
+      } else {
+        ctx.reply.Error(daemon::kErrSyntax);
+        return;
+      }
+    }
+  }
+  int64_t killed = 0;
+  std::vector<Connection*> snapshot = ctx.server.clients();
+  for (Connection* c : snapshot) {
+    if (!addr.empty() && c->addr() != addr) continue;
+    if (!laddr.empty() && c->laddr() != laddr) continue;
+    if (id && c->id() != id) continue;
+    if (!HasType(*c, type)) continue;
+    if (skipme && c == &ctx.conn) continue;
+    killed++;
+    // Killing oneself still delivers this reply first.
+    if (c == &ctx.conn) {
+      c->CloseAfterReply();
+    } else {
+      c->Close();
+    }
+  }
+  if (old_form) {
+    if (killed == 0) {
+      ctx.reply.Error("ERR No such client");
+    } else {
+      ctx.reply.Ok();
+    }
+  } else {
+    ctx.reply.Integer(killed);
+  }
+}
+
+// CLIENT HELP
+void CmdClientHelp(CommandContext& ctx) {
+  daemon::ReplyHelp(ctx, {
+                             "GETNAME",
+                             "    Return the name of the current connection.",
+                             "ID",
+                             "    Return the ID of the current connection.",
+                             "INFO",
+                             "    Return information about the current client connection.",
+                             "KILL <ip:port>",
+                             "    Kill connection made from <ip:port>.",
+                             "KILL <option> <value> [<option> <value> [...]]",
+                             "    Kill connections. Options are:",
+                             "    * ADDR (<ip:port>|<unixsocket>:0)",
+                             "      Kill connections made from the specified address",
+                             "    * LADDR (<ip:port>|<unixsocket>:0)",
+                             "      Kill connections made to specified local address",
+                             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                             "      Kill connections by type.",
+                             "    * USER <username>",
+                             "      Kill connections authenticated by <username>.",
+                             "    * SKIPME (YES|NO)",
+                             "      Skip killing current connection (default: yes).",
+                             "LIST [options ...]",
+                             "    Return information about client connections. Options:",
+                             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                             "      Return clients of specified type.",
+                             "SETNAME <name>",
+                             "    Assign the name <name> to the current connection.",
+                             "SETINFO <option> <value>",
+                             "    Set client meta attr. Options are:",
+                             "    * LIB-NAME: the client lib name.",
+                             "    * LIB-VER: the client lib version.",
+                         });
+}
+
+}  // namespace
+
+std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
+  int64_t now = server.clock().NowMs();
+  std::string flags;
+  if (c.tx.active) flags += 'x';
+  if (c.watched_key_touched) flags += 'd';
+  if (c.close_after_reply()) flags += 'c';
+  if (flags.empty()) flags = "N";
+  const auto& out = const_cast<Connection&>(c).output();
+  std::string events = "r";
+  if (c.has_pending_output()) events += 'w';
+  std::string line;
+  line.reserve(320);
+  auto field = [&line](std::string_view name, const auto& value) {
+    if (!line.empty()) line += ' ';
+    line += name;
+    line += '=';
+    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>) {
+      line += std::to_string(value);
+    } else {
+      line += value;
+    }
+  };
+  field("id", c.id());
+  field("addr", c.addr());
+  field("laddr", c.laddr());
+  field("fd", c.fd());
+  field("name", c.name);
+  field("age", (now - c.created_ms) / 1000);
+  field("idle", (now - c.last_interaction_ms) / 1000);
+  field("flags", flags);
+  field("db", 0);
+  field("sub", 0);
+  field("psub", 0);
+  field("ssub", 0);
+  field("multi", c.tx.active ? static_cast<int64_t>(c.tx.queued.size()) : int64_t{-1});
+  field("qbuf", c.query_buffer_size());
+  field("qbuf-free", c.query_buffer_free());
+  field("argv-mem", 0);
+  field("multi-mem", c.tx.memory);
+  field("rbs", protocol::ReplyBuffer::kChunkSize);
+  field("rbp", protocol::ReplyBuffer::kChunkSize);
+  field("obl", out.size());
+  field("oll", 0);
+  field("omem", out.empty() ? 0 : out.memory());
+  field("tot-mem", out.memory() + c.query_buffer_size() + c.query_buffer_free() + c.tx.memory);
+  field("events", events);
+  field("cmd", c.last_cmd ? c.last_cmd->fullname : std::string("NULL"));
+  field("user", std::string("default"));
+  field("redir", -1);
+  field("resp", c.resp());
+  field("lib-name", c.lib_name);
+  field("lib-ver", c.lib_ver);
+  return line;
+}
+
+void RegisterConnectionCommands(daemon::Registry& registry) {
+  using namespace daemon;
+  CommandTable& t = registry.commands;
+  t.Add({.name = "ping",
+         .arity = -1,
+         .flags = kCmdFast,
+         .handler = CmdPing,
+         .group = "connection",
+         .since = "1.0.0",
+         .summary = "Ping the server",
+         .complexity = "O(1)",
+         .syntax = "[message]",
+         .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}});
+  t.Add({.name = "echo",
+         .arity = 2,
+         .flags = kCmdLoading | kCmdStale | kCmdFast,
+         .handler = CmdEcho,
+         .group = "connection",
+         .since = "1.0.0",
+         .summary = "Echo the given string",
+         .complexity = "O(1)",
+         .syntax = "message"});
+  t.Add({.name = "hello",
+         .arity = -1,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
+         .handler = CmdHello,
+         .group = "connection",
+         .since = "6.0.0",
+         .summary = "Handshake with Redis",
+         .complexity = "O(1)",
+         .syntax = "[arguments: protover:integer [AUTH username password] [SETNAME clientname]]"});
+  t.Add({.name = "auth",
+         .arity = -2,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
+         .handler = CmdAuth,
+         .group = "connection",
+         .since = "1.0.0",
+         .summary = "Authenticate to the server",
+         .complexity = "O(N) where N is the number of passwords defined for the user",
+         .syntax = "[username] password"});
+  t.Add({.name = "select",
+         .arity = 2,
+         .flags = kCmdLoading | kCmdStale | kCmdFast,
+         .handler = CmdSelect,
+         .group = "connection",
+         .since = "1.0.0",
+         .summary = "Change the selected database for the current connection",
+         .complexity = "O(1)",
+         .syntax = "index:integer"});
+  t.Add({.name = "quit",
+         .arity = -1,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
+         .handler = CmdQuit,
+         .group = "connection",
+         .since = "1.0.0",
+         .summary = "Close the connection",
+         .complexity = "O(1)"});
+  t.Add({.name = "reset",
+         .arity = 1,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
+         .handler = CmdReset,
+         .group = "connection",
+         .since = "6.2.0",
+         .summary = "Reset the connection",
+         .complexity = "O(1)"});
+
+  t.Add({.name = "client",
+         .arity = -2,
+         .group = "connection",
+         .since = "2.4.0",
+         .summary = "A container for client connection commands",
+         .complexity = "Depends on subcommand."});
+  constexpr uint32_t kConn = kCmdNoscript | kCmdLoading | kCmdStale;
+  constexpr uint32_t kAdmin = kConn | kCmdAdmin;
+  t.AddSubcommand("client", {.name = "id",
+                             .arity = 2,
+                             .flags = kConn,
+                             .handler = CmdClientId,
+                             .since = "5.0.0",
+                             .summary = "Returns the client ID for the current connection",
+                             .complexity = "O(1)"});
+  t.AddSubcommand("client", {.name = "setname",
+                             .arity = 3,
+                             .flags = kConn,
+                             .handler = CmdClientSetname,
+                             .since = "2.6.9",
+                             .summary = "Set the current connection name",
+                             .complexity = "O(1)",
+                             .syntax = "connection-name"});
+  t.AddSubcommand("client", {.name = "getname",
+                             .arity = 2,
+                             .flags = kConn,
+                             .handler = CmdClientGetname,
+                             .since = "2.6.9",
+                             .summary = "Get the current connection name",
+                             .complexity = "O(1)"});
+  t.AddSubcommand("client", {.name = "setinfo",
+                             .arity = 4,
+                             .flags = kConn,
+                             .handler = CmdClientSetinfo,
+                             .since = "7.2.0",
+                             .summary = "Set client or connection specific info",
+                             .complexity = "O(1)",
+                             .syntax = "(attr: LIB-NAME libname | LIB-VER libver)"});
+  t.AddSubcommand("client", {.name = "list",
+                             .arity = -2,
+                             .flags = kAdmin,
+                             .handler = CmdClientList,
+                             .since = "2.4.0",
+                             .summary = "Get the list of client connections",
+                             .complexity = "O(N) where N is the number of client connections",
+                             .syntax = "[TYPE (client-type: NORMAL | MASTER | REPLICA | PUBSUB)] "
+                                       "[ID client-id:integer ...]",
+                             .tips = {"nondeterministic_output"}});
+  t.AddSubcommand("client", {.name = "info",
+                             .arity = 2,
+                             .flags = kConn,
+                             .handler = CmdClientInfo,
+                             .since = "6.2.0",
+                             .summary = "Returns information about the current client connection.",
+                             .complexity = "O(1)",
+                             .tips = {"nondeterministic_output"}});
+  t.AddSubcommand(
+      "client",
+      {.name = "kill",
+       .arity = -3,
+       .flags = kAdmin,
+       .handler = CmdClientKill,
+       .since = "2.4.0",
+       .summary = "Kill the connection of a client",
+       .complexity = "O(N) where N is the number of client connections",
+       .syntax = "(filter: old-format | [ID client-id:integer] [TYPE (client-type: NORMAL | "
+                 "MASTER | REPLICA | PUBSUB)] [USER username] [ADDR addr] "
+                 "[LADDR laddr] [SKIPME (yes-no: YES | NO)])"});
+  t.AddSubcommand("client", {.name = "help",
+                             .arity = 2,
+                             .flags = kCmdLoading | kCmdStale,
+                             .handler = CmdClientHelp,
+                             .since = "5.0.0",
+                             .summary = "Show helpful text about the different subcommands",
+                             .complexity = "O(1)"});
+}
+
+}  // namespace pylon::core

@@ -1,0 +1,12 @@
+#include "modules/core/core.h"
+
+namespace pylon::core {
+
+void RegisterCore(daemon::Registry& registry) {
+  RegisterConnectionCommands(registry);
+  RegisterServerCommands(registry);
+  RegisterIntrospectionCommands(registry);
+  RegisterTransactionCommands(registry);
+}
+
+}  // namespace pylon::core

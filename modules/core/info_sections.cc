@@ -1,0 +1,226 @@
+#include "modules/core/info_sections.h"
+
+#include <fmt/format.h>
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "daemon/connection.h"
+#include "daemon/server.h"
+#include "protocol/text.h"
+
+namespace pylon::core {
+namespace {
+
+using daemon::Server;
+
+constexpr std::string_view kRedisVersion = "7.0.15";  // what clients gate features on
+constexpr std::string_view kPylonVersion = "0.1.0";
+
+template <typename... T>
+void Line(std::string& out, fmt::format_string<T...> f, T&&... args) {
+  fmt::format_to(std::back_inserter(out), f, std::forward<T>(args)...);
+  out += "\r\n";
+}
+
+std::string HumanBytes(uint64_t n) {
+  const char* units = "BKMGTP";
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    u++;
+  }
+  return u == 0 ? fmt::format("{}B", n) : fmt::format("{:.2f}{}", v, units[u]);
+}
+
+uint64_t RssBytes() {
+  long pages = 0, rss = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
+    std::fclose(f);
+  }
+  return static_cast<uint64_t>(rss) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+void WriteServer(Server& s, std::string& out) {
+  utsname un{};
+  uname(&un);
+  int64_t now_us = s.clock().NowUs();
+  int64_t uptime = (now_us / 1000 - s.start_ms()) / 1000;
+  Line(out, "redis_version:{}", kRedisVersion);
+  Line(out, "pylon_version:{}", kPylonVersion);
+  Line(out, "redis_git_sha1:00000000");
+  Line(out, "redis_git_dirty:0");
+  Line(out, "redis_build_id:0");
+  Line(out, "redis_mode:standalone");
+  Line(out, "os:{} {} {}", un.sysname, un.release, un.machine);
+  Line(out, "arch_bits:{}", sizeof(void*) * 8);
+  Line(out, "monotonic_clock:POSIX clock_gettime");
+  Line(out, "multiplexing_api:libuv");
+  Line(out, "gcc_version:{}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+  Line(out, "process_id:{}", getpid());
+  Line(out, "process_supervised:no");
+  Line(out, "run_id:{}", s.run_id());
+  Line(out, "tcp_port:{}", s.config().port);
+  Line(out, "server_time_usec:{}", now_us);
+  Line(out, "uptime_in_seconds:{}", uptime);
+  Line(out, "uptime_in_days:{}", uptime / 86400);
+  Line(out, "hz:{}", s.config().hz);
+  Line(out, "configured_hz:{}", s.config().hz);
+  Line(out, "executable:{}", "pylond");
+  Line(out, "config_file:{}", s.config().config_file);
+  Line(out, "io_threads_active:0");
+}
+
+void WriteClients(Server& s, std::string& out) {
+  size_t biggest_in = 0, biggest_out = 0;
+  for (const daemon::Connection* c : s.clients()) {
+    biggest_in = std::max(biggest_in, c->query_buffer_size());
+    biggest_out = std::max(biggest_out, const_cast<daemon::Connection*>(c)->output().memory());
+  }
+  Line(out, "connected_clients:{}", s.clients().size());
+  Line(out, "cluster_connections:0");
+  Line(out, "maxclients:{}", s.config().maxclients);
+  Line(out, "client_recent_max_input_buffer:{}", biggest_in);
+  Line(out, "client_recent_max_output_buffer:{}", biggest_out);
+  Line(out, "blocked_clients:0");
+  Line(out, "tracking_clients:0");
+  Line(out, "clients_in_timeout_table:0");
+}
+
+void WriteMemory(Server& s, std::string& out) {
+  struct mallinfo2 mi = mallinfo2();
+  uint64_t used = mi.uordblks + mi.hblkhd;
+  uint64_t rss = RssBytes();
+  Line(out, "used_memory:{}", used);
+  Line(out, "used_memory_human:{}", HumanBytes(used));
+  Line(out, "used_memory_rss:{}", rss);
+  Line(out, "used_memory_rss_human:{}", HumanBytes(rss));
+  Line(out, "used_memory_peak:{}", std::max<uint64_t>(used, mi.arena + mi.hblkhd));
+  Line(out, "maxmemory:{}", s.config().maxmemory);
+  Line(out, "maxmemory_human:{}", HumanBytes(static_cast<uint64_t>(s.config().maxmemory)));
+  Line(out, "maxmemory_policy:{}", s.config().maxmemory_policy);
+  Line(out, "mem_fragmentation_ratio:{:.2f}", used ? static_cast<double>(rss) / used : 0.0);
+  Line(out, "mem_allocator:libc");
+}
+
+void WritePersistence(Server& s, std::string& out) {
+  Line(out, "loading:0");
+  Line(out, "async_loading:0");
+  Line(out, "rdb_changes_since_last_save:0");
+  Line(out, "rdb_bgsave_in_progress:0");
+  Line(out, "rdb_last_save_time:{}", s.start_ms() / 1000);
+  Line(out, "rdb_last_bgsave_status:ok");
+  Line(out, "aof_enabled:0");
+  Line(out, "aof_rewrite_in_progress:0");
+  Line(out, "aof_rewrite_scheduled:0");
+  Line(out, "aof_last_rewrite_time_sec:-1");
+  Line(out, "aof_current_rewrite_time_sec:-1");
+  Line(out, "aof_last_bgrewrite_status:ok");
+  Line(out, "aof_last_write_status:ok");
+}
+
+void WriteStats(Server& s, std::string& out) {
+  const daemon::Stats& st = s.stats();
+  uint64_t ops = 0;
+  for (uint64_t v : st.ops_samples) ops += v;
+  Line(out, "total_connections_received:{}", st.connections_received);
+  Line(out, "total_commands_processed:{}", st.commands_processed);
+  Line(out, "instantaneous_ops_per_sec:{}", ops / daemon::Stats::kSamples);
+  Line(out, "total_net_input_bytes:{}", st.net_input_bytes);
+  Line(out, "total_net_output_bytes:{}", st.net_output_bytes);
+  Line(out, "rejected_connections:{}", st.rejected_connections);
+  Line(out, "expired_keys:0");
+  Line(out, "evicted_keys:0");
+  Line(out, "keyspace_hits:0");
+  Line(out, "keyspace_misses:0");
+  Line(out, "pubsub_channels:0");
+  Line(out, "pubsub_patterns:0");
+  Line(out, "total_error_replies:{}", st.error_replies);
+  Line(out, "client_query_buffer_limit_disconnections:{}", st.client_qbuf_limit_disconnections);
+  Line(out, "client_output_buffer_limit_disconnections:{}", st.client_outbuf_limit_disconnections);
+}
+
+void WriteReplication(Server& s, std::string& out) {
+  Line(out, "role:master");
+  Line(out, "connected_slaves:0");
+  Line(out, "master_replid:{}", s.run_id());
+  Line(out, "master_repl_offset:0");
+}
+
+void WriteCpu(Server&, std::string& out) {
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  Line(out, "used_cpu_sys:{:.6f}", secs(self.ru_stime));
+  Line(out, "used_cpu_user:{:.6f}", secs(self.ru_utime));
+}
+
+void WriteErrorstats(Server& s, std::string& out) {
+  std::vector<std::pair<std::string_view, uint64_t>> rows(s.stats().errors_by_code.begin(),
+                                                          s.stats().errors_by_code.end());
+  std::sort(rows.begin(), rows.end());
+  for (auto [code, count] : rows) Line(out, "errorstat_{}:count={}", code, count);
+}
+
+void WriteCluster(Server&, std::string& out) { Line(out, "cluster_enabled:0"); }
+
+void WriteKeyspace(Server& s, std::string& out) {
+  if (s.keyspace().size() > 0) Line(out, "db0:keys={},expires=0,avg_ttl=0", s.keyspace().size());
+}
+
+void WriteCommandstats(Server& s, std::string& out) {
+  auto row = [&out](const daemon::CommandSpec& c) {
+    if (c.calls == 0 && c.failed_calls == 0 && c.rejected_calls == 0) return;
+    Line(out, "cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}",
+         c.fullname, c.calls, c.usec, c.calls ? static_cast<double>(c.usec) / c.calls : 0.0,
+         c.rejected_calls, c.failed_calls);
+  };
+  for (const daemon::CommandSpec* c : s.commands().all()) {
+    row(*c);
+    for (const daemon::CommandSpec* sub : c->subcommand_order) row(*sub);
+  }
+}
+
+}  // namespace
+
+void RegisterCoreInfoSections(daemon::InfoRegistry& info) {
+  info.Add({"Server", true, WriteServer});
+  info.Add({"Clients", true, WriteClients});
+  info.Add({"Memory", true, WriteMemory});
+  info.Add({"Persistence", true, WritePersistence});
+  info.Add({"Stats", true, WriteStats});
+  info.Add({"Replication", true, WriteReplication});
+  info.Add({"CPU", true, WriteCpu});
+  info.Add({"Errorstats", true, WriteErrorstats});
+  info.Add({"Cluster", true, WriteCluster});
+  info.Add({"Keyspace", true, WriteKeyspace});
+  info.Add({"Commandstats", false, WriteCommandstats});
+}
+
+std::string RenderInfo(Server& server, const std::vector<std::string>& wanted) {
+  bool all = false, defaults = wanted.empty();
+  for (const auto& w : wanted) {
+    all = all || w == "all" || w == "everything";
+    defaults = defaults || w == "default";
+  }
+  std::string out;
+  for (const daemon::InfoSection& section : server.info_sections().all()) {
+    std::string lower = protocol::ToLower(section.name);
+    bool named = std::find(wanted.begin(), wanted.end(), lower) != wanted.end();
+    if (!(all || named || (defaults && section.in_default))) continue;
+    if (!out.empty()) out += "\r\n";
+    out += "# ";
+    out += section.name;
+    out += "\r\n";
+    section.write(server, out);
+  }
+  return out;
+}
+
+}  // namespace pylon::core

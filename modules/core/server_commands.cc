@@ -1,0 +1,285 @@
+// INFO CONFIG DBSIZE FLUSHALL FLUSHDB TIME SHUTDOWN, and TESTCLOCK when the test clock is on.
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "daemon/command_helpers.h"
+#include "daemon/connection.h"
+#include "daemon/server.h"
+#include "modules/core/core.h"
+#include "modules/core/info_sections.h"
+#include "protocol/text.h"
+
+namespace pylon::core {
+namespace {
+
+using daemon::CommandContext;
+using daemon::IsArg;
+
+// INFO [section [section ...]]
+void CmdInfo(CommandContext& ctx) {
+  std::vector<std::string> wanted;
+  for (size_t i = 1; i < ctx.args.size(); i++) wanted.push_back(protocol::ToLower(ctx.args[i]));
+  std::string out = RenderInfo(ctx.server, wanted);
+  ctx.reply.Verbatim(out);
+}
+
+// CONFIG GET parameter [parameter ...]
+void CmdConfigGet(CommandContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> found;
+  for (size_t i = 2; i < ctx.args.size(); i++) {
+    for (auto& kv : daemon::ConfigGet(ctx.server.config(), ctx.args[i])) {
+      bool seen = false;
+      for (const auto& f : found) seen = seen || f.first == kv.first;
+      if (!seen) found.push_back(std::move(kv));
+    }
+  }
+  ctx.reply.MapHeader(static_cast<int64_t>(found.size()));
+  for (const auto& [name, value] : found) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk(value);
+  }
+}
+
+// CONFIG SET parameter value [parameter value ...]
+void CmdConfigSet(CommandContext& ctx) {
+  if (ctx.args.size() % 2 != 0) {
+    ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
+    pairs.emplace_back(std::string(ctx.args[i]), std::string(ctx.args[i + 1]));
+  }
+  std::vector<std::string> changed;
+  std::string error;
+  if (!daemon::ConfigSet(&ctx.server.config(), pairs, &changed, &error)) {
+    ctx.reply.Error(error);
+    return;
+  }
+  ctx.server.OnConfigChanged(changed);
+  ctx.reply.Ok();
+}
+
+// CONFIG RESETSTAT
+void CmdConfigResetstat(CommandContext& ctx) {
+  ctx.server.stats().Reset();
+  ctx.server.commands().ResetStats();
+  ctx.reply.Ok();
+}
+
+// CONFIG HELP
+void CmdConfigHelp(CommandContext& ctx) {
+  daemon::ReplyHelp(ctx,
+                    {
+                        "GET <pattern>",
+                        "    Return parameters matching the glob-like <pattern> and their values.",
+                        "SET <directive> <value>",
+                        "    Set the configuration <directive> to <value>.",
+                        "RESETSTAT",
+                        "    Reset statistics reported by the INFO command.",
+                    });
+}
+
+// DBSIZE
+void CmdDbsize(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.keyspace().size()));
+}
+
+// FLUSHALL [ASYNC | SYNC], FLUSHDB [ASYNC | SYNC]
+void CmdFlush(CommandContext& ctx) {
+  if (ctx.args.size() > 2 ||
+      (ctx.args.size() == 2 && !IsArg(ctx.args[1], "async") && !IsArg(ctx.args[1], "sync"))) {
+    ctx.reply.Error(daemon::kErrSyntax);
+    return;
+  }
+  ctx.server.keyspace().Clear();
+  ctx.reply.Ok();
+}
+
+// TIME
+void CmdTime(CommandContext& ctx) {
+  int64_t us = ctx.server.clock().NowUs();
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.BulkInt(us / 1'000'000);
+  ctx.reply.BulkInt(us % 1'000'000);
+}
+
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
+void CmdShutdown(CommandContext& ctx) {
+  bool abort = false, other = false, save = false, nosave = false;
+  for (size_t i = 1; i < ctx.args.size(); i++) {
+    std::string_view a = ctx.args[i];
+    if (IsArg(a, "abort")) {
+      abort = true;
+    } else if (IsArg(a, "nosave") || IsArg(a, "save") || IsArg(a, "now") || IsArg(a, "force")) {
+      save = save || IsArg(a, "save");
+      nosave = nosave || IsArg(a, "nosave");
+      other = true;
+    } else {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return;
+    }
+  }
+  if ((abort && other) || (save && nosave)) {
+    ctx.reply.Error(daemon::kErrSyntax);
+    return;
+  }
+  if (abort) {
+    // Shutdown is immediate in Pylon (nothing to save or wait for), so none is ever in progress.
+    ctx.reply.Error("ERR No shutdown in progress.");
+    return;
+  }
+  // As Redis: no reply; the client sees the connection close.
+  ctx.server.Shutdown("SHUTDOWN");
+}
+
+// TESTCLOCK GET | ADVANCE milliseconds | SET unix-time-milliseconds
+void CmdTestclock(CommandContext& ctx) {
+  daemon::Clock& clock = ctx.server.clock();
+  std::string_view op = ctx.args[1];
+  bool moved = false;
+  if (IsArg(op, "get") && ctx.args.size() == 2) {
+  } else if (IsArg(op, "advance") && ctx.args.size() == 3) {
+    int64_t ms;
+    if (!daemon::ParseRangeOrReply(ctx, ctx.args[2], 0, INT64_MAX / 1000, &ms)) return;
+    moved = clock.Advance(ms * 1000);
+  } else if (IsArg(op, "set") && ctx.args.size() == 3) {
+    int64_t ms;
+    if (!daemon::ParseRangeOrReply(ctx, ctx.args[2], 0, INT64_MAX / 1000, &ms)) return;
+    if (!clock.Set(ms * 1000)) {
+      ctx.reply.Error("ERR the test clock never goes backwards");
+      return;
+    }
+    moved = true;
+  } else {
+    ctx.reply.Error(daemon::kErrSyntax);
+    return;
+  }
+  // Whatever was due by the new time happens now, as if that time had passed.
+  if (moved) ctx.server.Cron();
+  ctx.reply.Integer(clock.NowMs());
+}
+
+}  // namespace
+
+void RegisterServerCommands(daemon::Registry& registry) {
+  using namespace daemon;
+  CommandTable& t = registry.commands;
+  t.Add({.name = "info",
+         .arity = -1,
+         .flags = kCmdLoading | kCmdStale,
+         .handler = CmdInfo,
+         .group = "server",
+         .since = "1.0.0",
+         .summary = "Get information and statistics about the server",
+         .complexity = "O(1)",
+         .syntax = "[section ...]",
+         .tips = {"nondeterministic_output", "request_policy:all_shards",
+                  "response_policy:special"}});
+  t.Add({.name = "config",
+         .arity = -2,
+         .group = "server",
+         .since = "2.0.0",
+         .summary = "A container for server configuration commands",
+         .complexity = "Depends on subcommand."});
+  constexpr uint32_t kAdmin = kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale;
+  t.AddSubcommand("config",
+                  {.name = "get",
+                   .arity = -3,
+                   .flags = kAdmin,
+                   .handler = CmdConfigGet,
+                   .since = "2.0.0",
+                   .summary = "Get the values of configuration parameters",
+                   .complexity = "O(N) when N is the number of configuration parameters provided",
+                   .syntax = "parameter ..."});
+  t.AddSubcommand("config",
+                  {.name = "set",
+                   .arity = -4,
+                   .flags = kAdmin,
+                   .handler = CmdConfigSet,
+                   .since = "2.0.0",
+                   .summary = "Set configuration parameters to the given values",
+                   .complexity = "O(N) when N is the number of configuration parameters provided",
+                   .syntax = "(data: parameter value) ...",
+                   .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"}});
+  t.AddSubcommand("config",
+                  {.name = "resetstat",
+                   .arity = 2,
+                   .flags = kAdmin,
+                   .handler = CmdConfigResetstat,
+                   .since = "2.0.0",
+                   .summary = "Reset the stats returned by INFO",
+                   .complexity = "O(1)",
+                   .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"}});
+  t.AddSubcommand("config", {.name = "help",
+                             .arity = 2,
+                             .flags = kCmdLoading | kCmdStale,
+                             .handler = CmdConfigHelp,
+                             .since = "5.0.0",
+                             .summary = "Show helpful text about the different subcommands",
+                             .complexity = "O(1)"});
+  t.Add({.name = "dbsize",
+         .arity = 1,
+         .flags = kCmdReadonly | kCmdFast,
+         .handler = CmdDbsize,
+         .group = "server",
+         .since = "1.0.0",
+         .summary = "Return the number of keys in the selected database",
+         .complexity = "O(1)",
+         .tips = {"request_policy:all_shards", "response_policy:agg_sum"}});
+  t.Add({.name = "flushall",
+         .arity = -1,
+         .flags = kCmdWrite,
+         .handler = CmdFlush,
+         .group = "server",
+         .since = "1.0.0",
+         .summary = "Remove all keys from all databases",
+         .complexity = "O(N) where N is the total number of keys in all databases",
+         .syntax = "[flush-type: ASYNC | SYNC]",
+         .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}});
+  t.Add({.name = "flushdb",
+         .arity = -1,
+         .flags = kCmdWrite,
+         .handler = CmdFlush,
+         .group = "server",
+         .since = "1.0.0",
+         .summary = "Remove all keys from the current database",
+         .complexity = "O(N) where N is the number of keys in the selected database",
+         .syntax = "[flush-type: ASYNC | SYNC]",
+         .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}});
+  t.Add({.name = "time",
+         .arity = 1,
+         .flags = kCmdLoading | kCmdStale | kCmdFast,
+         .handler = CmdTime,
+         .group = "server",
+         .since = "2.6.0",
+         .summary = "Return the current server time",
+         .complexity = "O(1)",
+         .tips = {"nondeterministic_output"}});
+  t.Add({.name = "shutdown",
+         .arity = -1,
+         .flags = kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
+         .handler = CmdShutdown,
+         .group = "server",
+         .since = "1.0.0",
+         .summary = "Synchronously save the dataset to disk and then shut down the server",
+         .complexity = "O(N) when saving, where N is the total number of keys in all databases",
+         .syntax = "[save-selector: NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"});
+  // The test clock's command exists only when the switch is on (never in production).
+  if (registry.config.enable_test_clock) {
+    t.Add({.name = "testclock",
+           .arity = -2,
+           .flags = kCmdAdmin | kCmdLoading | kCmdStale | kCmdFast,
+           .handler = CmdTestclock,
+           .group = "server",
+           .since = "0.1.0",
+           .summary = "Read or move the server's test clock (test builds only)",
+           .complexity = "O(1)",
+           .syntax =
+               "(op: GET | ADVANCE milliseconds:integer | SET unix-time-milliseconds:integer)"});
+  }
+  RegisterCoreInfoSections(registry.info);
+}
+
+}  // namespace pylon::core

@@ -1,0 +1,131 @@
+// MULTI EXEC DISCARD WATCH UNWATCH. Queueing itself happens in the dispatcher (as in Redis's
+// processCommand), so every command is queued by one rule.
+#include <vector>
+
+#include "daemon/command_helpers.h"
+#include "daemon/connection.h"
+#include "daemon/server.h"
+#include "modules/core/core.h"
+
+namespace pylon::core {
+namespace {
+
+using daemon::CommandContext;
+
+// MULTI
+void CmdMulti(CommandContext& ctx) {
+  if (ctx.conn.tx.active) {
+    ctx.reply.Error("ERR MULTI calls can not be nested");
+    return;
+  }
+  ctx.conn.tx.active = true;
+  ctx.reply.Ok();
+}
+
+// EXEC
+void CmdExec(CommandContext& ctx) {
+  daemon::Connection& conn = ctx.conn;
+  if (!conn.tx.active) {
+    ctx.reply.Error("ERR EXEC without MULTI");
+    return;
+  }
+  if (conn.tx.aborted) {
+    ctx.server.EndTransaction(&conn);
+    ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
+    return;
+  }
+  if (conn.watched_key_touched) {
+    ctx.server.EndTransaction(&conn);
+    ctx.reply.NullArray();
+    return;
+  }
+  // Take the queue first: a queued command may itself end the transaction state (RESET).
+  std::vector<daemon::Transaction::Queued> queued = std::move(conn.tx.queued);
+  ctx.server.EndTransaction(&conn);
+  ctx.reply.ArrayHeader(static_cast<int64_t>(queued.size()));
+  std::vector<std::string_view> argv;
+  for (const auto& q : queued) {
+    argv.assign(q.args.begin(), q.args.end());
+    ctx.server.dispatcher().Call(conn, *q.cmd, argv);
+  }
+}
+
+// DISCARD
+void CmdDiscard(CommandContext& ctx) {
+  if (!ctx.conn.tx.active) {
+    ctx.reply.Error("ERR DISCARD without MULTI");
+    return;
+  }
+  ctx.server.EndTransaction(&ctx.conn);
+  ctx.reply.Ok();
+}
+
+// WATCH key [key ...]
+void CmdWatch(CommandContext& ctx) {
+  if (ctx.conn.tx.active) {
+    ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
+    return;
+  }
+  for (size_t i = 1; i < ctx.args.size(); i++) ctx.server.Watch(&ctx.conn, ctx.args[i]);
+  ctx.reply.Ok();
+}
+
+// UNWATCH
+void CmdUnwatch(CommandContext& ctx) {
+  ctx.server.UnwatchAll(&ctx.conn);
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+void RegisterTransactionCommands(daemon::Registry& registry) {
+  using namespace daemon;
+  CommandTable& t = registry.commands;
+  constexpr uint32_t kTx = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
+  t.Add({.name = "multi",
+         .arity = 1,
+         .flags = kTx,
+         .handler = CmdMulti,
+         .group = "transactions",
+         .since = "1.2.0",
+         .summary = "Mark the start of a transaction block",
+         .complexity = "O(1)"});
+  t.Add({.name = "exec",
+         .arity = 1,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale,
+         .handler = CmdExec,
+         .group = "transactions",
+         .since = "1.2.0",
+         .summary = "Execute all commands issued after MULTI",
+         .complexity = "Depends on commands in the transaction"});
+  t.Add({.name = "discard",
+         .arity = 1,
+         .flags = kTx,
+         .handler = CmdDiscard,
+         .group = "transactions",
+         .since = "2.0.0",
+         .summary = "Discard all commands issued after MULTI",
+         .complexity = "O(N), when N is the number of queued commands"});
+  t.Add({.name = "watch",
+         .arity = -2,
+         .flags = kTx,
+         .first_key = 1,
+         .last_key = -1,
+         .key_step = 1,
+         .handler = CmdWatch,
+         .group = "transactions",
+         .since = "2.2.0",
+         .summary = "Watch the given keys to determine execution of the MULTI/EXEC block",
+         .complexity = "O(1) for every key.",
+         .syntax = "key ..."});
+  t.Add({.name = "unwatch",
+         .arity = 1,
+         .flags = kTx,
+         .handler = CmdUnwatch,
+         .group = "transactions",
+         .since = "2.2.0",
+         .summary = "Forget about all watched keys",
+         .complexity = "O(1)"});
+}
+
+}  // namespace pylon::core
