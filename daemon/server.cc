@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <random>
 
@@ -346,6 +347,10 @@ void Server::CloseServerHandles() {
   close(&shutdown_timer_);
   close(&sigterm_);
   close(&sigint_);
+  // Closing the last signal handle restores the default action, which would let a second
+  // SIGTERM kill the process mid-exit with a non-zero status. Shutdown is already under way.
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
 }
 
 void Server::Watch(Connection* conn, std::string_view key) {

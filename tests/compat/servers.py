@@ -269,6 +269,10 @@ def serve(argv):
         if not server.running():
             break  # stopped by the test itself (SHUTDOWN): report its status below
         time.sleep(0.1)
+    # A SIGTERM from the parent may still arrive while this helper exits (it stopped because the
+    # test sent SHUTDOWN): from here on it must not kill us, or the parent sees status 143.
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     problem = server.stop()
     if problem:
         sys.stderr.write("servers.py: %s\n" % problem)
@@ -278,5 +282,9 @@ def serve(argv):
 
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "serve":
-        sys.exit(serve(sys.argv[2:]))
+        code = serve(sys.argv[2:])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Skip interpreter finalization, which restores the default signal actions.
+        os._exit(code)
     sys.exit(__doc__)
