@@ -398,7 +398,7 @@ std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
   if (c.tx.active) flags += 'x';
   if (c.watched_key_touched) flags += 'd';
   if (c.close_after_reply()) flags += 'c';
-  if (flags.empty()) flags = "N";
+  if (flags.empty()) flags.push_back('N');  // not = "N": g++ 12 -O3 warns falsely (-Wrestrict)
   const auto& out = const_cast<Connection&>(c).output();
   std::string events = "r";
   if (c.has_pending_output()) events += 'w';

@@ -25,6 +25,8 @@ servers_pylond_arg() {
     echo "usage: $script <path-to-pylond>   (or PYLON_TEST_TARGET=redis to test redis-server)" >&2
     return 1
   fi
+  # Absolute, so it still works from the helper's own working directory.
+  [[ -n "$path" && "$path" != /* ]] && path="$PWD/$path"
   PYLOND="${path:-none}"
 }
 
