@@ -1,0 +1,96 @@
+// pylond's configuration: redis.conf syntax (directive arg ..., quotes, include), command-line
+// overrides (pylond [file] [--directive value ...]), and the one table of directives that start-up,
+// CONFIG GET and CONFIG SET all use.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pylon::daemon {
+
+// client-output-buffer-limit <class> <hard> <soft> <soft-seconds>, per client class.
+struct OutputBufferLimit {
+  uint64_t hard_bytes = 0;   // 0: no limit
+  uint64_t soft_bytes = 0;   // 0: no limit
+  int64_t soft_seconds = 0;  // over soft for this long: disconnect
+};
+enum class ClientClass { kNormal = 0, kReplica = 1, kPubsub = 2 };
+
+struct Config {
+  std::vector<std::string> bind = {"127.0.0.1"};
+  int port = 6379;  // 0: no TCP listener
+  int tcp_backlog = 511;
+  std::string unixsocket;  // empty: none
+  int unixsocketperm = 0;  // octal in the file and in CONFIG GET ("700"); 0 keeps the umask's
+  int maxclients = 10000;
+  int timeout = 0;          // seconds a client may idle; 0: forever
+  int tcp_keepalive = 300;  // seconds; 0: off
+  std::string requirepass;  // empty: no password
+  bool protected_mode = true;
+  std::string loglevel = "notice";  // debug | verbose | notice | warning | nothing
+  std::string logfile;              // empty: standard output
+  std::string pidfile;              // empty: none
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  OutputBufferLimit output_limits[3] = {
+      {0, 0, 0},                        // normal
+      {256ULL << 20, 64ULL << 20, 60},  // replica
+      {32ULL << 20, 8ULL << 20, 60},    // pubsub
+  };
+  int64_t maxmemory = 0;  // bytes; 0: no limit
+  std::string maxmemory_policy = "noeviction";
+  int hz = 10;  // background tasks per second (client timeouts, buffer limits, stats)
+  // Test-only: the clock stands still and moves only by TESTCLOCK commands. Start-up only.
+  bool enable_test_clock = false;
+
+  std::string config_file;  // absolute path of the file read at start-up, "" if none
+};
+
+// Parses the arguments after the program name, `[config-file] [--directive value ...]`, into
+// *config (reset to the defaults first). The first argument is the config file unless it starts
+// with "--" ("-" reads the file from standard input); each --name takes the values up to the next
+// --name. The file is read first, then the command-line directives override it. On error returns
+// false and sets *error to one line naming the place, e.g.
+//   "conf/pylon.conf:12: unknown directive 'prot'" or
+//   "--port: invalid value for 'port': 'abc' (must be 0..65535)".
+// --help / --version are handled by main, not here.
+bool LoadConfig(const std::vector<std::string>& args, Config* config, std::string* error);
+
+// Parses config text (the content of one file); include paths are resolved relative to the
+// current directory as redis does (nesting deeper than 16 or a cycle is an error). `origin` names
+// the text in error messages ("origin:line: ...").
+bool ParseConfigText(std::string_view text, std::string_view origin, Config* config,
+                     std::string* error);
+
+// Applies one directive (name case-insensitive, args already split) to *config, which is left
+// unchanged on error. *error then has no location: "unknown directive 'x'",
+// "wrong number of arguments for 'x'" or "invalid value for 'x': 'v' (why)".
+bool ApplyDirective(std::string_view name, const std::vector<std::string>& args, Config* config,
+                    std::string* error);
+
+// The CONFIG GET view: every directive matching the glob `pattern` (case-insensitive), with its
+// current value formatted as redis does (memory in bytes, yes/no, the client-output-buffer-limit
+// line "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", "save" as "", ...).
+// Sorted by name. As Redis 7, a pattern without glob characters is an exact lookup and the reply
+// names the directive as the caller spelled it ("PORT").
+std::vector<std::pair<std::string, std::string>> ConfigGet(const Config& config,
+                                                           std::string_view pattern);
+
+// CONFIG SET: validates every pair first and applies none unless all are valid (Redis 7 does the
+// same). Directives that only start-up may set (bind, port, unixsocket, enable-test-clock, ...)
+// are refused. On success returns true and appends the (lower-case) names whose value changed to
+// *changed, so the server can react (log level, hz ...). On failure *error is Redis's text, e.g.
+//   "ERR Unknown option or number of arguments for CONFIG SET - 'foo'" or
+//   "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config".
+bool ConfigSet(Config* config, const std::vector<std::pair<std::string, std::string>>& pairs,
+               std::vector<std::string>* changed, std::string* error);
+
+// Parses a redis memory value: "100", "1k" (1000), "1kb" (1024), "1m", "1mb", "1g", "1gb",
+// also "1b", case-insensitive. False on anything else (empty, signs, spaces, overflow of int64).
+bool ParseMemory(std::string_view s, int64_t* bytes);
+
+}  // namespace pylon::daemon
