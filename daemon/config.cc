@@ -102,6 +102,18 @@ bool Include(const std::string& path, ParseState* state, Config* config, std::st
   return ok;
 }
 
+// A multi-value directive given as one string ("normal 1mb 0 0"), as CONFIG SET passes it.
+std::vector<std::string> SplitSpaces(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t end = std::min(s.find(' ', i), s.size());
+    if (end > i) out.emplace_back(s.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
 bool Apply(std::string_view name, const std::vector<std::string>& args, ParseState* state,
            Config* config, std::string* why) {
   if (protocol::EqualsIgnoreCase(name, "include")) {
@@ -120,8 +132,11 @@ bool Apply(std::string_view name, const std::vector<std::string>& args, ParseSta
     *why = "wrong number of arguments for '" + std::string(d->name) + "'";
     return false;
   }
+  // As Redis: a multi-value directive may come as one quoted argument ("normal 1mb 0 0").
+  const std::vector<std::string> values =
+      d->multi && args.size() == 1 ? SplitSpaces(args[0]) : args;
   std::string reason;
-  if (!ParseValue(*d, args, config, &reason)) {
+  if (!ParseValue(*d, values, config, &reason)) {
     const std::string expected = config_internal::Expectation(*d);
     *why = "invalid value for '" + std::string(d->name) + "': '" + Join(args) + "' (" +
            (expected.empty() ? reason : expected) + ")";
@@ -166,17 +181,6 @@ bool ParseText(std::string_view text, std::string_view origin, ParseState* state
     }
   }
   return true;
-}
-
-std::vector<std::string> SplitSpaces(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t end = std::min(s.find(' ', i), s.size());
-    if (end > i) out.emplace_back(s.substr(i, end - i));
-    i = end + 1;
-  }
-  return out;
 }
 
 std::string SetFailed(std::string_view name, std::string_view reason) {
@@ -258,7 +262,7 @@ std::vector<std::pair<std::string, std::string>> ConfigGet(const Config& config,
 }
 
 bool ConfigSet(Config* config, const std::vector<std::pair<std::string, std::string>>& pairs,
-               std::vector<std::string>* changed, std::string* error) {
+               std::vector<std::string>* changed, std::string* error, const ConfigApplier& apply) {
   // As Redis 7's configSetCommand: names first (the first problem wins, reported with the name as
   // the client spelled it), then every value into a scratch copy, which replaces the live config
   // only if all parsed.
@@ -290,9 +294,16 @@ bool ConfigSet(Config* config, const std::vector<std::pair<std::string, std::str
       return false;
     }
   }
+  std::vector<std::string> differ;
   for (const Directive* d : targets) {
-    if (FormatValue(*d, *config) != FormatValue(*d, next)) changed->emplace_back(d->name);
+    if (FormatValue(*d, *config) != FormatValue(*d, next)) differ.emplace_back(d->name);
   }
+  std::string name, reason;
+  if (apply && !apply(next, differ, &name, &reason)) {
+    *error = SetFailed(name, reason);
+    return false;
+  }
+  changed->insert(changed->end(), differ.begin(), differ.end());
   *config = std::move(next);
   return true;
 }

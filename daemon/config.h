@@ -31,7 +31,7 @@ struct Config {
   int tcp_keepalive = 300;  // seconds; 0: off
   std::string requirepass;  // empty: no password
   bool protected_mode = true;
-  std::string loglevel = "notice";  // debug | verbose | notice | warning | nothing
+  std::string loglevel = "notice";  // debug | verbose | notice | warning
   std::string logfile;              // empty: standard output
   std::string pidfile;              // empty: none
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
@@ -86,8 +86,15 @@ std::vector<std::pair<std::string, std::string>> ConfigGet(const Config& config,
 // *changed, so the server can react (log level, hz ...). On failure *error is Redis's text, e.g.
 //   "ERR Unknown option or number of arguments for CONFIG SET - 'foo'" or
 //   "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config".
+// Lets the running server take a proposed configuration before it is committed (e.g. listen on
+// a new port); returns false with the directive and Redis's reason when it cannot.
+using ConfigApplier =
+    std::function<bool(const Config& next, const std::vector<std::string>& changed,
+                       std::string* name, std::string* reason)>;
+
 bool ConfigSet(Config* config, const std::vector<std::pair<std::string, std::string>>& pairs,
-               std::vector<std::string>* changed, std::string* error);
+               std::vector<std::string>* changed, std::string* error,
+               const ConfigApplier& apply = nullptr);
 
 // Parses a redis memory value: "100", "1k" (1000), "1kb" (1024), "1m", "1mb", "1g", "1gb",
 // also "1b", case-insensitive. False on anything else (empty, signs, spaces, overflow of int64).

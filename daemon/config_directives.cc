@@ -53,7 +53,8 @@ bool ParseMemory(std::string_view s, int64_t* bytes) {
 namespace config_internal {
 namespace {
 
-constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning", "nothing"};
+// Redis 7.0's levels ("nothing" came with 7.2).
+constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
 constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu", "volatile-random",
                                           "volatile-ttl",   "allkeys-lru",  "allkeys-lfu",
                                           "allkeys-random", "noeviction"};
@@ -70,7 +71,7 @@ constexpr size_t kMaxBindAddresses = 16;  // Redis's CONFIG_BINDADDR_MAX
 constexpr Directive kDirectives[] = {
     {.name = "appendonly", .kind = Kind::kFixed, .is_mutable = true, .choices = kNo,
      .refusal = "Pylon has no append-only log yet; only 'no' is accepted"},
-    {.name = "bind", .kind = Kind::kBind, .is_mutable = false, .multi = true},
+    {.name = "bind", .kind = Kind::kBind, .is_mutable = true, .multi = true},
     {.name = "client-output-buffer-limit", .kind = Kind::kOutputLimits, .is_mutable = true,
      .multi = true},
     {.name = "client-query-buffer-limit", .kind = Kind::kMemory, .is_mutable = true,
@@ -93,7 +94,7 @@ constexpr Directive kDirectives[] = {
     {.name = "maxmemory-policy", .kind = Kind::kEnum, .is_mutable = true,
      .field = &Config::maxmemory_policy, .choices = kPolicies},
     {.name = "pidfile", .kind = Kind::kString, .is_mutable = false, .field = &Config::pidfile},
-    {.name = "port", .kind = Kind::kInt, .is_mutable = false, .field = &Config::port,
+    {.name = "port", .kind = Kind::kInt, .is_mutable = true, .field = &Config::port,
      .min = 0, .max = 65535},
     {.name = "protected-mode", .kind = Kind::kBool, .is_mutable = true,
      .field = &Config::protected_mode},
@@ -102,7 +103,7 @@ constexpr Directive kDirectives[] = {
     {.name = "requirepass", .kind = Kind::kString, .is_mutable = true,
      .field = &Config::requirepass},
     {.name = "save", .kind = Kind::kFixed, .is_mutable = true, .choices = kEmpty,
-     .refusal = "Pylon has no RDB snapshots; use appendonly", .multi = true},
+     .refusal = "Pylon has no RDB snapshots; only save \"\" is accepted", .multi = true},
     {.name = "tcp-backlog", .kind = Kind::kInt, .is_mutable = false, .field = &Config::tcp_backlog,
      .min = 0, .max = INT_MAX},
     {.name = "tcp-keepalive", .kind = Kind::kInt, .is_mutable = true,

@@ -138,6 +138,8 @@ void Connection::ProcessInput() {
     }
     if (status == protocol::ParseStatus::kCommand) {
       server.dispatcher().Execute(*this, parser_.argv());
+      // A client that pipelines without reading must not grow our memory past its limit.
+      if (server.CloseIfOutputOverLimit(this, server.clock().NowMs())) return;
     }
     in_start_ += parser_.consumed();
   }

@@ -25,14 +25,6 @@ constexpr const char* kUsage =
     "       pylond --port 7777 --loglevel verbose\n"
     "       pylond conf/pylon.conf --port 7777 --requirepass secret\n";
 
-spdlog::level::level_enum LogLevel(const std::string& level) {
-  if (level == "debug") return spdlog::level::trace;
-  if (level == "verbose") return spdlog::level::debug;
-  if (level == "warning") return spdlog::level::warn;
-  if (level == "nothing") return spdlog::level::off;
-  return spdlog::level::info;  // notice
-}
-
 bool SetUpLogging(const pylon::daemon::Config& config) {
   std::shared_ptr<spdlog::logger> logger;
   if (config.logfile.empty()) {
@@ -49,7 +41,7 @@ bool SetUpLogging(const pylon::daemon::Config& config) {
   }
   // Redis's look: pid:role day month year time level-mark message.
   logger->set_pattern("%P:M %d %b %Y %H:%M:%S.%e %^%L%$ %v");
-  logger->set_level(LogLevel(config.loglevel));
+  logger->set_level(pylon::daemon::SpdlogLevel(config.loglevel));
   spdlog::set_default_logger(logger);
   return true;
 }

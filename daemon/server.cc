@@ -48,46 +48,87 @@ Server::Server(Config config)
 
 Server::~Server() = default;
 
-bool Server::ListenTcp(const std::string& addr_in) {
-  // As Redis: a leading '-' marks an address that may be missing on this host.
-  bool optional = !addr_in.empty() && addr_in[0] == '-';
-  std::string addr = optional ? addr_in.substr(1) : addr_in;
-  if (addr == "*") addr = "0.0.0.0";
-  sockaddr_storage ss{};
-  bool ok = addr.find(':') != std::string::npos
-                ? uv_ip6_addr(addr == "::*" ? "::" : addr.c_str(), config_.port,
-                              reinterpret_cast<sockaddr_in6*>(&ss)) == 0
-                : uv_ip4_addr(addr.c_str(), config_.port, reinterpret_cast<sockaddr_in*>(&ss)) == 0;
-  if (!ok) {
-    spdlog::error("bind: invalid address '{}'", addr);
-    return false;
-  }
-  auto listener = std::make_unique<Listener>();
-  listener->server = this;
-  uv_tcp_init(&loop_, &listener->h.tcp);
-  listener->h.handle.data = listener.get();
-  unsigned flags = ss.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
-  int rc = uv_tcp_bind(&listener->h.tcp, reinterpret_cast<sockaddr*>(&ss), flags);
-  if (rc == 0) rc = uv_listen(&listener->h.stream, config_.tcp_backlog, OnConnection);
-  if (rc != 0) {
-    uv_close(&listener->h.handle, nullptr);
-    listeners_.push_back(std::move(listener));  // freed after the loop closes it
-    if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
-      spdlog::warn("bind: skipping optional address {}: {}", addr, uv_strerror(rc));
-      return true;
+bool Server::ListenTcp(const std::vector<std::string>& addresses, int port,
+                       std::vector<std::unique_ptr<Listener>>* out) {
+  for (const std::string& addr_in : addresses) {
+    // As Redis: a leading '-' marks an address that may be missing on this host.
+    bool optional = !addr_in.empty() && addr_in[0] == '-';
+    std::string addr = optional ? addr_in.substr(1) : addr_in;
+    if (addr == "*") addr = "0.0.0.0";
+    sockaddr_storage ss{};
+    bool ok = addr.find(':') != std::string::npos
+                  ? uv_ip6_addr(addr == "::*" ? "::" : addr.c_str(), port,
+                                reinterpret_cast<sockaddr_in6*>(&ss)) == 0
+                  : uv_ip4_addr(addr.c_str(), port, reinterpret_cast<sockaddr_in*>(&ss)) == 0;
+    if (!ok) {
+      spdlog::error("bind: invalid address '{}'", addr);
+      return false;
     }
-    spdlog::error("could not listen on {}:{}: {}", addr, config_.port, uv_strerror(rc));
+    auto listener = std::make_unique<Listener>();
+    listener->server = this;
+    uv_tcp_init(&loop_, &listener->h.tcp);
+    listener->h.handle.data = listener.get();
+    unsigned flags = ss.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+    int rc = uv_tcp_bind(&listener->h.tcp, reinterpret_cast<sockaddr*>(&ss), flags);
+    if (rc == 0) rc = uv_listen(&listener->h.stream, config_.tcp_backlog, OnConnection);
+    if (rc != 0) {
+      Retire(std::move(listener));
+      if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+        spdlog::warn("bind: skipping optional address {}: {}", addr, uv_strerror(rc));
+        continue;
+      }
+      spdlog::error("could not listen on {}:{}: {}", addr, port, uv_strerror(rc));
+      return false;
+    }
+    sockaddr_storage bound{};
+    int len = sizeof(bound);
+    uv_tcp_getsockname(&listener->h.tcp, reinterpret_cast<sockaddr*>(&bound), &len);
+    listener->port =
+        ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    spdlog::info("listening on {}:{}", addr, listener->port);
+    out->push_back(std::move(listener));
+  }
+  return true;
+}
+
+void Server::Retire(std::unique_ptr<Listener> listener) {
+  if (!uv_is_closing(&listener->h.handle)) uv_close(&listener->h.handle, nullptr);
+  retired_listeners_.push_back(std::move(listener));  // freed with the server, after the loop
+}
+
+bool Server::ApplyListenChanges(const Config& next, const std::vector<std::string>& changed,
+                                std::string* name, std::string* reason) {
+  bool port = std::find(changed.begin(), changed.end(), "port") != changed.end();
+  bool bind = std::find(changed.begin(), changed.end(), "bind") != changed.end();
+  if (!port && !bind) return true;
+  // Open the new sockets before closing the old ones, so a failure changes nothing.
+  std::vector<std::unique_ptr<Listener>> fresh;
+  if (next.port != 0 && !ListenTcp(next.bind, next.port, &fresh)) {
+    for (auto& l : fresh) Retire(std::move(l));
+    *name = port ? "port" : "bind";
+    *reason = port ? "Unable to listen on this port" : "Failed to bind to specified addresses.";
     return false;
   }
-  sockaddr_storage bound{};
-  int len = sizeof(bound);
-  uv_tcp_getsockname(&listener->h.tcp, reinterpret_cast<sockaddr*>(&bound), &len);
-  int port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  bound_ports_.push_back(port);
-  spdlog::info("listening on {}:{}", addr, port);
-  listeners_.push_back(std::move(listener));
+  std::vector<std::unique_ptr<Listener>> kept;
+  for (auto& l : listeners_) {
+    if (l->unix_socket) {
+      kept.push_back(std::move(l));
+    } else {
+      Retire(std::move(l));
+    }
+  }
+  for (auto& l : fresh) kept.push_back(std::move(l));
+  listeners_ = std::move(kept);
   return true;
+}
+
+std::vector<int> Server::bound_ports() const {
+  std::vector<int> ports;
+  for (const auto& l : listeners_) {
+    if (!l->unix_socket) ports.push_back(l->port);
+  }
+  return ports;
 }
 
 bool Server::ListenUnix() {
@@ -100,8 +141,7 @@ bool Server::ListenUnix() {
   int rc = uv_pipe_bind(&listener->h.pipe, config_.unixsocket.c_str());
   if (rc == 0) rc = uv_listen(&listener->h.stream, config_.tcp_backlog, OnConnection);
   if (rc != 0) {
-    uv_close(&listener->h.handle, nullptr);
-    listeners_.push_back(std::move(listener));
+    Retire(std::move(listener));
     spdlog::error("could not listen on unix socket {}: {}", config_.unixsocket, uv_strerror(rc));
     return false;
   }
@@ -112,11 +152,7 @@ bool Server::ListenUnix() {
 }
 
 bool Server::Listen() {
-  if (config_.port != 0) {
-    for (const auto& addr : config_.bind) {
-      if (!ListenTcp(addr)) return false;
-    }
-  }
+  if (config_.port != 0 && !ListenTcp(config_.bind, config_.port, &listeners_)) return false;
   if (!config_.unixsocket.empty() && !ListenUnix()) return false;
   if (listeners_.empty()) {
     spdlog::error("nothing to listen on: set port or unixsocket");
@@ -259,23 +295,28 @@ void Server::CheckClientLimits(int64_t now_ms) {
       c->Close();
       continue;
     }
-    const OutputBufferLimit& limit = config_.output_limits[static_cast<int>(ClientClass::kNormal)];
-    size_t used = c->output().memory();
-    if (limit.soft_bytes && used > limit.soft_bytes) {
-      if (c->obuf_soft_since_ms == 0) c->obuf_soft_since_ms = now_ms;
-    } else {
-      c->obuf_soft_since_ms = 0;
-    }
-    bool over_hard = limit.hard_bytes && used > limit.hard_bytes;
-    bool over_soft =
-        c->obuf_soft_since_ms && now_ms - c->obuf_soft_since_ms > limit.soft_seconds * 1000;
-    if (over_hard || over_soft) {
-      spdlog::warn("closing client id={} addr={}: output buffer over client-output-buffer-limit",
-                   c->id(), c->addr());
-      stats_.client_outbuf_limit_disconnections++;
-      c->Close();
-    }
+    CloseIfOutputOverLimit(c, now_ms);
   }
+}
+
+bool Server::CloseIfOutputOverLimit(Connection* c, int64_t now_ms) {
+  const OutputBufferLimit& limit = config_.output_limits[static_cast<int>(ClientClass::kNormal)];
+  if (!limit.hard_bytes && !limit.soft_bytes) return false;
+  size_t used = c->output().size();  // unsent reply bytes: O(1), fine after every command
+  if (limit.soft_bytes && used > limit.soft_bytes) {
+    if (c->obuf_soft_since_ms == 0) c->obuf_soft_since_ms = now_ms;
+  } else {
+    c->obuf_soft_since_ms = 0;
+  }
+  bool over_hard = limit.hard_bytes && used > limit.hard_bytes;
+  bool over_soft =
+      c->obuf_soft_since_ms && now_ms - c->obuf_soft_since_ms > limit.soft_seconds * 1000;
+  if (!over_hard && !over_soft) return false;
+  spdlog::warn("closing client id={} addr={}: output buffer over client-output-buffer-limit",
+               c->id(), c->addr());
+  stats_.client_outbuf_limit_disconnections++;
+  c->Close();
+  return true;
 }
 
 void Server::SampleOps(int64_t now_ms) {
@@ -289,14 +330,17 @@ void Server::SampleOps(int64_t now_ms) {
   stats_.last_sample_commands = stats_.commands_processed;
 }
 
+spdlog::level::level_enum SpdlogLevel(std::string_view loglevel) {
+  if (loglevel == "debug") return spdlog::level::trace;
+  if (loglevel == "verbose") return spdlog::level::debug;
+  if (loglevel == "warning") return spdlog::level::warn;
+  return spdlog::level::info;  // notice
+}
+
 void Server::OnConfigChanged(const std::vector<std::string>& names) {
   for (const auto& name : names) {
     if (name == "loglevel") {
-      spdlog::set_level(spdlog::level::from_str(config_.loglevel == "notice"    ? "info"
-                                                : config_.loglevel == "verbose" ? "debug"
-                                                : config_.loglevel == "nothing"
-                                                    ? "off"
-                                                    : config_.loglevel));
+      spdlog::default_logger()->set_level(SpdlogLevel(config_.loglevel));
     } else if (name == "hz") {
       uint64_t period = static_cast<uint64_t>(1000 / std::max(config_.hz, 1));
       uv_timer_start(&cron_timer_, OnCronTimer, period, period);
@@ -313,9 +357,8 @@ void Server::Shutdown(std::string_view reason) {
   if (shutting_down_) return;
   shutting_down_ = true;
   spdlog::info("received {}, scheduling shutdown...", reason);
-  for (auto& l : listeners_) {
-    if (!uv_is_closing(&l->h.handle)) uv_close(&l->h.handle, nullptr);
-  }
+  for (auto& l : listeners_) Retire(std::move(l));
+  listeners_.clear();
   if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
   if (!config_.pidfile.empty()) unlink(config_.pidfile.c_str());
   // Let every client receive what it is owed, but do not wait forever for a slow reader.

@@ -1,6 +1,7 @@
 // The process: one libuv loop, its listeners, the clients, the cron, and shutdown.
 #pragma once
 
+#include <spdlog/common.h>
 #include <uv.h>
 
 #include <cstdint>
@@ -20,6 +21,9 @@
 namespace pylon::daemon {
 
 class Connection;
+
+// The spdlog level for a Redis loglevel name (debug, verbose, notice, warning).
+spdlog::level::level_enum SpdlogLevel(std::string_view loglevel);
 
 class Server {
  public:
@@ -51,7 +55,13 @@ class Server {
   bool auth_required() const { return !config_.requirepass.empty(); }
   int64_t start_ms() const { return start_ms_; }
   const std::string& run_id() const { return run_id_; }
-  const std::vector<int>& bound_ports() const { return bound_ports_; }
+  // The TCP ports listened on, as bound.
+  std::vector<int> bound_ports() const;
+
+  // CONFIG SET port/bind: opens the new listeners before the change commits; on failure nothing
+  // changes and *name / *reason say why, in Redis's words.
+  bool ApplyListenChanges(const Config& next, const std::vector<std::string>& changed,
+                          std::string* name, std::string* reason);
 
   // Queues a connection to have its replies written before the loop next waits for I/O.
   void ScheduleFlush(Connection* conn);
@@ -60,6 +70,9 @@ class Server {
 
   // Applies configuration changes made by CONFIG SET (log level, ...).
   void OnConfigChanged(const std::vector<std::string>& names);
+  // client-output-buffer-limit: closes the client (true) when its unsent replies are over the
+  // hard limit, or over the soft one for too long. Checked after each command and by the cron.
+  bool CloseIfOutputOverLimit(Connection* conn, int64_t now_ms);
   // Runs the periodic work; also right after a test moves the manual clock.
   void Cron();
 
@@ -79,6 +92,7 @@ class Server {
       uv_pipe_t pipe;
     } h;
     bool unix_socket = false;
+    int port = 0;
     Server* server = nullptr;
   };
 
@@ -93,7 +107,9 @@ class Server {
   void CheckClientLimits(int64_t now_ms);
   void SampleOps(int64_t now_ms);
   void CloseServerHandles();
-  bool ListenTcp(const std::string& addr);
+  bool ListenTcp(const std::vector<std::string>& addresses, int port,
+                 std::vector<std::unique_ptr<Listener>>* out);
+  void Retire(std::unique_ptr<Listener> listener);
   bool ListenUnix();
 
   Config config_;
@@ -106,7 +122,7 @@ class Server {
 
   uv_loop_t loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::vector<int> bound_ports_;
+  std::vector<std::unique_ptr<Listener>> retired_listeners_;  // closed, freed after the loop
   uv_prepare_t prepare_;
   uv_timer_t cron_timer_;
   uv_timer_t shutdown_timer_;

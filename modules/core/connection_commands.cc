@@ -398,6 +398,7 @@ std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
   if (c.tx.active) flags += 'x';
   if (c.watched_key_touched) flags += 'd';
   if (c.close_after_reply()) flags += 'c';
+  if (c.transport() == Connection::Transport::kUnix) flags += 'U';
   if (flags.empty()) flags.push_back('N');  // not = "N": g++ 12 -O3 warns falsely (-Wrestrict)
   const auto& out = const_cast<Connection&>(c).output();
   std::string events = "r";

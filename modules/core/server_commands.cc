@@ -53,7 +53,12 @@ void CmdConfigSet(CommandContext& ctx) {
   }
   std::vector<std::string> changed;
   std::string error;
-  if (!daemon::ConfigSet(&ctx.server.config(), pairs, &changed, &error)) {
+  daemon::Server& server = ctx.server;
+  auto apply = [&server](const daemon::Config& next, const std::vector<std::string>& names,
+                         std::string* name, std::string* reason) {
+    return server.ApplyListenChanges(next, names, name, reason);
+  };
+  if (!daemon::ConfigSet(&server.config(), pairs, &changed, &error, apply)) {
     ctx.reply.Error(error);
     return;
   }
@@ -156,7 +161,9 @@ void CmdTestclock(CommandContext& ctx) {
     ctx.reply.Error(daemon::kErrSyntax);
     return;
   }
-  // Whatever was due by the new time happens now, as if that time had passed.
+  // Whatever was due by the new time happens now, as if that time had passed. The caller is
+  // active right now, so it is not idle, whatever the jump.
+  ctx.conn.last_interaction_ms = clock.NowMs();
   if (moved) ctx.server.Cron();
   ctx.reply.Integer(clock.NowMs());
 }

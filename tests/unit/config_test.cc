@@ -263,13 +263,13 @@ TEST_CASE("Booleans, enums and strings", "[config]") {
   CHECK(ParseError("protected-mode yes no") ==
         "t.conf:1: wrong number of arguments for 'protected-mode'");
 
-  for (const char* level : {"debug", "verbose", "notice", "warning", "nothing"}) {
+  for (const char* level : {"debug", "verbose", "notice", "warning"}) {
     CHECK(Parse(std::string("loglevel ") + level).loglevel == level);
   }
   CHECK(Parse("loglevel WARNING").loglevel == "warning");  // stored as Redis prints it
   CHECK(ParseError("loglevel loud") ==
         "t.conf:1: invalid value for 'loglevel': 'loud' (must be one of debug, verbose, notice, "
-        "warning, nothing)");
+        "warning)");
   CHECK(Parse("maxmemory-policy allkeys-LRU").maxmemory_policy == "allkeys-lru");
   CHECK(ParseError("maxmemory-policy lru") ==
         "t.conf:1: invalid value for 'maxmemory-policy': 'lru' (must be one of volatile-lru, "
@@ -349,8 +349,10 @@ TEST_CASE("Redis directives Pylon accepts with one value only", "[config]") {
   CHECK(Get(c, "databases") == "1");
   CHECK(Get(c, "daemonize") == "no");
   CHECK(ParseError("save 900 1") ==
-        "t.conf:1: invalid value for 'save': '900 1' (Pylon has no RDB snapshots; use appendonly)");
-  CHECK(ParseError("save 900 1 300 10").ends_with("(Pylon has no RDB snapshots; use appendonly)"));
+        "t.conf:1: invalid value for 'save': '900 1' (Pylon has no RDB snapshots; only save \"\" "
+        "is accepted)");
+  CHECK(ParseError("save 900 1 300 10")
+            .ends_with("(Pylon has no RDB snapshots; only save \"\" is accepted)"));
   CHECK(ParseError("appendonly yes") ==
         "t.conf:1: invalid value for 'appendonly': 'yes' (Pylon has no append-only log yet; only "
         "'no' is accepted)");
@@ -605,7 +607,7 @@ TEST_CASE("CONFIG SET: Redis 7.0's error texts per value kind", "[config]") {
   CHECK(SetError(&c, {{"loglevel", "loud"}}) ==
         failed +
             "'loglevel') - argument(s) must be one of the following: debug, verbose, notice, "
-            "warning, nothing");
+            "warning");
   CHECK(SetError(&c, {{"maxmemory-policy", "foo"}}) ==
         failed +
             "'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, "
@@ -624,7 +626,7 @@ TEST_CASE("CONFIG SET: Redis 7.0's error texts per value kind", "[config]") {
             "'client-output-buffer-limit') - Error in hard, soft or soft_seconds setting in buffer "
             "limit configuration.");
   CHECK(SetError(&c, {{"save", "3600 1"}}) ==
-        failed + "'save') - Pylon has no RDB snapshots; use appendonly");
+        failed + "'save') - Pylon has no RDB snapshots; only save \"\" is accepted");
   CHECK(SetError(&c, {{"appendonly", "yes"}}) ==
         failed + "'appendonly') - Pylon has no append-only log yet; only 'no' is accepted");
   CHECK(SetError(&c, {{"foo", "1"}}) ==
@@ -637,7 +639,7 @@ TEST_CASE("CONFIG SET: Redis 7.0's error texts per value kind", "[config]") {
 
 TEST_CASE("CONFIG SET: start-up-only directives are immutable", "[config]") {
   Config c;
-  for (const char* name : {"bind", "port", "PORT", "unixsocket", "unixsocketperm", "tcp-backlog",
+  for (const char* name : {"unixsocket", "UNIXSOCKET", "unixsocketperm", "tcp-backlog",
                            "enable-test-clock", "databases", "daemonize", "pidfile", "logfile"}) {
     INFO(name);
     CHECK(SetError(&c, {{name, "1"}}) == std::string("ERR CONFIG SET failed (possibly related to "
@@ -661,13 +663,43 @@ TEST_CASE("CONFIG SET: all or nothing, names checked before values", "[config]")
   // Name problems are found before any value is parsed, the first one wins.
   CHECK(SetError(&c, {{"timeout", "abc"}, {"foo", "1"}}) ==
         "ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
-  CHECK(SetError(&c, {{"port", "1"}, {"foo", "1"}}) ==
-        "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
-  CHECK(SetError(&c, {{"foo", "1"}, {"port", "1"}}) ==
+  CHECK(SetError(&c, {{"logfile", "x"}, {"foo", "1"}}) ==
+        "ERR CONFIG SET failed (possibly related to argument 'logfile') - can't set immutable "
+        "config");
+  CHECK(SetError(&c, {{"foo", "1"}, {"logfile", "x"}}) ==
         "ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
-  CHECK(SetError(&c, {{"hz", "abc"}, {"port", "1"}}) ==
-        "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
+  CHECK(SetError(&c, {{"hz", "abc"}, {"logfile", "x"}}) ==
+        "ERR CONFIG SET failed (possibly related to argument 'logfile') - can't set immutable "
+        "config");
   CHECK(All(c) == before);
+}
+
+TEST_CASE("CONFIG SET: the server may refuse a change, which then changes nothing", "[config]") {
+  Config c;
+  const auto before = All(c);
+  std::vector<std::string> seen;
+  ConfigApplier refuse = [&seen](const Config& next, const std::vector<std::string>& changed,
+                                 std::string* name, std::string* reason) {
+    CHECK(next.port == 7000);
+    seen = changed;
+    *name = "port";
+    *reason = "Unable to listen on this port";
+    return false;
+  };
+  std::vector<std::string> changed;
+  std::string error;
+  CHECK_FALSE(ConfigSet(&c, {{"port", "7000"}, {"timeout", "0"}}, &changed, &error, refuse));
+  CHECK(error ==
+        "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this "
+        "port");
+  CHECK(seen == std::vector<std::string>{"port"});  // only what differs
+  CHECK(changed.empty());
+  CHECK(All(c) == before);
+  ConfigApplier accept = [](const Config&, const std::vector<std::string>&, std::string*,
+                            std::string*) { return true; };
+  CHECK(ConfigSet(&c, {{"port", "7000"}}, &changed, &error, accept));
+  CHECK(c.port == 7000);
+  CHECK(changed == std::vector<std::string>{"port"});
 }
 
 TEST_CASE("conf/pylon.conf states every directive at its default", "[config]") {
