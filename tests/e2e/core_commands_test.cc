@@ -1,4 +1,9 @@
 // The core commands, with Redis 7.0.15's exact replies and error texts.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
@@ -382,6 +387,43 @@ TEST_CASE("CONFIG SET changes a mutable value and refuses the rest", "[core][con
         Reply::Error("ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'"));
   CHECK(Command(c, {"CONFIG", "GET", "timeout"}) ==
         Reply::Array({Reply::Bulk("timeout"), Reply::Bulk("10")}));
+}
+
+TEST_CASE("CONFIG SET port moves the listener at runtime, or changes nothing", "[core][config]") {
+  PylonServer server;
+  auto c = server.Connect();
+  // A port someone else holds: refused, and the old port still serves.
+  int busy_fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(busy_fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  REQUIRE(bind(busy_fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(listen(busy_fd, 1) == 0);
+  REQUIRE(getsockname(busy_fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const std::string busy = std::to_string(ntohs(addr.sin_port));
+  CHECK(Command(c, {"CONFIG", "SET", "port", busy}) ==
+        Reply::Error("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to "
+                     "listen on this port"));
+  close(busy_fd);
+  CHECK(Command(c, {"CONFIG", "GET", "port"}) ==
+        Reply::Array({Reply::Bulk("port"), Reply::Bulk(std::to_string(server.port()))}));
+  CHECK(Command(server.Connect(), {"PING"}) == Reply::Status("PONG"));
+
+  // A free port: new clients connect there, the old port is closed, this client stays.
+  const int moved = FreePort();
+  CHECK(Command(c, {"CONFIG", "SET", "port", std::to_string(moved)}) == Reply::Ok());
+  CHECK(Command(ConnectTcp(moved), {"PING"}) == Reply::Status("PONG"));
+  CHECK(Command(c, {"PING"}) == Reply::Status("PONG"));
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(probe >= 0);
+  addr.sin_port = htons(static_cast<uint16_t>(server.port()));
+  CHECK(connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0);  // closed
+  close(probe);
+  CHECK(Command(c, {"CONFIG", "SET", "port", "abc"}) ==
+        Reply::Error("ERR CONFIG SET failed (possibly related to argument 'port') - argument "
+                     "couldn't be parsed into an integer"));
 }
 
 TEST_CASE("CONFIG RESETSTAT zeroes the counters and the command stats", "[core][config][info]") {
