@@ -68,11 +68,14 @@ int main(int argc, char** argv) {
   // A client that disconnects while we write must not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
 
+  // The pid file exists before the first connection is accepted, so whoever waits for the port
+  // finds it.
+  const std::string pidfile = config.pidfile;
+  if (!pidfile.empty()) std::ofstream(pidfile) << getpid() << "\n";
   pylon::daemon::Server server(std::move(config));
-  if (!server.Listen()) return 1;
-  const std::string& pidfile = server.config().pidfile;
-  if (!pidfile.empty()) {
-    std::ofstream(pidfile) << getpid() << "\n";
+  if (!server.Listen()) {
+    if (!pidfile.empty()) unlink(pidfile.c_str());
+    return 1;
   }
   spdlog::info("pylond {} starting, pid {}", PYLON_VERSION, getpid());
   return server.Run();

@@ -246,6 +246,11 @@ def auth(env):
 def quit_reconnects(env):
     r = env.client()
     eq(r.quit(), True, "QUIT")
+    # Wait (bounded) until the server has closed the connection, as it must after QUIT's +OK:
+    # otherwise the next command can race the close and meet a reset, with Redis as well.
+    conn = r.connection_pool._available_connections[0]
+    conn._sock.settimeout(10)
+    eq(conn._sock.recv(1), b"", "server closes the connection after QUIT")
     eq(r.ping(), True, "reconnect after QUIT")
     eq(r.execute_command("RESET"), "RESET", "RESET")
 
