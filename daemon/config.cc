@@ -37,15 +37,6 @@ struct ParseState {
 bool ParseText(std::string_view text, std::string_view origin, ParseState* state, Config* config,
                std::string* error);
 
-std::string Join(const std::vector<std::string>& args) {
-  std::string out;
-  for (const auto& a : args) {
-    if (!out.empty()) out += ' ';
-    out += a;
-  }
-  return out;
-}
-
 bool ReadFile(const std::string& path, std::string* content, std::string* why) {
   const bool use_stdin = path == "-";
   const int fd = use_stdin ? STDIN_FILENO : open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -138,8 +129,8 @@ bool Apply(std::string_view name, const std::vector<std::string>& args, ParseSta
   std::string reason;
   if (!ParseValue(*d, values, config, &reason)) {
     const std::string expected = config_internal::Expectation(*d);
-    *why = "invalid value for '" + std::string(d->name) + "': '" + Join(args) + "' (" +
-           (expected.empty() ? reason : expected) + ")";
+    *why = "invalid value for '" + std::string(d->name) + "': '" + config_internal::Join(args) +
+           "' (" + (expected.empty() ? reason : expected) + ")";
     return false;
   }
   return true;

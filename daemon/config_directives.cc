@@ -117,15 +117,6 @@ constexpr Directive kDirectives[] = {
 };
 // clang-format on
 
-std::string Join(const std::vector<std::string>& args) {
-  std::string out;
-  for (const auto& a : args) {
-    if (!out.empty()) out += ' ';
-    out += a;
-  }
-  return out;
-}
-
 std::string JoinChoices(std::span<const std::string_view> choices) {
   std::string out;
   for (auto c : choices) {
@@ -355,6 +346,15 @@ std::string FormatValue(const Directive& d, const Config& config) {
       return FormatOutputLimits(config);
   }
   return "";
+}
+
+std::string Join(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& a : args) {
+    if (!out.empty()) out += ' ';
+    out += a;
+  }
+  return out;
 }
 
 std::string Expectation(const Directive& d) {

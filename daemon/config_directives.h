@@ -62,4 +62,7 @@ std::string FormatValue(const Directive& d, const Config& config);
 // reason from ParseValue says it better.
 std::string Expectation(const Directive& d);
 
+// Arguments joined by single spaces, as values are shown back (bind, errors).
+std::string Join(const std::vector<std::string>& args);
+
 }  // namespace pylon::daemon::config_internal

@@ -155,6 +155,15 @@ void Connection::ProcessInput() {
   if (!out_.empty()) server.ScheduleFlush(this);
 }
 
+void Connection::ReleaseIdleBuffers() {
+  if (write_in_flight_) return;
+  if (in_start_ == in_end_ && in_cap_ > 0) {
+    in_.reset();
+    in_cap_ = in_start_ = in_end_ = 0;
+  }
+  out_.ReleaseMemory();
+}
+
 void Connection::StopReading() {
   if (reading_) {
     uv_read_stop(stream());

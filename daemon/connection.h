@@ -52,6 +52,9 @@ class Connection {
   void Close();
   // Stops reading, sends what is queued, then closes (QUIT, protocol errors, KILL, shutdown).
   void CloseAfterReply();
+  // Frees the input buffer and reply chunks when nothing is pending (an idle client then costs
+  // only this object); they come back on the next read.
+  void ReleaseIdleBuffers();
   // Writes queued replies (uv_try_write, then uv_write for what the socket did not take).
   void Flush();
 
@@ -61,6 +64,7 @@ class Connection {
 
   protocol::ReplyWriter& reply() { return writer_; }
   protocol::ReplyBuffer& output() { return out_; }
+  const protocol::ReplyBuffer& output() const { return out_; }
 
   uint64_t id() const { return id_; }
   Transport transport() const { return transport_; }

@@ -15,7 +15,8 @@
 namespace pylon::daemon {
 namespace {
 
-constexpr int64_t kShutdownGraceMs = 3000;  // how long shutdown waits for slow readers
+constexpr int64_t kShutdownGraceMs = 3000;      // how long shutdown waits for slow readers
+constexpr int64_t kIdleBufferReleaseMs = 2000;  // idle this long: free the client's buffers
 
 std::string RandomRunId() {
   std::random_device rd;
@@ -295,7 +296,9 @@ void Server::CheckClientLimits(int64_t now_ms) {
       c->Close();
       continue;
     }
-    CloseIfOutputOverLimit(c, now_ms);
+    if (CloseIfOutputOverLimit(c, now_ms)) continue;
+    // As Redis's clientsCronResizeQueryBuffer: idle clients give their buffers back.
+    if (now_ms - c->last_interaction_ms >= kIdleBufferReleaseMs) c->ReleaseIdleBuffers();
   }
 }
 

@@ -122,6 +122,12 @@ void ReplyBuffer::Recycle(Chunk&& chunk) {
   }
 }
 
+void ReplyBuffer::ReleaseMemory() {
+  if (size_ != 0) return;
+  chunks_.clear();
+  spare_ = Chunk{};
+}
+
 void ReplyBuffer::Clear() {
   consumed_ += size_;
   size_ = 0;

@@ -35,6 +35,9 @@ class ReplyBuffer {
   // Drops n bytes from the front (after they were written to the socket).
   void Consume(size_t n);
   void Clear();
+  // When empty, gives every chunk (the spare too) back to the allocator: an idle connection then
+  // holds no reply memory. No-op when bytes are pending.
+  void ReleaseMemory();
 
   // A deferred length: MarkEnd() remembers the current end; InsertAt(mark, bytes) later inserts
   // bytes there (e.g. an array header whose count was unknown when its elements were written),

@@ -400,7 +400,7 @@ std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
   if (c.close_after_reply()) flags += 'c';
   if (c.transport() == Connection::Transport::kUnix) flags += 'U';
   if (flags.empty()) flags.push_back('N');  // not = "N": g++ 12 -O3 warns falsely (-Wrestrict)
-  const auto& out = const_cast<Connection&>(c).output();
+  const protocol::ReplyBuffer& out = c.output();
   std::string events = "r";
   if (c.has_pending_output()) events += 'w';
   std::string line;

@@ -81,7 +81,7 @@ void WriteClients(Server& s, std::string& out) {
   size_t biggest_in = 0, biggest_out = 0;
   for (const daemon::Connection* c : s.clients()) {
     biggest_in = std::max(biggest_in, c->query_buffer_size());
-    biggest_out = std::max(biggest_out, const_cast<daemon::Connection*>(c)->output().memory());
+    biggest_out = std::max(biggest_out, c->output().memory());
   }
   Line(out, "connected_clients:{}", s.clients().size());
   Line(out, "cluster_connections:0");

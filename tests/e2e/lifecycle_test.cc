@@ -175,6 +175,21 @@ TEST_CASE("an idle client is closed after timeout seconds of test clock", "[life
   CHECK(Command(control, {"PING"}) == Reply::Status("PONG"));
 }
 
+TEST_CASE("an idle client gives its buffers back and keeps working", "[lifecycle][clock]") {
+  PylonServer server;
+  auto idle = server.Connect();
+  auto control = server.Connect();
+  Reply id = Command(idle, {"CLIENT", "ID"});
+  REQUIRE(id.type == Reply::Type::kInteger);
+  CHECK(ClientField(ClientListLine(control, id.integer), "qbuf-free") != "0");
+  // 3 s of test clock without a command: the cron frees its query buffer.
+  REQUIRE(Command(control, {"TESTCLOCK", "ADVANCE", "3000"}).type == Reply::Type::kInteger);
+  const std::string line = ClientListLine(control, id.integer);
+  CHECK(ClientField(line, "qbuf-free") == "0");
+  CHECK(ClientField(line, "omem") == "0");
+  CHECK(Command(idle, {"ECHO", std::string(40000, 'x')}) == Reply::Bulk(std::string(40000, 'x')));
+}
+
 TEST_CASE("TESTCLOCK does not exist without enable-test-clock", "[lifecycle][clock]") {
   ServerOptions options;
   options.test_clock = false;
