@@ -24,6 +24,16 @@ bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, i
   return true;
 }
 
+bool CheckTypeOrReply(CommandContext& ctx, const Entry* entry, const ValueType& type) {
+  if (!entry || &entry->type() == &type) return true;
+  ctx.reply.Error(kErrWrongType);
+  return false;
+}
+
+void ReplyInvalidExpireTime(CommandContext& ctx) {
+  ctx.reply.Error("ERR invalid expire time in '" + ctx.cmd.fullname + "' command");
+}
+
 void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
   std::string container(ctx.cmd.parent ? ctx.cmd.parent->name : ctx.cmd.name);
   for (char& c : container) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -7,12 +7,16 @@
 #include <string_view>
 
 #include "daemon/command_table.h"
+#include "daemon/entry.h"
 
 namespace pylon::daemon {
 
 inline constexpr std::string_view kErrSyntax = "ERR syntax error";
 inline constexpr std::string_view kErrNotInteger = "ERR value is not an integer or out of range";
 inline constexpr std::string_view kErrNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kErrWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kErrNoSuchKey = "ERR no such key";
 
 // Parses a Redis integer argument; on failure replies `error` (kErrNotInteger by default).
 bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int64_t* out,
@@ -20,6 +24,12 @@ bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int64_t* out,
 // Same, and the value must lie in [min, max].
 bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
                        int64_t* out, std::string_view error = kErrNotInteger);
+
+// Replies WRONGTYPE and returns false when `entry` is present but holds another type.
+bool CheckTypeOrReply(CommandContext& ctx, const Entry* entry, const ValueType& type);
+
+// "ERR invalid expire time in '<command>' command", as Redis words it.
+void ReplyInvalidExpireTime(CommandContext& ctx);
 
 // The reply to "<CONTAINER> HELP": Redis's header line, the given lines, then HELP itself.
 void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines);

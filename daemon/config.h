@@ -43,7 +43,9 @@ struct Config {
   };
   int64_t maxmemory = 0;  // bytes; 0: no limit
   std::string maxmemory_policy = "noeviction";
-  int hz = 10;  // background tasks per second (client timeouts, buffer limits, stats)
+  int lfu_log_factor = 10;  // LFU counter growth: higher, slower (hits for 255: ~1M at 10)
+  int lfu_decay_time = 1;   // minutes per decrement of an idle key's LFU counter; 0: never
+  int hz = 10;              // background tasks per second (client timeouts, buffer limits, stats)
   // Test-only: the clock stands still and moves only by TESTCLOCK commands. Start-up only.
   bool enable_test_clock = false;
 

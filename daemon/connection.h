@@ -35,6 +35,12 @@ struct Transaction {
   size_t memory = 0;  // bytes of queued arguments, for CLIENT LIST multi-mem
 };
 
+// A key this client WATCHes.
+struct WatchedKey {
+  std::string key;
+  bool expired_when_watched;  // its later deletion is then no change (as Redis 7.0)
+};
+
 class Connection {
  public:
   enum class Transport { kTcp, kUnix };
@@ -81,7 +87,7 @@ class Connection {
   std::string lib_name, lib_ver;
   bool authenticated = false;
   Transaction tx;
-  std::vector<std::string> watched_keys;
+  std::vector<WatchedKey> watched_keys;
   bool watched_key_touched = false;
   const CommandSpec* last_cmd = nullptr;
   int64_t created_ms = 0;

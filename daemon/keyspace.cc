@@ -1,11 +1,484 @@
 #include "daemon/keyspace.h"
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+#include "protocol/text.h"
+
 namespace pylon::daemon {
+namespace {
+
+constexpr uint8_t kDumpVersion = 1;
+constexpr uint8_t kLfuInitialCounter = 5;  // new keys start here so they are not evicted at once
+constexpr size_t kActiveExpireSample = 20;
+constexpr size_t kAcceptableStalePercent = 10;
+
+std::unique_ptr<Value> NoRestore(std::string_view) { return nullptr; }
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+const ValueType kStringType = {0, "string", NoRestore};
+
+Entry::Encoding EncodingFor(std::string_view value) {
+  int64_t unused;
+  if (value.size() <= 20 && protocol::ParseInt64(value, &unused)) return Entry::Encoding::kInt;
+  return value.size() <= 44 ? Entry::Encoding::kEmbstr : Entry::Encoding::kRaw;
+}
+
+std::string_view EncodingName(Entry::Encoding encoding) {
+  switch (encoding) {
+    case Entry::Encoding::kInt:
+      return "int";
+    case Entry::Encoding::kEmbstr:
+      return "embstr";
+    case Entry::Encoding::kRaw:
+      break;
+  }
+  return "raw";
+}
+
+Keyspace::Keyspace(const Clock& clock)
+    : clock_(clock), table_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)) {
+  rng_state_ = std::random_device{}() | (uint64_t{std::random_device{}()} << 32) | 1;
+}
+
+Keyspace::~Keyspace() {
+  listener_ = nullptr;
+  Clear();
+}
+
+void Keyspace::SetLfu(bool lfu, int log_factor, int decay_minutes) {
+  lfu_ = lfu;
+  lfu_log_factor_ = log_factor;
+  lfu_decay_minutes_ = decay_minutes;
+}
+
+uint64_t Keyspace::Random() {
+  // xorshift64*: plenty for sampling, and no allocation or locking.
+  rng_state_ ^= rng_state_ >> 12;
+  rng_state_ ^= rng_state_ << 25;
+  rng_state_ ^= rng_state_ >> 27;
+  return rng_state_ * 0x2545F4914F6CDD1DULL;
+}
+
+// --- lookups -------------------------------------------------------------------------------------
+
+KeyRef Keyspace::Locate(std::string_view key, Lookup how) {
+  KeyRef ref{.key = key, .hash = table_.Hash(key)};
+  if (how != Lookup::kPeek) table_.RehashStep(1);
+  ref.slot = table_.Find(key, ref.hash);
+  if (!ref.slot) {
+    if (how == Lookup::kRead || how == Lookup::kReadNoTouch) stats_.misses++;
+    return ref;
+  }
+  Entry* e = *ref.slot.link;
+  if (how != Lookup::kPeek && e->ExpiredAt(now_ms())) {
+    DeleteExpired(ref.slot);
+    ref.slot = {};
+    if (how == Lookup::kRead || how == Lookup::kReadNoTouch) stats_.misses++;
+    return ref;
+  }
+  ref.entry = e;
+  if (how == Lookup::kRead || how == Lookup::kReadNoTouch) stats_.hits++;
+  if (how == Lookup::kRead || how == Lookup::kWrite) UpdateAccess(e);
+  return ref;
+}
+
+// --- entries -------------------------------------------------------------------------------------
+
+Entry* Keyspace::NewEntry(std::string_view key, Entry::Kind kind, size_t str_len, bool expire) {
+  const size_t bytes = Entry::SizeFor(key.size(), str_len, kind == Entry::Kind::kObject, expire);
+  void* memory = std::malloc(bytes);
+  if (!memory) std::abort();  // as Redis: out of memory is fatal, never a corrupt keyspace
+  Entry* e = new (memory) Entry();
+  e->key_len_ = static_cast<uint32_t>(key.size());
+  e->str_len_ = static_cast<uint32_t>(str_len);
+  e->kind_ = kind;
+  if (expire) e->flags_ |= Entry::kHasExpire;
+  if (kind == Entry::Kind::kObject) *e->ObjectSlot() = nullptr;
+  std::memcpy(e->KeyData(), key.data(), key.size());
+  dataset_bytes_ += malloc_usable_size(e);
+  return e;
+}
+
+void Keyspace::Free(Entry* e) {
+  if (!e->is_string()) {
+    Value* v = e->object();
+    if (v) {
+      dataset_bytes_ -= v->accounted_bytes_;
+      delete v;
+    }
+  }
+  dataset_bytes_ -= malloc_usable_size(e);
+  std::free(e);
+}
+
+void Keyspace::Install(KeyRef& ref, Entry* fresh, Ttl ttl) {
+  Entry* old = ref.entry;
+  int64_t at_ms = -1;
+  if (ttl.mode == Ttl::Mode::kSet) at_ms = ttl.at_ms;
+  if (ttl.mode == Ttl::Mode::kKeep && old) at_ms = old->expire_ms();
+  if (fresh->has_expire()) fresh->ExpireField()->at_ms = at_ms;
+  InitAccess(fresh, old);
+  if (old) {
+    fresh->next_ = old->next_;
+    KeyTable::Replace(ref.slot, fresh);
+    if (old->has_expire()) RemoveVolatile(old);
+    Free(old);
+  } else {
+    ref.slot = table_.Insert(fresh, ref.hash);
+  }
+  if (fresh->has_expire()) AddVolatile(fresh, at_ms);
+  ref.entry = fresh;
+  Notify(ref.key);
+}
+
+// Whether the entry's TTL after a write with `ttl`.
+static bool WantsExpire(const Entry* old, Ttl ttl) {
+  return ttl.mode == Ttl::Mode::kSet ||
+         (ttl.mode == Ttl::Mode::kKeep && old != nullptr && old->has_expire());
+}
+
+Entry* Keyspace::SetString(KeyRef& ref, std::string_view value, Entry::Encoding encoding, Ttl ttl) {
+  Entry* old = ref.entry;
+  const bool expire = WantsExpire(old, ttl);
+  // Overwrite in place when the value fits the allocation without wasting most of it: the
+  // common SET-over-SET and INCR cases then cost no allocation at all.
+  if (old && old->is_string() && old->has_expire() == expire) {
+    const size_t need = Entry::SizeFor(old->key_len_, value.size(), false, expire);
+    const size_t usable = malloc_usable_size(old);
+    if (need <= usable && usable <= 2 * need + 32) {
+      std::memmove(old->StringData(), value.data(), value.size());
+      old->str_len_ = static_cast<uint32_t>(value.size());
+      old->set_encoding(encoding);
+      if (ttl.mode == Ttl::Mode::kSet) {
+        RemoveVolatile(old);
+        AddVolatile(old, ttl.at_ms);
+      }
+      if (!lfu_) old->access_ = LruClock();
+      Notify(ref.key);
+      return old;
+    }
+  }
+  Entry* fresh = NewEntry(ref.key, Entry::Kind::kString, value.size(), expire);
+  std::memcpy(fresh->StringData(), value.data(), value.size());
+  fresh->set_encoding(encoding);
+  Install(ref, fresh, ttl);
+  return fresh;
+}
+
+char* Keyspace::ResizeString(KeyRef& ref, size_t length) {
+  Entry* old = ref.entry;
+  if (!old) {
+    Entry* fresh = NewEntry(ref.key, Entry::Kind::kString, length, false);
+    std::memset(fresh->StringData(), 0, length);
+    fresh->set_encoding(Entry::Encoding::kRaw);
+    Install(ref, fresh, Ttl::Clear());
+    return fresh->StringData();
+  }
+  const size_t old_length = old->str_len_;
+  const size_t need = Entry::SizeFor(old->key_len_, length, false, old->has_expire());
+  Entry* e = old;
+  if (need > malloc_usable_size(old)) {
+    // Grow geometrically, as sds does, so repeated APPENDs cost amortized O(1) each.
+    const size_t fixed = need - length;
+    const size_t capacity = length < (1 << 20) ? length * 2 : length + (1 << 20);
+    dataset_bytes_ -= malloc_usable_size(old);
+    e = static_cast<Entry*>(std::realloc(old, fixed + capacity));
+    if (!e) std::abort();
+    dataset_bytes_ += malloc_usable_size(e);
+    if (e != old) {
+      KeyTable::Replace(ref.slot, e);
+      if (e->has_expire()) volatile_[e->ExpireField()->volatile_pos] = e;
+    }
+  }
+  if (length > old_length) std::memset(e->StringData() + old_length, 0, length - old_length);
+  e->str_len_ = static_cast<uint32_t>(length);
+  e->set_encoding(Entry::Encoding::kRaw);
+  ref.entry = e;
+  Notify(ref.key);
+  return e->StringData();
+}
+
+Entry* Keyspace::SetObject(KeyRef& ref, std::unique_ptr<Value> value, Ttl ttl) {
+  Entry* fresh = NewEntry(ref.key, Entry::Kind::kObject, 0, WantsExpire(ref.entry, ttl));
+  value->accounted_bytes_ = value->MemoryUsage();
+  dataset_bytes_ += value->accounted_bytes_;
+  *fresh->ObjectSlot() = value.release();
+  Install(ref, fresh, ttl);
+  return fresh;
+}
+
+void Keyspace::Modified(KeyRef& ref) {
+  if (ref.entry && !ref.entry->is_string()) {
+    Value* v = ref.entry->object();
+    const size_t now_bytes = v->MemoryUsage();
+    dataset_bytes_ = dataset_bytes_ - v->accounted_bytes_ + now_bytes;
+    v->accounted_bytes_ = now_bytes;
+  }
+  Notify(ref.key);
+}
+
+void Keyspace::DeleteAt(KeyTable::Slot slot) {
+  Entry* e = table_.Unlink(slot);
+  if (e->has_expire()) RemoveVolatile(e);
+  // The entry leaves the table before the listener hears of it (so it sees the key gone) and
+  // is freed after (the key view it gets points into the entry).
+  Notify(e->key());
+  Free(e);
+}
+
+void Keyspace::DeleteExpired(KeyTable::Slot slot) {
+  stats_.expired_keys++;
+  DeleteAt(slot);
+}
+
+bool Keyspace::Delete(KeyRef& ref) {
+  if (!ref.entry) return false;
+  DeleteAt(ref.slot);
+  ref.entry = nullptr;
+  ref.slot = {};
+  return true;
+}
+
+void Keyspace::SetExpire(KeyRef& ref, int64_t at_ms) {
+  Entry* e = ref.entry;
+  if (e->has_expire()) {
+    RemoveVolatile(e);
+    AddVolatile(e, at_ms);
+    Notify(ref.key);
+    return;
+  }
+  // Make room for the expiry field, which sits before the key: move everything after it.
+  const size_t old_size = e->size();
+  dataset_bytes_ -= malloc_usable_size(e);
+  e = static_cast<Entry*>(std::realloc(e, old_size + sizeof(Entry::Expiry)));
+  if (!e) std::abort();
+  dataset_bytes_ += malloc_usable_size(e);
+  char* tail_start = e->Bytes() + sizeof(Entry);
+  std::memmove(tail_start + sizeof(Entry::Expiry), tail_start, old_size - sizeof(Entry));
+  e->flags_ |= Entry::kHasExpire;
+  KeyTable::Replace(ref.slot, e);
+  AddVolatile(e, at_ms);
+  ref.entry = e;
+  Notify(ref.key);
+}
+
+bool Keyspace::Persist(KeyRef& ref) {
+  Entry* e = ref.entry;
+  if (!e || !e->has_expire()) return false;
+  RemoveVolatile(e);
+  const size_t old_size = e->size();
+  char* field = e->Bytes() + sizeof(Entry);
+  std::memmove(field, field + sizeof(Entry::Expiry),
+               old_size - sizeof(Entry) - sizeof(Entry::Expiry));
+  e->flags_ &= static_cast<uint8_t>(~Entry::kHasExpire);
+  dataset_bytes_ -= malloc_usable_size(e);
+  Entry* shrunk = static_cast<Entry*>(std::realloc(e, old_size - sizeof(Entry::Expiry)));
+  if (shrunk) e = shrunk;
+  dataset_bytes_ += malloc_usable_size(e);
+  KeyTable::Replace(ref.slot, e);
+  ref.entry = e;
+  Notify(ref.key);
+  return true;
+}
+
+Keyspace::RenameResult Keyspace::Rename(std::string_view src, std::string_view dst,
+                                        bool only_if_absent) {
+  Entry* from = Find(src, Lookup::kWrite);
+  if (!from) return RenameResult::kNoSuchKey;
+  // Entries stay put while the table rehashes (only links move), so `from` survives this lookup.
+  KeyRef to = Locate(dst, Lookup::kWrite);
+  if (to.entry && only_if_absent) return RenameResult::kTargetExists;
+  const bool object = !from->is_string();
+  Entry* fresh = NewEntry(dst, from->kind_, from->str_len_, from->has_expire());
+  fresh->flags_ = from->flags_;
+  if (object) {
+    // The value changes hands: its bytes stay counted once.
+    *fresh->ObjectSlot() = from->object();
+    *from->ObjectSlot() = nullptr;
+  } else {
+    std::memcpy(fresh->StringData(), from->StringData(), from->str_len_);
+  }
+  const int64_t at_ms = from->expire_ms();
+  Install(to, fresh, at_ms >= 0 ? Ttl::At(at_ms) : Ttl::Clear());
+  fresh->access_ = from->access_;
+  fresh->lfu_counter_ = from->lfu_counter_;
+  KeyTable::Slot slot = table_.Find(src, table_.Hash(src));
+  Entry* old = table_.Unlink(slot);
+  if (old->has_expire()) RemoveVolatile(old);
+  Notify(src);
+  Free(old);
+  return RenameResult::kRenamed;
+}
 
 size_t Keyspace::Clear() {
-  size_t n = table_.size();
-  table_.clear();
-  return n;
+  if (listener_) listener_->BeforeFlush();
+  const size_t count = table_.size();
+  table_.ForEach([this](Entry* e) { Free(e); });
+  table_.Reset();
+  volatile_.clear();
+  volatile_.shrink_to_fit();
+  expire_sum_ = 0;
+  return count;
+}
+
+Entry* Keyspace::RandomKey() {
+  for (;;) {
+    Entry* e = table_.RandomEntry([this] { return Random(); });
+    if (!e || !e->ExpiredAt(now_ms())) return e;
+    DeleteExpired(table_.Find(e->key(), table_.Hash(e->key())));
+  }
+}
+
+// --- expiry --------------------------------------------------------------------------------------
+
+void Keyspace::AddVolatile(Entry* e, int64_t at_ms) {
+  Entry::Expiry* x = e->ExpireField();
+  x->at_ms = at_ms;
+  x->volatile_pos = static_cast<uint32_t>(volatile_.size());
+  volatile_.push_back(e);
+  expire_sum_ += static_cast<unsigned __int128>(static_cast<uint64_t>(at_ms));
+}
+
+void Keyspace::RemoveVolatile(Entry* e) {
+  Entry::Expiry* x = e->ExpireField();
+  Entry* last = volatile_.back();
+  volatile_[x->volatile_pos] = last;
+  last->ExpireField()->volatile_pos = x->volatile_pos;
+  volatile_.pop_back();
+  expire_sum_ -= static_cast<unsigned __int128>(static_cast<uint64_t>(x->at_ms));
+}
+
+int64_t Keyspace::AverageTtlMs() const {
+  if (volatile_.empty()) return 0;
+  const auto mean = static_cast<int64_t>(expire_sum_ / volatile_.size());
+  return std::max<int64_t>(0, mean - now_ms());
+}
+
+void Keyspace::ActiveExpireCycle(int64_t budget_us) {
+  const int64_t start = SteadyMicros();
+  const int64_t now = now_ms();
+  for (int iteration = 1; !volatile_.empty(); iteration++) {
+    const size_t sampled = std::min(kActiveExpireSample, volatile_.size());
+    size_t expired = 0;
+    for (size_t i = 0; i < sampled && !volatile_.empty(); i++) {
+      Entry* e = volatile_[Random() % volatile_.size()];
+      if (!e->ExpiredAt(now)) continue;
+      DeleteExpired(table_.Find(e->key(), table_.Hash(e->key())));
+      expired++;
+    }
+    const double percent = 100.0 * static_cast<double>(expired) / static_cast<double>(sampled);
+    stats_.expired_stale_perc = percent * 0.05 + stats_.expired_stale_perc * 0.95;
+    // Few expired among the sample: the rest can wait for the next cycle.
+    if (expired * 100 <= sampled * kAcceptableStalePercent) break;
+    if (iteration % 16 == 0 && SteadyMicros() - start > budget_us) {
+      stats_.expire_cycle_time_cap_reached++;
+      break;
+    }
+  }
+}
+
+void Keyspace::Rehash(int64_t budget_us) {
+  table_.MaybeShrink();
+  if (!table_.rehashing()) return;
+  const int64_t start = SteadyMicros();
+  while (table_.RehashStep(100) && SteadyMicros() - start < budget_us) {
+  }
+}
+
+// --- access tracking -----------------------------------------------------------------------------
+
+void Keyspace::InitAccess(Entry* e, const Entry* previous) {
+  if (lfu_) {
+    // An overwrite keeps the key's frequency, as Redis does.
+    e->lfu_counter_ = previous ? previous->lfu_counter_ : kLfuInitialCounter;
+    e->access_ = previous ? previous->access_ : LfuMinutes();
+  } else {
+    e->access_ = LruClock();
+  }
+}
+
+void Keyspace::UpdateAccess(Entry* e) {
+  if (!lfu_) {
+    e->access_ = LruClock();
+    return;
+  }
+  // Redis's logarithmic counter: decay by the minutes since the last decay, then increment with
+  // a probability that falls as the counter grows.
+  uint8_t counter = Frequency(*e);
+  if (counter < 255) {
+    const double base = std::max(0, counter - kLfuInitialCounter);
+    const double p = 1.0 / (base * lfu_log_factor_ + 1);
+    const double r = static_cast<double>(Random() >> 11) / static_cast<double>(1ULL << 53);
+    if (r < p) counter++;
+  }
+  e->lfu_counter_ = counter;
+  e->access_ = LfuMinutes();
+}
+
+uint64_t Keyspace::IdleSeconds(const Entry& e) const {
+  const uint32_t now = LruClock();
+  return now >= e.access_ ? now - e.access_ : 0;
+}
+
+uint8_t Keyspace::Frequency(const Entry& e) const {
+  if (lfu_decay_minutes_ <= 0) return e.lfu_counter_;
+  const uint32_t now = LfuMinutes();
+  const uint64_t periods = now >= e.access_ ? (now - e.access_) / lfu_decay_minutes_ : 0;
+  return periods >= e.lfu_counter_ ? 0 : static_cast<uint8_t>(e.lfu_counter_ - periods);
+}
+
+size_t Keyspace::MemoryUsage(const Entry& e) const {
+  size_t bytes = malloc_usable_size(const_cast<Entry*>(&e)) + sizeof(Entry*);
+  if (!e.is_string()) bytes += e.object()->MemoryUsage();
+  return bytes;
+}
+
+// --- dump / restore ------------------------------------------------------------------------------
+
+void Keyspace::Dump(const Entry& e, std::string* out) {
+  out->push_back(static_cast<char>(kDumpVersion));
+  out->push_back(static_cast<char>(e.type().id));
+  if (e.is_string()) {
+    out->append(e.string());
+  } else {
+    e.object()->Dump(out);
+  }
+}
+
+bool Keyspace::Restore(std::string_view dump, RestoredValue* out) {
+  if (dump.size() < 2 || static_cast<uint8_t>(dump[0]) != kDumpVersion) return false;
+  const uint8_t id = static_cast<uint8_t>(dump[1]);
+  const std::string_view payload = dump.substr(2);
+  if (id == kStringType.id) {
+    out->type = &kStringType;
+    out->string.assign(payload);
+    return true;
+  }
+  const ValueType* type = FindValueType(id);
+  if (!type) return false;
+  out->object = type->restore(payload);
+  out->type = type;
+  return out->object != nullptr;
+}
+
+Entry* Keyspace::SetRestored(KeyRef& ref, RestoredValue value, Ttl ttl) {
+  if (value.type == &kStringType) {
+    return SetString(ref, value.string, EncodingFor(value.string), ttl);
+  }
+  return SetObject(ref, std::move(value.object), ttl);
 }
 
 }  // namespace pylon::daemon

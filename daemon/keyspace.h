@@ -1,33 +1,201 @@
-// The keyspace: one table of typed values, as in Redis. This is its first, minimal form (enough
-// for DBSIZE, FLUSHALL and WATCH); typed values, expiry, incremental resizing and memory
-// accounting arrive with the keyspace work (issue 3).
+// The keyspace: one table of typed values, as in Redis. Strings live inside their entries; any
+// other type is a Value (see value.h). Expiry is lazy on access (every lookup but a peek deletes
+// an expired key) plus an active, time-bounded sampling cycle that the server's cron runs, so
+// expired keys nobody reads do not pile up. Time comes from the server's Clock, so tests drive
+// expiry with the test clock instead of sleeping.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "daemon/command_table.h"
+#include "daemon/clock.h"
+#include "daemon/entry.h"
+#include "daemon/key_table.h"
+#include "daemon/value.h"
 
 namespace pylon::daemon {
 
-// What every value type implements.
-class Value {
- public:
-  virtual ~Value() = default;
-  virtual std::string_view TypeName() const = 0;
+// How a command looks a key up (Redis's lookupKey flags).
+enum class Lookup : uint8_t {
+  kRead,         // reads: expire lazily, count a hit or a miss, refresh the LRU/LFU data
+  kReadNoTouch,  // EXISTS, TYPE, TTL: expire lazily, count a hit or a miss
+  kWrite,        // writes: expire lazily, refresh the LRU/LFU data
+  kExpire,       // DEL, SCAN: expire lazily, nothing else
+  kPeek,         // no side effect at all (MEMORY USAGE, WATCH's checks): may be expired
 };
+
+// A key's place in the table, found by Keyspace::Locate for one command: its entry (nullptr
+// when absent) and where it sits. Valid until the next keyspace call that is not given this
+// ref; the calls that take it keep it up to date.
+struct KeyRef {
+  std::string_view key;
+  uint64_t hash = 0;
+  KeyTable::Slot slot;
+  Entry* entry = nullptr;
+};
+
+// What a write does to the key's time to live.
+struct Ttl {
+  enum class Mode : uint8_t { kClear, kKeep, kSet };
+  Mode mode = Mode::kClear;
+  int64_t at_ms = 0;  // kSet: unix time in ms
+  static Ttl Clear() { return {}; }
+  static Ttl Keep() { return {Mode::kKeep, 0}; }
+  static Ttl At(int64_t ms) { return {Mode::kSet, ms}; }
+};
+
+// Told about changes, e.g. by WATCH.
+class KeyspaceListener {
+ public:
+  virtual ~KeyspaceListener() = default;
+  // After a key was written, deleted or expired (the key view is valid during the call).
+  virtual void KeyModified(std::string_view key) = 0;
+  // Before every key is removed (FLUSHALL).
+  virtual void BeforeFlush() = 0;
+};
+
+struct KeyspaceStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t expired_keys = 0;
+  uint64_t expire_cycle_time_cap_reached = 0;
+  double expired_stale_perc = 0;  // running average of expired keys among those sampled
+};
+
+// A value read back from its dump: either string bytes or an object.
+struct RestoredValue {
+  const ValueType* type = nullptr;
+  std::string string;
+  std::unique_ptr<Value> object;
+};
+
+// Redis's choice of string encoding for a value a client stored: int when it is a canonical
+// 64-bit integer, embstr up to 44 bytes, raw beyond.
+Entry::Encoding EncodingFor(std::string_view value);
+std::string_view EncodingName(Entry::Encoding encoding);
 
 class Keyspace {
  public:
-  size_t size() const { return table_.size(); }
-  bool Contains(std::string_view key) const { return table_.contains(key); }
+  explicit Keyspace(const Clock& clock);
+  ~Keyspace();
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
+
+  void set_listener(KeyspaceListener* listener) { listener_ = listener; }
+  // maxmemory-policy *-lfu keeps an access-frequency counter per key instead of a last-access
+  // time (OBJECT FREQ / IDLETIME answer accordingly).
+  void SetLfu(bool lfu, int log_factor, int decay_minutes);
+  bool lfu() const { return lfu_; }
+
+  // --- lookups --------------------------------------------------------------------------------
+  KeyRef Locate(std::string_view key, Lookup how);
+  Entry* Find(std::string_view key, Lookup how) { return Locate(key, how).entry; }
+
+  // --- writes (each tells the listener) -------------------------------------------------------
+  // Stores a string, replacing whatever the key held.
+  Entry* SetString(KeyRef& ref, std::string_view value, Entry::Encoding encoding, Ttl ttl);
+  // Resizes the string at ref to `length` bytes (new bytes are zero; creates the key if absent)
+  // and returns its bytes for the caller to write. The encoding becomes raw, as Redis's
+  // in-place edits (APPEND, SETRANGE) make it. The key must hold a string if present.
+  char* ResizeString(KeyRef& ref, size_t length);
+  // Stores an object, replacing whatever the key held.
+  Entry* SetObject(KeyRef& ref, std::unique_ptr<Value> value, Ttl ttl);
+  // A family changed the object at ref in place: recount its memory, tell the listener.
+  void Modified(KeyRef& ref);
+  // Removes the key at ref; false if it was absent.
+  bool Delete(KeyRef& ref);
+  // Sets (at_ms >= 0) the key's expiry time; the key must be present.
+  void SetExpire(KeyRef& ref, int64_t at_ms);
+  // Removes the key's expiry; false if it had none.
+  bool Persist(KeyRef& ref);
+  enum class RenameResult { kRenamed, kNoSuchKey, kTargetExists };
+  // RENAME / RENAMENX: moves the value and its expiry. src == dst is the caller's case.
+  RenameResult Rename(std::string_view src, std::string_view dst, bool only_if_absent);
   // Removes every key; returns how many there were.
   size_t Clear();
 
+  // --- iteration ------------------------------------------------------------------------------
+  // One SCAN step: calls fn(Entry*) for the entries under cursor (expired ones included) and
+  // returns the next cursor.
+  template <typename Fn>
+  uint64_t Scan(uint64_t cursor, Fn&& fn) const {
+    return table_.Scan(cursor, std::forward<Fn>(fn));
+  }
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    table_.ForEach(std::forward<Fn>(fn));
+  }
+  // A random live key (expired ones met on the way are deleted); nullptr when empty.
+  Entry* RandomKey();
+
+  // --- upkeep (the server's cron) -------------------------------------------------------------
+  // Deletes expired keys by sampling those with a TTL, for at most budget_us microseconds.
+  void ActiveExpireCycle(int64_t budget_us);
+  // Shrinks a mostly empty table and moves buckets of a resize in progress, for at most
+  // budget_us microseconds.
+  void Rehash(int64_t budget_us);
+
+  // --- reading state --------------------------------------------------------------------------
+  int64_t now_ms() const { return clock_.NowMs(); }
+  size_t size() const { return table_.size(); }
+  size_t volatile_count() const { return volatile_.size(); }
+  // Mean time to live of the keys with one, in ms (0 if none), as INFO keyspace's avg_ttl.
+  int64_t AverageTtlMs() const;
+  const KeyspaceStats& stats() const { return stats_; }
+  void ResetStats() { stats_ = KeyspaceStats{}; }
+  // Bytes held by entries and values (the dataset), and by the table's bucket arrays.
+  size_t dataset_bytes() const { return dataset_bytes_; }
+  size_t table_bytes() const { return table_.bucket_count() * sizeof(Entry*); }
+  const KeyTable& table() const { return table_; }
+  // MEMORY USAGE: the entry's allocation, its value's, and its share of the bucket array.
+  size_t MemoryUsage(const Entry& entry) const;
+  // OBJECT IDLETIME (seconds since last access) and OBJECT FREQ (LFU counter after decay).
+  uint64_t IdleSeconds(const Entry& entry) const;
+  uint8_t Frequency(const Entry& entry) const;
+
+  // --- dump / restore -------------------------------------------------------------------------
+  // A compact, versioned binary form of the value at entry (not the key, not the TTL):
+  // [format version][type id][the type's payload].
+  static void Dump(const Entry& entry, std::string* out);
+  // Reads a dump back; false when it is corrupt or names an unknown type or version.
+  static bool Restore(std::string_view dump, RestoredValue* out);
+  // Stores a restored value at ref.
+  Entry* SetRestored(KeyRef& ref, RestoredValue value, Ttl ttl);
+
  private:
-  NameMap<std::unique_ptr<Value>> table_;
+  Entry* NewEntry(std::string_view key, Entry::Kind kind, size_t str_len, bool expire);
+  // Puts `fresh` where ref's entry was (or inserts it) and frees the old entry.
+  void Install(KeyRef& ref, Entry* fresh, Ttl ttl);
+  void Free(Entry* entry);
+  // Unlinks and frees an expired entry found at slot; tells the listener.
+  void DeleteExpired(KeyTable::Slot slot);
+  void DeleteAt(KeyTable::Slot slot);
+  void AddVolatile(Entry* entry, int64_t at_ms);
+  void RemoveVolatile(Entry* entry);
+  void InitAccess(Entry* entry, const Entry* previous);
+  void UpdateAccess(Entry* entry);
+  uint32_t LruClock() const { return static_cast<uint32_t>(clock_.NowMs() / 1000); }
+  uint32_t LfuMinutes() const { return static_cast<uint32_t>(clock_.NowMs() / 60000); }
+  uint64_t Random();
+  void Notify(std::string_view key) {
+    if (listener_) listener_->KeyModified(key);
+  }
+
+  const Clock& clock_;
+  KeyTable table_;
+  KeyspaceListener* listener_ = nullptr;
+  std::vector<Entry*> volatile_;      // keys with a TTL, for sampling; each knows its position
+  unsigned __int128 expire_sum_ = 0;  // sum of their expiry times, for avg_ttl
+  size_t dataset_bytes_ = 0;
+  KeyspaceStats stats_;
+  uint64_t rng_state_;
+  bool lfu_ = false;
+  int lfu_log_factor_ = 10;
+  int lfu_decay_minutes_ = 1;
 };
 
 }  // namespace pylon::daemon

@@ -1,10 +1,16 @@
 #include "daemon/registry.h"
 
 #include "modules/core/core.h"
+#include "modules/keys/keys.h"
+#include "modules/strings/strings.h"
 
 namespace pylon::daemon {
 
 // The one place that knows every family.
-void RegisterAll(Registry& registry) { core::RegisterCore(registry); }
+void RegisterAll(Registry& registry) {
+  core::RegisterCore(registry);
+  keys::RegisterKeys(registry);
+  strings::RegisterStrings(registry);
+}
 
 }  // namespace pylon::daemon

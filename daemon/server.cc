@@ -29,9 +29,15 @@ std::string RandomRunId() {
 }  // namespace
 
 Server::Server(Config config)
-    : config_(std::move(config)), clock_(config_.enable_test_clock), dispatcher_(*this) {
+    : config_(std::move(config)),
+      clock_(config_.enable_test_clock),
+      dispatcher_(*this),
+      keyspace_(clock_),
+      watches_(keyspace_) {
   Registry registry{commands_, info_, config_};
   RegisterAll(registry);
+  keyspace_.set_listener(&watches_);
+  ApplyEvictionConfig();
   uv_loop_init(&loop_);
   loop_.data = this;
   uv_prepare_init(&loop_, &prepare_);
@@ -153,8 +159,13 @@ bool Server::ListenUnix() {
 }
 
 bool Server::Listen() {
-  if (config_.port != 0 && !ListenTcp(config_.bind, config_.port, &listeners_)) return false;
+  // The unix socket first: once the TCP port accepts (which is what clients and tests wait
+  // for), every listener is there.
   if (!config_.unixsocket.empty() && !ListenUnix()) return false;
+  if (config_.port != 0 && !ListenTcp(config_.bind, config_.port, &listeners_)) {
+    if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
+    return false;
+  }
   if (listeners_.empty()) {
     spdlog::error("nothing to listen on: set port or unixsocket");
     return false;
@@ -244,7 +255,7 @@ void Server::ScheduleFlush(Connection* conn) {
 }
 
 void Server::Unregister(Connection* conn) {
-  UnwatchAll(conn);
+  watches_.UnwatchAll(conn);
   clients_by_id_.erase(conn->id());
   clients_.erase(std::find(clients_.begin(), clients_.end(), conn));
   if (conn->flush_scheduled_) {
@@ -284,6 +295,15 @@ void Server::Cron() {
   int64_t now = clock_.NowMs();
   CheckClientLimits(now);
   SampleOps(now);
+  // As Redis's databasesCron: expiry may take a quarter of each cron period, rehashing 1 ms.
+  const int64_t period_us = 1000000 / std::max(config_.hz, 1);
+  keyspace_.ActiveExpireCycle(period_us / 4);
+  keyspace_.Rehash(1000);
+}
+
+void Server::ApplyEvictionConfig() {
+  keyspace_.SetLfu(config_.maxmemory_policy.find("lfu") != std::string::npos,
+                   config_.lfu_log_factor, config_.lfu_decay_time);
 }
 
 void Server::CheckClientLimits(int64_t now_ms) {
@@ -347,6 +367,8 @@ void Server::OnConfigChanged(const std::vector<std::string>& names) {
     } else if (name == "hz") {
       uint64_t period = static_cast<uint64_t>(1000 / std::max(config_.hz, 1));
       uv_timer_start(&cron_timer_, OnCronTimer, period, period);
+    } else if (name == "maxmemory-policy" || name == "lfu-log-factor" || name == "lfu-decay-time") {
+      ApplyEvictionConfig();
     }
   }
 }
@@ -399,40 +421,9 @@ void Server::CloseServerHandles() {
   std::signal(SIGINT, SIG_IGN);
 }
 
-void Server::Watch(Connection* conn, std::string_view key) {
-  if (std::find(conn->watched_keys.begin(), conn->watched_keys.end(), key) !=
-      conn->watched_keys.end()) {
-    return;
-  }
-  conn->watched_keys.emplace_back(key);
-  auto it = watchers_.find(key);
-  if (it == watchers_.end())
-    it = watchers_.emplace(std::string(key), std::vector<Connection*>{}).first;
-  it->second.push_back(conn);
-}
-
-void Server::UnwatchAll(Connection* conn) {
-  for (const auto& key : conn->watched_keys) {
-    auto it = watchers_.find(key);
-    if (it == watchers_.end()) continue;
-    auto& list = it->second;
-    list.erase(std::remove(list.begin(), list.end(), conn), list.end());
-    if (list.empty()) watchers_.erase(it);
-  }
-  conn->watched_keys.clear();
-  conn->watched_key_touched = false;
-}
-
 void Server::EndTransaction(Connection* conn) {
   conn->tx = Transaction{};
-  UnwatchAll(conn);
-}
-
-void Server::TouchKey(std::string_view key) {
-  if (watchers_.empty()) return;
-  auto it = watchers_.find(key);
-  if (it == watchers_.end()) return;
-  for (Connection* c : it->second) c->watched_key_touched = true;
+  watches_.UnwatchAll(conn);
 }
 
 }  // namespace pylon::daemon

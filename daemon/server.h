@@ -17,6 +17,7 @@
 #include "daemon/info.h"
 #include "daemon/keyspace.h"
 #include "daemon/stats.h"
+#include "daemon/watch.h"
 
 namespace pylon::daemon {
 
@@ -76,10 +77,7 @@ class Server {
   // Runs the periodic work; also right after a test moves the manual clock.
   void Cron();
 
-  // WATCH: keys watched by clients. Modifying a key calls TouchKey so EXEC can fail.
-  void Watch(Connection* conn, std::string_view key);
-  void UnwatchAll(Connection* conn);
-  void TouchKey(std::string_view key);
+  Watches& watches() { return watches_; }
   // Ends a client's transaction: forgets the queue and every watched key (EXEC, DISCARD, RESET).
   void EndTransaction(Connection* conn);
 
@@ -107,6 +105,8 @@ class Server {
   void CheckClientLimits(int64_t now_ms);
   void SampleOps(int64_t now_ms);
   void CloseServerHandles();
+  // maxmemory-policy and the lfu-* directives decide what the keyspace tracks per key.
+  void ApplyEvictionConfig();
   bool ListenTcp(const std::vector<std::string>& addresses, int port,
                  std::vector<std::unique_ptr<Listener>>* out);
   void Retire(std::unique_ptr<Listener> listener);
@@ -119,6 +119,7 @@ class Server {
   Dispatcher dispatcher_;
   Stats stats_;
   Keyspace keyspace_;
+  Watches watches_;
 
   uv_loop_t loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;
@@ -131,7 +132,6 @@ class Server {
   std::vector<Connection*> clients_;
   std::unordered_map<uint64_t, Connection*> clients_by_id_;
   std::vector<Connection*> pending_flush_;
-  NameMap<std::vector<Connection*>> watchers_;
   uint64_t next_client_id_ = 1;
   int64_t start_ms_ = 0;
   std::string run_id_;

@@ -102,6 +102,14 @@ void WriteMemory(Server& s, std::string& out) {
   Line(out, "used_memory_rss:{}", rss);
   Line(out, "used_memory_rss_human:{}", HumanBytes(rss));
   Line(out, "used_memory_peak:{}", std::max<uint64_t>(used, mi.arena + mi.hblkhd));
+  // The dataset is what the keys and values hold; the rest (the keyspace's bucket arrays,
+  // clients, buffers, the server itself) is overhead, as Redis splits it.
+  const daemon::Keyspace& ks = s.keyspace();
+  const uint64_t dataset = std::min<uint64_t>(ks.dataset_bytes(), used);
+  Line(out, "used_memory_overhead:{}", used - dataset);
+  Line(out, "used_memory_dataset:{}", dataset);
+  Line(out, "used_memory_dataset_perc:{:.2f}%", used ? 100.0 * dataset / used : 0.0);
+  Line(out, "used_memory_keys_table:{}", ks.table_bytes());
   Line(out, "maxmemory:{}", s.config().maxmemory);
   Line(out, "maxmemory_human:{}", HumanBytes(static_cast<uint64_t>(s.config().maxmemory)));
   Line(out, "maxmemory_policy:{}", s.config().maxmemory_policy);
@@ -135,10 +143,13 @@ void WriteStats(Server& s, std::string& out) {
   Line(out, "total_net_input_bytes:{}", st.net_input_bytes);
   Line(out, "total_net_output_bytes:{}", st.net_output_bytes);
   Line(out, "rejected_connections:{}", st.rejected_connections);
-  Line(out, "expired_keys:0");
+  const daemon::KeyspaceStats& ks = s.keyspace().stats();
+  Line(out, "expired_keys:{}", ks.expired_keys);
+  Line(out, "expired_stale_perc:{:.2f}", ks.expired_stale_perc);
+  Line(out, "expired_time_cap_reached_count:{}", ks.expire_cycle_time_cap_reached);
   Line(out, "evicted_keys:0");
-  Line(out, "keyspace_hits:0");
-  Line(out, "keyspace_misses:0");
+  Line(out, "keyspace_hits:{}", ks.hits);
+  Line(out, "keyspace_misses:{}", ks.misses);
   Line(out, "pubsub_channels:0");
   Line(out, "pubsub_patterns:0");
   Line(out, "total_error_replies:{}", st.error_replies);
@@ -171,7 +182,11 @@ void WriteErrorstats(Server& s, std::string& out) {
 void WriteCluster(Server&, std::string& out) { Line(out, "cluster_enabled:0"); }
 
 void WriteKeyspace(Server& s, std::string& out) {
-  if (s.keyspace().size() > 0) Line(out, "db0:keys={},expires=0,avg_ttl=0", s.keyspace().size());
+  const daemon::Keyspace& ks = s.keyspace();
+  if (ks.size() > 0) {
+    Line(out, "db0:keys={},expires={},avg_ttl={}", ks.size(), ks.volatile_count(),
+         ks.AverageTtlMs());
+  }
 }
 
 void WriteCommandstats(Server& s, std::string& out) {

@@ -69,6 +69,7 @@ void CmdConfigSet(CommandContext& ctx) {
 // CONFIG RESETSTAT
 void CmdConfigResetstat(CommandContext& ctx) {
   ctx.server.stats().Reset();
+  ctx.server.keyspace().ResetStats();
   ctx.server.commands().ResetStats();
   ctx.reply.Ok();
 }

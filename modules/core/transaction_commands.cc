@@ -34,7 +34,7 @@ void CmdExec(CommandContext& ctx) {
     ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
     return;
   }
-  if (conn.watched_key_touched) {
+  if (ctx.server.watches().Dirty(conn)) {
     ctx.server.EndTransaction(&conn);
     ctx.reply.NullArray();
     return;
@@ -66,13 +66,13 @@ void CmdWatch(CommandContext& ctx) {
     ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
     return;
   }
-  for (size_t i = 1; i < ctx.args.size(); i++) ctx.server.Watch(&ctx.conn, ctx.args[i]);
+  for (size_t i = 1; i < ctx.args.size(); i++) ctx.server.watches().Watch(&ctx.conn, ctx.args[i]);
   ctx.reply.Ok();
 }
 
 // UNWATCH
 void CmdUnwatch(CommandContext& ctx) {
-  ctx.server.UnwatchAll(&ctx.conn);
+  ctx.server.watches().UnwatchAll(&ctx.conn);
   ctx.reply.Ok();
 }
 

@@ -1,0 +1,49 @@
+// Typed values in the keyspace. Strings are built in: their bytes live inside the key's entry,
+// which saves two allocations and two pointers on the most common keys. Every other type
+// (limiters, queues, filters, breakers ...) is a Value subclass that its family defines, so DEL,
+// TYPE, EXPIRE, SCAN, MEMORY USAGE and persistence treat all of them alike.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace pylon::daemon {
+
+class Value;
+
+// A value type's identity: the name TYPE answers and the byte that tags its dumps.
+struct ValueType {
+  uint8_t id;             // stable forever: written into dumps; 0 is the built-in string
+  std::string_view name;  // what TYPE answers: "string", "ratelimit", ...
+  // Rebuilds a value from the payload its Dump wrote; nullptr when the payload is corrupt.
+  std::unique_ptr<Value> (*restore)(std::string_view payload);
+};
+
+class Value {
+ public:
+  virtual ~Value() = default;
+  virtual const ValueType& type() const = 0;
+  // What OBJECT ENCODING answers.
+  virtual std::string_view Encoding() const = 0;
+  // Bytes this value owns (itself included). O(1): the keyspace asks after every change.
+  virtual size_t MemoryUsage() const = 0;
+  // Appends a compact binary form that the type's restore function reads back.
+  virtual void Dump(std::string* out) const = 0;
+
+ private:
+  friend class Keyspace;
+  size_t accounted_bytes_ = 0;  // MemoryUsage() as last counted in the keyspace's total
+};
+
+// The built-in string type.
+extern const ValueType kStringType;
+
+// Types a dump may name. Each family registers its types at start-up; a second type with the
+// same id or name aborts start-up.
+void RegisterValueType(const ValueType& type);
+const ValueType* FindValueType(uint8_t id);
+
+}  // namespace pylon::daemon

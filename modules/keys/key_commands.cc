@@ -1,0 +1,176 @@
+// DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX (Redis 7.0 db.c).
+#include "daemon/command_helpers.h"
+#include "daemon/server.h"
+#include "modules/keys/keys.h"
+
+namespace pylon::keys {
+namespace {
+
+using daemon::CommandContext;
+using daemon::Keyspace;
+using daemon::Lookup;
+
+Keyspace& Keys(CommandContext& ctx) { return ctx.server.keyspace(); }
+
+// DEL key [key ...] and UNLINK key [key ...]: how many keys were removed.
+void CmdDel(CommandContext& ctx) {
+  int64_t removed = 0;
+  for (size_t i = 1; i < ctx.args.size(); i++) {
+    daemon::KeyRef ref = Keys(ctx).Locate(ctx.args[i], Lookup::kExpire);
+    removed += Keys(ctx).Delete(ref);
+  }
+  ctx.reply.Integer(removed);
+}
+
+// Counts the keys present, each time it is named (EXISTS k k counts k twice).
+int64_t CountPresent(CommandContext& ctx, Lookup how) {
+  int64_t count = 0;
+  for (size_t i = 1; i < ctx.args.size(); i++) count += Keys(ctx).Find(ctx.args[i], how) != nullptr;
+  return count;
+}
+
+// EXISTS key [key ...]
+void CmdExists(CommandContext& ctx) { ctx.reply.Integer(CountPresent(ctx, Lookup::kReadNoTouch)); }
+
+// TOUCH key [key ...]: refreshes the keys' last access time.
+void CmdTouch(CommandContext& ctx) { ctx.reply.Integer(CountPresent(ctx, Lookup::kRead)); }
+
+// TYPE key
+void CmdType(CommandContext& ctx) {
+  const daemon::Entry* e = Keys(ctx).Find(ctx.args[1], Lookup::kReadNoTouch);
+  ctx.reply.Simple(e ? e->type().name : "none");
+}
+
+void RenameGeneric(CommandContext& ctx, bool only_if_absent) {
+  const std::string_view src = ctx.args[1], dst = ctx.args[2];
+  if (src == dst) {
+    // Nothing moves, but a missing key is still an error.
+    if (!Keys(ctx).Find(src, Lookup::kWrite)) {
+      ctx.reply.Error(daemon::kErrNoSuchKey);
+    } else if (only_if_absent) {
+      ctx.reply.Integer(0);
+    } else {
+      ctx.reply.Ok();
+    }
+    return;
+  }
+  switch (Keys(ctx).Rename(src, dst, only_if_absent)) {
+    case Keyspace::RenameResult::kNoSuchKey:
+      ctx.reply.Error(daemon::kErrNoSuchKey);
+      return;
+    case Keyspace::RenameResult::kTargetExists:
+      ctx.reply.Integer(0);
+      return;
+    case Keyspace::RenameResult::kRenamed:
+      break;
+  }
+  if (only_if_absent) {
+    ctx.reply.Integer(1);
+  } else {
+    ctx.reply.Ok();
+  }
+}
+
+// RENAME key newkey
+void CmdRename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+
+// RENAMENX key newkey
+void CmdRenamenx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+
+}  // namespace
+
+void RegisterKeyCommands(daemon::Registry& registry) {
+  using namespace daemon;
+  CommandTable& t = registry.commands;
+  auto add = [&t](CommandSpec spec) {
+    spec.group = "generic";
+    t.Add(std::move(spec));
+  };
+  add({.name = "del",
+       .arity = -2,
+       .flags = kCmdWrite,
+       .first_key = 1,
+       .last_key = -1,
+       .key_step = 1,
+       .handler = CmdDel,
+       .since = "1.0.0",
+       .summary = "Delete a key",
+       .complexity = "O(N) where N is the number of keys that will be removed. When a key to "
+                     "remove holds a value other than a string, the individual complexity for "
+                     "this key is O(M) where M is the number of elements in the list, set, "
+                     "sorted set or hash. Removing a single key that holds a string value is "
+                     "O(1).",
+       .syntax = "key ..."});
+  add({.name = "unlink",
+       .arity = -2,
+       .flags = kCmdWrite | kCmdFast,
+       .first_key = 1,
+       .last_key = -1,
+       .key_step = 1,
+       .handler = CmdDel,
+       .since = "4.0.0",
+       .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
+                  "but non blocking.",
+       .complexity = "O(1) for each key removed regardless of its size. Then the command does "
+                     "O(N) work in a different thread in order to reclaim memory, where N is "
+                     "the number of allocations the deleted objects where composed of.",
+       .syntax = "key ..."});
+  add({.name = "exists",
+       .arity = -2,
+       .flags = kCmdReadonly | kCmdFast,
+       .first_key = 1,
+       .last_key = -1,
+       .key_step = 1,
+       .handler = CmdExists,
+       .since = "1.0.0",
+       .summary = "Determine if a key exists",
+       .complexity = "O(N) where N is the number of keys to check.",
+       .syntax = "key ..."});
+  add({.name = "touch",
+       .arity = -2,
+       .flags = kCmdReadonly | kCmdFast,
+       .first_key = 1,
+       .last_key = -1,
+       .key_step = 1,
+       .handler = CmdTouch,
+       .since = "3.2.1",
+       .summary = "Alters the last access time of a key(s). Returns the number of existing keys "
+                  "specified.",
+       .complexity = "O(N) where N is the number of keys that will be touched.",
+       .syntax = "key ..."});
+  add({.name = "type",
+       .arity = 2,
+       .flags = kCmdReadonly | kCmdFast,
+       .first_key = 1,
+       .last_key = 1,
+       .key_step = 1,
+       .handler = CmdType,
+       .since = "1.0.0",
+       .summary = "Determine the type stored at key",
+       .complexity = "O(1)",
+       .syntax = "key"});
+  add({.name = "rename",
+       .arity = 3,
+       .flags = kCmdWrite,
+       .first_key = 1,
+       .last_key = 2,
+       .key_step = 1,
+       .handler = CmdRename,
+       .since = "1.0.0",
+       .summary = "Rename a key",
+       .complexity = "O(1)",
+       .syntax = "key newkey:key"});
+  add({.name = "renamenx",
+       .arity = 3,
+       .flags = kCmdWrite | kCmdFast,
+       .first_key = 1,
+       .last_key = 2,
+       .key_step = 1,
+       .handler = CmdRenamenx,
+       .since = "1.0.0",
+       .summary = "Rename a key, only if the new key does not exist",
+       .complexity = "O(1)",
+       .syntax = "key newkey:key"});
+}
+
+}  // namespace pylon::keys

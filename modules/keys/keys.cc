@@ -1,0 +1,12 @@
+#include "modules/keys/keys.h"
+
+namespace pylon::keys {
+
+void RegisterKeys(daemon::Registry& registry) {
+  RegisterKeyCommands(registry);
+  RegisterExpireCommands(registry);
+  RegisterScanCommands(registry);
+  RegisterObjectCommands(registry);
+}
+
+}  // namespace pylon::keys

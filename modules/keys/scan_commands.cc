@@ -1,0 +1,158 @@
+// KEYS SCAN RANDOMKEY (Redis 7.0 db.c).
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "daemon/command_helpers.h"
+#include "daemon/server.h"
+#include "modules/keys/keys.h"
+#include "protocol/text.h"
+
+namespace pylon::keys {
+namespace {
+
+using daemon::CommandContext;
+using daemon::Entry;
+using daemon::Keyspace;
+using daemon::Lookup;
+
+Keyspace& Keys(CommandContext& ctx) { return ctx.server.keyspace(); }
+
+// A lone "*" matches every key, the empty one included (the glob matcher alone would not).
+bool MatchesAll(std::string_view pattern) { return pattern == "*"; }
+
+// KEYS pattern
+void CmdKeys(CommandContext& ctx) {
+  const std::string_view pattern = ctx.args[1];
+  const bool all = MatchesAll(pattern);
+  const int64_t now = ctx.server.clock().NowMs();
+  auto mark = ctx.reply.BeginDeferred();
+  int64_t count = 0;
+  Keys(ctx).ForEach([&](const Entry* e) {
+    if (e->ExpiredAt(now)) return;
+    if (!all && !protocol::GlobMatch(pattern, e->key())) return;
+    ctx.reply.Bulk(e->key());
+    count++;
+  });
+  ctx.reply.EndDeferredArray(mark, count);
+}
+
+// SCAN's cursor, read as Redis does with strtoul: "-1" wraps around, "" is 0, anything after
+// the digits (or a leading space, or overflow) is refused.
+bool ParseCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out) {
+  const std::string text(arg);  // NUL-terminated for strtoul
+  char* end;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
+    ctx.reply.Error("ERR invalid cursor");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+void CmdScan(CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseCursorOrReply(ctx, ctx.args[1], &cursor)) return;
+  int64_t count = 10;
+  std::string_view pattern, type;
+  bool use_pattern = false, use_type = false;
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    const bool has_value = i + 1 < ctx.args.size();
+    if (has_value && daemon::IsArg(ctx.args[i], "COUNT")) {
+      if (!daemon::ParseIntOrReply(ctx, ctx.args[i + 1], &count)) return;
+      if (count < 1) {
+        ctx.reply.Error(daemon::kErrSyntax);
+        return;
+      }
+    } else if (has_value && daemon::IsArg(ctx.args[i], "MATCH")) {
+      pattern = ctx.args[i + 1];
+      use_pattern = !MatchesAll(pattern);
+    } else if (has_value && daemon::IsArg(ctx.args[i], "TYPE")) {
+      type = ctx.args[i + 1];
+      use_type = true;
+    } else {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return;
+    }
+  }
+  // Collect first (copies: checking expiry below may delete entries), at most ten buckets per
+  // requested element so a sparse table cannot make one call slow.
+  std::vector<std::string> found;
+  int64_t steps = count * 10;
+  do {
+    cursor = Keys(ctx).Scan(cursor, [&found](const Entry* e) { found.emplace_back(e->key()); });
+  } while (cursor != 0 && steps-- > 0 && static_cast<int64_t>(found.size()) < count);
+
+  size_t kept = 0;
+  for (size_t i = 0; i < found.size(); i++) {
+    const std::string& key = found[i];
+    if (use_pattern && !protocol::GlobMatch(pattern, key)) continue;
+    const Entry* e = Keys(ctx).Find(key, use_type ? Lookup::kReadNoTouch : Lookup::kExpire);
+    if (!e) continue;  // expired (and now deleted)
+    if (use_type && !protocol::EqualsIgnoreCase(type, e->type().name)) continue;
+    if (kept != i) found[kept] = std::move(found[i]);
+    kept++;
+  }
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(cursor));
+  ctx.reply.ArrayHeader(static_cast<int64_t>(kept));
+  for (size_t i = 0; i < kept; i++) ctx.reply.Bulk(found[i]);
+}
+
+// RANDOMKEY
+void CmdRandomkey(CommandContext& ctx) {
+  const Entry* e = Keys(ctx).RandomKey();
+  if (e) {
+    ctx.reply.Bulk(e->key());
+  } else {
+    ctx.reply.Null();
+  }
+}
+
+}  // namespace
+
+void RegisterScanCommands(daemon::Registry& registry) {
+  using namespace daemon;
+  CommandTable& t = registry.commands;
+  t.Add({.name = "keys",
+         .arity = 2,
+         .flags = kCmdReadonly,
+         .handler = CmdKeys,
+         .group = "generic",
+         .since = "1.0.0",
+         .summary = "Find all keys matching the given pattern",
+         .complexity = "O(N) with N being the number of keys in the database, under the "
+                       "assumption that the key names in the database and the given pattern "
+                       "have limited length.",
+         .syntax = "pattern:pattern",
+         .tips = {"request_policy:all_shards", "nondeterministic_output_order"}});
+  t.Add({.name = "scan",
+         .arity = -2,
+         .flags = kCmdReadonly,
+         .handler = CmdScan,
+         .group = "generic",
+         .since = "2.8.0",
+         .summary = "Incrementally iterate the keys space",
+         .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
+                       "command calls for the cursor to return back to 0. N is the number of "
+                       "elements inside the collection.",
+         .syntax = "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]",
+         .tips = {"nondeterministic_output", "request_policy:special"}});
+  t.Add({.name = "randomkey",
+         .arity = 1,
+         .flags = kCmdReadonly,
+         .handler = CmdRandomkey,
+         .group = "generic",
+         .since = "1.0.0",
+         .summary = "Return a random key from the keyspace",
+         .complexity = "O(1)",
+         .syntax = "",
+         .tips = {"request_policy:all_shards", "nondeterministic_output"}});
+}
+
+}  // namespace pylon::keys

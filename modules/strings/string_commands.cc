@@ -1,0 +1,670 @@
+// Redis's string commands, with its syntax, replies and error texts (Redis 7.0 t_string.c).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "daemon/command_helpers.h"
+#include "daemon/server.h"
+#include "modules/strings/strings.h"
+#include "protocol/text.h"
+
+namespace pylon::strings {
+namespace {
+
+using daemon::CommandContext;
+using daemon::Entry;
+using daemon::KeyRef;
+using daemon::Keyspace;
+using daemon::kStringType;
+using daemon::Lookup;
+using daemon::Ttl;
+
+// --- SET's options, shared with GETEX (Redis's parseExtendedStringArgumentsOrReply) -------------
+
+enum Option : unsigned {
+  kNx = 1u << 0,
+  kXx = 1u << 1,
+  kGet = 1u << 2,
+  kKeepTtl = 1u << 3,
+  kPersist = 1u << 4,
+  kEx = 1u << 5,
+  kPx = 1u << 6,
+  kExat = 1u << 7,
+  kPxat = 1u << 8,
+};
+constexpr unsigned kAnyExpire = kEx | kPx | kExat | kPxat;
+
+struct Options {
+  unsigned flags = 0;
+  std::string_view expire;  // the argument after EX/PX/EXAT/PXAT
+};
+
+enum class OptionsOf { kSet, kGetex };
+
+// Parses args[first..]. Options that contradict each other (NX with XX, two expiry kinds,
+// KEEPTTL with an expiry) are a syntax error; repeating the same one is not, as in Redis.
+bool ParseOptionsOrReply(CommandContext& ctx, size_t first, OptionsOf of, Options* out) {
+  const bool set = of == OptionsOf::kSet;
+  unsigned& f = out->flags;
+  for (size_t j = first; j < ctx.args.size(); j++) {
+    const std::string_view opt = ctx.args[j];
+    const bool has_next = j + 1 < ctx.args.size();
+    auto flag = [&f](unsigned bit) {
+      f |= bit;
+      return true;
+    };
+    auto expiry = [&](unsigned bit, unsigned excluded) {
+      if (!(f & excluded) && has_next) {
+        f |= bit;
+        out->expire = ctx.args[++j];
+        return true;
+      }
+      return false;
+    };
+    const bool ok =
+        (set && daemon::IsArg(opt, "NX") && !(f & kXx) && flag(kNx)) ||
+        (set && daemon::IsArg(opt, "XX") && !(f & kNx) && flag(kXx)) ||
+        (set && daemon::IsArg(opt, "GET") && flag(kGet)) ||
+        (set && daemon::IsArg(opt, "KEEPTTL") && !(f & (kPersist | kAnyExpire)) &&
+         flag(kKeepTtl)) ||
+        (!set && daemon::IsArg(opt, "PERSIST") && !(f & (kAnyExpire | kKeepTtl)) &&
+         flag(kPersist)) ||
+        (daemon::IsArg(opt, "EX") && expiry(kEx, kKeepTtl | kPersist | kExat | kPx | kPxat)) ||
+        (daemon::IsArg(opt, "PX") && expiry(kPx, kKeepTtl | kPersist | kEx | kExat | kPxat)) ||
+        (daemon::IsArg(opt, "EXAT") && expiry(kExat, kKeepTtl | kPersist | kEx | kPx | kPxat)) ||
+        (daemon::IsArg(opt, "PXAT") && expiry(kPxat, kKeepTtl | kPersist | kEx | kExat | kPx));
+    if (!ok) {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+// The unix time in ms that an EX/PX/EXAT/PXAT argument names (getExpireMillisecondsOrReply):
+// positive, and no overflow converting or adding the current time.
+bool ExpireAtOrReply(CommandContext& ctx, unsigned flags, std::string_view arg, int64_t* at_ms) {
+  int64_t v;
+  if (!daemon::ParseIntOrReply(ctx, arg, &v)) return false;
+  const bool seconds = flags & (kEx | kExat);
+  if (v <= 0 || (seconds && v > INT64_MAX / 1000)) {
+    daemon::ReplyInvalidExpireTime(ctx);
+    return false;
+  }
+  if (seconds) v *= 1000;
+  if (flags & (kEx | kPx)) {
+    const int64_t now = ctx.server.clock().NowMs();
+    if (v > INT64_MAX - now) {
+      daemon::ReplyInvalidExpireTime(ctx);
+      return false;
+    }
+    v += now;
+  }
+  *at_ms = v;
+  return true;
+}
+
+Keyspace& Keys(CommandContext& ctx) { return ctx.server.keyspace(); }
+
+// Looks a string key up for reading; replies WRONGTYPE (returning false) for another type.
+bool ReadStringOrReply(CommandContext& ctx, std::string_view key, const Entry** out) {
+  *out = Keys(ctx).Find(key, Lookup::kRead);
+  return daemon::CheckTypeOrReply(ctx, *out, kStringType);
+}
+
+// GET's reply: the value or null. False after a WRONGTYPE reply.
+bool ReplyValueOrReply(CommandContext& ctx, std::string_view key) {
+  const Entry* e;
+  if (!ReadStringOrReply(ctx, key, &e)) return false;
+  if (e) {
+    ctx.reply.Bulk(e->string());
+  } else {
+    ctx.reply.Null();
+  }
+  return true;
+}
+
+// Redis's checkStringLength: a string may not outgrow proto-max-bulk-len.
+bool CheckLengthOrReply(CommandContext& ctx, uint64_t size, uint64_t append) {
+  const uint64_t total = size + append;
+  if (total > static_cast<uint64_t>(ctx.server.config().proto_max_bulk_len) || total < size) {
+    ctx.reply.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return false;
+  }
+  return true;
+}
+
+enum class SetReply { kOk, kOneZero };
+
+// SET and its older forms (setGenericCommand).
+void SetGeneric(CommandContext& ctx, const Options& opts, std::string_view key,
+                std::string_view value, SetReply reply) {
+  int64_t at_ms = 0;
+  if ((opts.flags & kAnyExpire) && !ExpireAtOrReply(ctx, opts.flags, opts.expire, &at_ms)) return;
+  if ((opts.flags & kGet) && !ReplyValueOrReply(ctx, key)) return;
+  KeyRef ref = Keys(ctx).Locate(key, Lookup::kWrite);
+  const bool found = ref.entry != nullptr;
+  if (((opts.flags & kNx) && found) || ((opts.flags & kXx) && !found)) {
+    if (opts.flags & kGet) return;
+    if (reply == SetReply::kOk) {
+      ctx.reply.Null();
+    } else {
+      ctx.reply.Integer(0);
+    }
+    return;
+  }
+  const Ttl ttl = (opts.flags & kAnyExpire) ? Ttl::At(at_ms)
+                  : (opts.flags & kKeepTtl) ? Ttl::Keep()
+                                            : Ttl::Clear();
+  Keys(ctx).SetString(ref, value, daemon::EncodingFor(value), ttl);
+  if (opts.flags & kGet) return;
+  if (reply == SetReply::kOk) {
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Integer(1);
+  }
+}
+
+// SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ts-ms | KEEPTTL]
+void CmdSet(CommandContext& ctx) {
+  Options opts;
+  if (!ParseOptionsOrReply(ctx, 3, OptionsOf::kSet, &opts)) return;
+  SetGeneric(ctx, opts, ctx.args[1], ctx.args[2], SetReply::kOk);
+}
+
+// SETNX key value
+void CmdSetnx(CommandContext& ctx) {
+  SetGeneric(ctx, {.flags = kNx}, ctx.args[1], ctx.args[2], SetReply::kOneZero);
+}
+
+// SETEX key seconds value
+void CmdSetex(CommandContext& ctx) {
+  SetGeneric(ctx, {.flags = kEx, .expire = ctx.args[2]}, ctx.args[1], ctx.args[3], SetReply::kOk);
+}
+
+// PSETEX key milliseconds value
+void CmdPsetex(CommandContext& ctx) {
+  SetGeneric(ctx, {.flags = kPx, .expire = ctx.args[2]}, ctx.args[1], ctx.args[3], SetReply::kOk);
+}
+
+// GET key
+void CmdGet(CommandContext& ctx) { ReplyValueOrReply(ctx, ctx.args[1]); }
+
+// GETSET key value
+void CmdGetset(CommandContext& ctx) {
+  if (!ReplyValueOrReply(ctx, ctx.args[1])) return;
+  KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
+  Keys(ctx).SetString(ref, ctx.args[2], daemon::EncodingFor(ctx.args[2]), Ttl::Clear());
+}
+
+// GETDEL key
+void CmdGetdel(CommandContext& ctx) {
+  KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kRead);
+  if (!daemon::CheckTypeOrReply(ctx, ref.entry, kStringType)) return;
+  if (!ref.entry) {
+    ctx.reply.Null();
+    return;
+  }
+  ctx.reply.Bulk(ref.entry->string());
+  Keys(ctx).Delete(ref);
+}
+
+// GETEX key [EX s | PX ms | EXAT ts | PXAT ts-ms | PERSIST]
+void CmdGetex(CommandContext& ctx) {
+  Options opts;
+  if (!ParseOptionsOrReply(ctx, 2, OptionsOf::kGetex, &opts)) return;
+  KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kRead);
+  if (!ref.entry) {
+    ctx.reply.Null();
+    return;
+  }
+  if (!daemon::CheckTypeOrReply(ctx, ref.entry, kStringType)) return;
+  int64_t at_ms = 0;
+  if ((opts.flags & kAnyExpire) && !ExpireAtOrReply(ctx, opts.flags, opts.expire, &at_ms)) return;
+  ctx.reply.Bulk(ref.entry->string());
+  // An absolute time already past deletes the key, as Redis does.
+  if ((opts.flags & (kExat | kPxat)) && at_ms <= ctx.server.clock().NowMs()) {
+    Keys(ctx).Delete(ref);
+  } else if (opts.flags & kAnyExpire) {
+    Keys(ctx).SetExpire(ref, at_ms);
+  } else if (opts.flags & kPersist) {
+    Keys(ctx).Persist(ref);
+  }
+}
+
+// MGET key [key ...]
+void CmdMget(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(static_cast<int64_t>(ctx.args.size() - 1));
+  for (size_t i = 1; i < ctx.args.size(); i++) {
+    const Entry* e = Keys(ctx).Find(ctx.args[i], Lookup::kRead);
+    if (e && e->is_string()) {
+      ctx.reply.Bulk(e->string());
+    } else {
+      ctx.reply.Null();  // a key of another type reads as missing, no WRONGTYPE
+    }
+  }
+}
+
+// MSET / MSETNX (msetGenericCommand).
+void MsetGeneric(CommandContext& ctx, bool only_if_none_exist) {
+  if (ctx.args.size() % 2 == 0) {
+    ctx.reply.Error("ERR wrong number of arguments for '" + ctx.cmd.fullname + "' command");
+    return;
+  }
+  if (only_if_none_exist) {
+    for (size_t i = 1; i < ctx.args.size(); i += 2) {
+      if (Keys(ctx).Find(ctx.args[i], Lookup::kWrite)) {
+        ctx.reply.Integer(0);
+        return;
+      }
+    }
+  }
+  for (size_t i = 1; i < ctx.args.size(); i += 2) {
+    KeyRef ref = Keys(ctx).Locate(ctx.args[i], Lookup::kWrite);
+    Keys(ctx).SetString(ref, ctx.args[i + 1], daemon::EncodingFor(ctx.args[i + 1]), Ttl::Clear());
+  }
+  if (only_if_none_exist) {
+    ctx.reply.Integer(1);
+  } else {
+    ctx.reply.Ok();
+  }
+}
+
+// MSET key value [key value ...]
+void CmdMset(CommandContext& ctx) { MsetGeneric(ctx, false); }
+
+// MSETNX key value [key value ...]
+void CmdMsetnx(CommandContext& ctx) { MsetGeneric(ctx, true); }
+
+// INCR, DECR, INCRBY, DECRBY (incrDecrCommand): the value must be a 64-bit integer and the
+// result must not overflow. The TTL stays.
+void IncrBy(CommandContext& ctx, int64_t delta) {
+  KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
+  if (!daemon::CheckTypeOrReply(ctx, ref.entry, kStringType)) return;
+  int64_t value = 0;
+  if (ref.entry && !protocol::ParseInt64(ref.entry->string(), &value)) {
+    ctx.reply.Error(daemon::kErrNotInteger);
+    return;
+  }
+  if ((delta < 0 && value < 0 && delta < INT64_MIN - value) ||
+      (delta > 0 && value > 0 && delta > INT64_MAX - value)) {
+    ctx.reply.Error("ERR increment or decrement would overflow");
+    return;
+  }
+  value += delta;
+  char buf[24];
+  const size_t len = protocol::FormatInt64(value, buf);
+  Keys(ctx).SetString(ref, {buf, len}, Entry::Encoding::kInt, Ttl::Keep());
+  ctx.reply.Integer(value);
+}
+
+// INCR key
+void CmdIncr(CommandContext& ctx) { IncrBy(ctx, 1); }
+
+// DECR key
+void CmdDecr(CommandContext& ctx) { IncrBy(ctx, -1); }
+
+// INCRBY key increment
+void CmdIncrby(CommandContext& ctx) {
+  int64_t delta;
+  if (daemon::ParseIntOrReply(ctx, ctx.args[2], &delta)) IncrBy(ctx, delta);
+}
+
+// DECRBY key decrement
+void CmdDecrby(CommandContext& ctx) {
+  int64_t delta;
+  if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &delta)) return;
+  if (delta == INT64_MIN) {
+    ctx.reply.Error("ERR decrement would overflow");
+    return;
+  }
+  IncrBy(ctx, -delta);
+}
+
+// Redis's string2ld: strtold over the whole text (up to a NUL, as C sees it), no leading space,
+// no NaN, no overflow to infinity or underflow to zero. Infinity spelled out ("inf") is accepted.
+bool ParseLongDouble(std::string_view s, long double* out) {
+  constexpr size_t kMaxChars = 5 * 1024;
+  char buf[kMaxChars];
+  if (s.empty() || s.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  char* end;
+  errno = 0;
+  const long double v = std::strtold(buf, &end);
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || end[0] != '\0' || std::isnan(v) ||
+      errno == EINVAL || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L))) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// Redis's ld2string in human mode: 17 decimals, trailing zeros (and a bare point) removed.
+size_t FormatLongDouble(long double v, char* buf, size_t size) {
+  int n = std::snprintf(buf, size, "%.17Lf", v);
+  if (n < 0 || static_cast<size_t>(n) >= size) return 0;
+  size_t len = static_cast<size_t>(n);
+  if (std::memchr(buf, '.', len)) {
+    while (buf[len - 1] == '0') len--;
+    if (buf[len - 1] == '.') len--;
+  }
+  if (len == 2 && buf[0] == '-' && buf[1] == '0') {
+    buf[0] = '0';
+    len = 1;
+  }
+  return len;
+}
+
+// INCRBYFLOAT key increment
+void CmdIncrbyfloat(CommandContext& ctx) {
+  KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
+  if (!daemon::CheckTypeOrReply(ctx, ref.entry, kStringType)) return;
+  long double value = 0, delta;
+  if ((ref.entry && !ParseLongDouble(ref.entry->string(), &value)) ||
+      !ParseLongDouble(ctx.args[2], &delta)) {
+    ctx.reply.Error(daemon::kErrNotFloat);
+    return;
+  }
+  value += delta;
+  if (std::isnan(value) || std::isinf(value)) {
+    ctx.reply.Error("ERR increment would produce NaN or Infinity");
+    return;
+  }
+  char buf[5 * 1024];
+  const std::string_view text(buf, FormatLongDouble(value, buf, sizeof(buf)));
+  // A new string object in Redis: embstr or raw by length, never int.
+  const Entry::Encoding encoding =
+      text.size() <= 44 ? Entry::Encoding::kEmbstr : Entry::Encoding::kRaw;
+  Keys(ctx).SetString(ref, text, encoding, Ttl::Keep());
+  ctx.reply.Bulk(text);
+}
+
+// APPEND key value
+void CmdAppend(CommandContext& ctx) {
+  const std::string_view value = ctx.args[2];
+  KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
+  if (!ref.entry) {
+    Keys(ctx).SetString(ref, value, daemon::EncodingFor(value), Ttl::Clear());
+    ctx.reply.Integer(static_cast<int64_t>(value.size()));
+    return;
+  }
+  if (!daemon::CheckTypeOrReply(ctx, ref.entry, kStringType)) return;
+  const size_t old_length = ref.entry->string().size();
+  if (!CheckLengthOrReply(ctx, old_length, value.size())) return;
+  char* bytes = Keys(ctx).ResizeString(ref, old_length + value.size());
+  std::memcpy(bytes + old_length, value.data(), value.size());
+  ctx.reply.Integer(static_cast<int64_t>(old_length + value.size()));
+}
+
+// STRLEN key
+void CmdStrlen(CommandContext& ctx) {
+  const Entry* e;
+  if (!ReadStringOrReply(ctx, ctx.args[1], &e)) return;
+  ctx.reply.Integer(e ? static_cast<int64_t>(e->string().size()) : 0);
+}
+
+// GETRANGE key start end (and SUBSTR, its old name)
+void CmdGetrange(CommandContext& ctx) {
+  int64_t start, end;
+  if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &start) ||
+      !daemon::ParseIntOrReply(ctx, ctx.args[3], &end)) {
+    return;
+  }
+  const Entry* e;
+  if (!ReadStringOrReply(ctx, ctx.args[1], &e)) return;
+  const std::string_view s = e ? e->string() : std::string_view();
+  const auto len = static_cast<int64_t>(s.size());
+  if (start < 0 && end < 0 && start > end) {
+    ctx.reply.Bulk("");
+    return;
+  }
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len == 0) {
+    ctx.reply.Bulk("");
+    return;
+  }
+  ctx.reply.Bulk(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
+}
+
+// SETRANGE key offset value
+void CmdSetrange(CommandContext& ctx) {
+  int64_t offset;
+  if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &offset)) return;
+  if (offset < 0) {
+    ctx.reply.Error("ERR offset is out of range");
+    return;
+  }
+  const std::string_view value = ctx.args[3];
+  KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
+  if (!daemon::CheckTypeOrReply(ctx, ref.entry, kStringType)) return;
+  const size_t old_length = ref.entry ? ref.entry->string().size() : 0;
+  if (value.empty()) {
+    ctx.reply.Integer(static_cast<int64_t>(old_length));  // nothing to write, no key created
+    return;
+  }
+  if (!CheckLengthOrReply(ctx, static_cast<uint64_t>(offset), value.size())) return;
+  const size_t length = std::max(old_length, static_cast<size_t>(offset) + value.size());
+  char* bytes = Keys(ctx).ResizeString(ref, length);
+  std::memcpy(bytes + offset, value.data(), value.size());
+  ctx.reply.Integer(static_cast<int64_t>(length));
+}
+
+}  // namespace
+
+void RegisterStrings(daemon::Registry& registry) {
+  using namespace daemon;
+  CommandTable& t = registry.commands;
+  constexpr uint32_t kWriteOom = kCmdWrite | kCmdDenyOom;
+  auto add = [&t](CommandSpec spec) {
+    spec.group = "string";
+    spec.first_key = spec.last_key = spec.key_step = 1;
+    t.Add(std::move(spec));
+  };
+  constexpr std::string_view kSetSyntax =
+      "key value [condition: NX | XX] [GET] [expiration: EX seconds:integer | "
+      "PX milliseconds:integer | EXAT unix-time-seconds:unix-time | "
+      "PXAT unix-time-milliseconds:unix-time | KEEPTTL]";
+  add({.name = "set",
+       .arity = -3,
+       .flags = kWriteOom,
+       .handler = CmdSet,
+       .since = "1.0.0",
+       .summary = "Set the string value of a key",
+       .complexity = "O(1)",
+       .syntax = kSetSyntax});
+  add({.name = "setnx",
+       .arity = 3,
+       .flags = kWriteOom | kCmdFast,
+       .handler = CmdSetnx,
+       .since = "1.0.0",
+       .summary = "Set the value of a key, only if the key does not exist",
+       .complexity = "O(1)",
+       .syntax = "key value"});
+  add({.name = "setex",
+       .arity = 4,
+       .flags = kWriteOom,
+       .handler = CmdSetex,
+       .since = "2.0.0",
+       .summary = "Set the value and expiration of a key",
+       .complexity = "O(1)",
+       .syntax = "key seconds:integer value"});
+  add({.name = "psetex",
+       .arity = 4,
+       .flags = kWriteOom,
+       .handler = CmdPsetex,
+       .since = "2.6.0",
+       .summary = "Set the value and expiration in milliseconds of a key",
+       .complexity = "O(1)",
+       .syntax = "key milliseconds:integer value"});
+  add({.name = "get",
+       .arity = 2,
+       .flags = kCmdReadonly | kCmdFast,
+       .handler = CmdGet,
+       .since = "1.0.0",
+       .summary = "Get the value of a key",
+       .complexity = "O(1)",
+       .syntax = "key"});
+  add({.name = "getset",
+       .arity = 3,
+       .flags = kWriteOom | kCmdFast,
+       .handler = CmdGetset,
+       .since = "1.0.0",
+       .summary = "Set the string value of a key and return its old value",
+       .complexity = "O(1)",
+       .syntax = "key value"});
+  add({.name = "getdel",
+       .arity = 2,
+       .flags = kCmdWrite | kCmdFast,
+       .handler = CmdGetdel,
+       .since = "6.2.0",
+       .summary = "Get the value of a key and delete the key",
+       .complexity = "O(1)",
+       .syntax = "key"});
+  add({.name = "getex",
+       .arity = -2,
+       .flags = kCmdWrite | kCmdFast,
+       .handler = CmdGetex,
+       .since = "6.2.0",
+       .summary = "Get the value of a key and optionally set its expiration",
+       .complexity = "O(1)",
+       .syntax = "key [expiration: EX seconds:integer | PX milliseconds:integer | "
+                 "EXAT unix-time-seconds:unix-time | PXAT unix-time-milliseconds:unix-time | "
+                 "PERSIST]"});
+  t.Add({.name = "mget",
+         .arity = -2,
+         .flags = kCmdReadonly | kCmdFast,
+         .first_key = 1,
+         .last_key = -1,
+         .key_step = 1,
+         .handler = CmdMget,
+         .group = "string",
+         .since = "1.0.0",
+         .summary = "Get the values of all the given keys",
+         .complexity = "O(N) where N is the number of keys to retrieve.",
+         .syntax = "key ..."});
+  t.Add({.name = "mset",
+         .arity = -3,
+         .flags = kWriteOom,
+         .first_key = 1,
+         .last_key = -1,
+         .key_step = 2,
+         .handler = CmdMset,
+         .group = "string",
+         .since = "1.0.1",
+         .summary = "Set multiple keys to multiple values",
+         .complexity = "O(N) where N is the number of keys to set.",
+         .syntax = "(data: key value) ..."});
+  t.Add({.name = "msetnx",
+         .arity = -3,
+         .flags = kWriteOom,
+         .first_key = 1,
+         .last_key = -1,
+         .key_step = 2,
+         .handler = CmdMsetnx,
+         .group = "string",
+         .since = "1.0.1",
+         .summary = "Set multiple keys to multiple values, only if none of the keys exist",
+         .complexity = "O(N) where N is the number of keys to set.",
+         .syntax = "(data: key value) ..."});
+  add({.name = "incr",
+       .arity = 2,
+       .flags = kWriteOom | kCmdFast,
+       .handler = CmdIncr,
+       .since = "1.0.0",
+       .summary = "Increment the integer value of a key by one",
+       .complexity = "O(1)",
+       .syntax = "key"});
+  add({.name = "decr",
+       .arity = 2,
+       .flags = kWriteOom | kCmdFast,
+       .handler = CmdDecr,
+       .since = "1.0.0",
+       .summary = "Decrement the integer value of a key by one",
+       .complexity = "O(1)",
+       .syntax = "key"});
+  add({.name = "incrby",
+       .arity = 3,
+       .flags = kWriteOom | kCmdFast,
+       .handler = CmdIncrby,
+       .since = "1.0.0",
+       .summary = "Increment the integer value of a key by the given amount",
+       .complexity = "O(1)",
+       .syntax = "key increment:integer"});
+  add({.name = "decrby",
+       .arity = 3,
+       .flags = kWriteOom | kCmdFast,
+       .handler = CmdDecrby,
+       .since = "1.0.0",
+       .summary = "Decrement the integer value of a key by the given number",
+       .complexity = "O(1)",
+       .syntax = "key decrement:integer"});
+  add({.name = "incrbyfloat",
+       .arity = 3,
+       .flags = kWriteOom | kCmdFast,
+       .handler = CmdIncrbyfloat,
+       .since = "2.6.0",
+       .summary = "Increment the float value of a key by the given amount",
+       .complexity = "O(1)",
+       .syntax = "key increment:double"});
+  add({.name = "append",
+       .arity = 3,
+       .flags = kWriteOom | kCmdFast,
+       .handler = CmdAppend,
+       .since = "2.0.0",
+       .summary = "Append a value to a key",
+       .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value "
+                     "is small and the already present value is of any size, since the dynamic "
+                     "string library used by Redis will double the free space available on "
+                     "every reallocation.",
+       .syntax = "key value"});
+  add({.name = "strlen",
+       .arity = 2,
+       .flags = kCmdReadonly | kCmdFast,
+       .handler = CmdStrlen,
+       .since = "2.2.0",
+       .summary = "Get the length of the value stored in a key",
+       .complexity = "O(1)",
+       .syntax = "key"});
+  add({.name = "getrange",
+       .arity = 4,
+       .flags = kCmdReadonly,
+       .handler = CmdGetrange,
+       .since = "2.4.0",
+       .summary = "Get a substring of the string stored at a key",
+       .complexity = "O(N) where N is the length of the returned string. The complexity is "
+                     "ultimately determined by the returned length, but because creating a "
+                     "substring from an existing string is very cheap, it can be considered "
+                     "O(1) for small strings.",
+       .syntax = "key start:integer end:integer"});
+  add({.name = "substr",
+       .arity = 4,
+       .flags = kCmdReadonly,
+       .handler = CmdGetrange,
+       .since = "1.0.0",
+       .summary = "Get a substring of the string stored at a key",
+       .complexity = "O(N) where N is the length of the returned string. The complexity is "
+                     "ultimately determined by the returned length, but because creating a "
+                     "substring from an existing string is very cheap, it can be considered "
+                     "O(1) for small strings.",
+       .syntax = "key start:integer end:integer"});
+  add({.name = "setrange",
+       .arity = 4,
+       .flags = kWriteOom,
+       .handler = CmdSetrange,
+       .since = "2.2.0",
+       .summary = "Overwrite part of a string at key starting at the specified offset",
+       .complexity = "O(1), not counting the time taken to copy the new string in place. "
+                     "Usually, this string is very small so the amortized complexity is O(1). "
+                     "Otherwise, complexity is O(M) with M being the length of the value "
+                     "argument.",
+       .syntax = "key offset:integer value"});
+}
+
+}  // namespace pylon::strings
