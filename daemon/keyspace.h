@@ -30,7 +30,8 @@ enum class Lookup : uint8_t {
 
 // A key's place in the table, found by Keyspace::Locate for one command: its entry (nullptr
 // when absent) and where it sits. Valid until the next keyspace call that is not given this
-// ref; the calls that take it keep it up to date.
+// ref; the calls that take it keep it up to date. The key is a view: the caller keeps its bytes
+// alive for as long as it uses the ref (a command's arguments always are).
 struct KeyRef {
   std::string_view key;
   uint64_t hash = 0;

@@ -159,6 +159,10 @@ bool Server::ListenUnix() {
 }
 
 bool Server::Listen() {
+  // Signals are caught before the first listener opens: a client (or a test) that sees the port
+  // accept may send SIGTERM at once, and libuv holds it until the loop runs.
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
   // The unix socket first: once the TCP port accepts (which is what clients and tests wait
   // for), every listener is there.
   if (!config_.unixsocket.empty() && !ListenUnix()) return false;
@@ -177,8 +181,6 @@ int Server::Run() {
   uv_prepare_start(&prepare_, OnPrepare);
   uint64_t period = static_cast<uint64_t>(1000 / std::max(config_.hz, 1));
   uv_timer_start(&cron_timer_, OnCronTimer, period, period);
-  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
-  uv_signal_start(&sigint_, OnSignal, SIGINT);
   if (config_.enable_test_clock) {
     spdlog::warn(
         "enable-test-clock is on: the clock moves only by TESTCLOCK (never in production)");
