@@ -3,16 +3,26 @@
 #
 #   bash bench/run.sh [path-to-pylond]        (default: build/release/daemon/pylond)
 #
+# Steps: probe (every command needed answers without an error), memory (load BENCH_KEYSPACE keys
+# into each server, bytes per key), throughput (rounds of redis-benchmark, alternating servers,
+# over the loaded key space), growth (SET into an empty server up to BENCH_GROWTH_N keys: the
+# worst single-request latency).
+#
 # Environment (defaults in brackets):
 #   BENCH_N          requests per redis-benchmark run [100000]
 #   BENCH_ROUNDS     rounds; the table shows the median of the rounds [3]
 #   BENCH_CLIENTS    parallel connections (-c) [50]
 #   BENCH_PIPELINES  pipeline depths (-P) [1 16]
-#   BENCH_TESTS      redis-benchmark tests (-t) [ping_inline ping_mbulk]
+#   BENCH_TESTS      redis-benchmark tests (-t) [ping_inline ping_mbulk set get incr mset]
+#   BENCH_KEYSPACE   random keys of every run (-r), and the keys the memory step loads [1000000]
+#   BENCH_MEMORY     1: the memory step, 0: skip it (GET then mostly misses) [1]
+#   BENCH_GROWTH     1: the growth step, 0: skip it [1]
+#   BENCH_GROWTH_N   SET requests of the growth step, random keys out of 10^9 [5000000]
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (to check the script)
 #
-# Output: a table on stdout, bench/out/raw.csv (every run), bench/out/results.csv (medians),
-# bench/out/ping.png (chart). See bench/README.md.
+# Output: tables on stdout and in bench/out/summary.md, bench/out/results.csv (medians),
+# bench/out/raw.csv (every run), bench/out/memory.csv, bench/out/growth.csv,
+# bench/out/throughput.png (chart). See bench/README.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -23,12 +33,18 @@ n="${BENCH_N:-100000}"
 rounds="${BENCH_ROUNDS:-3}"
 clients="${BENCH_CLIENTS:-50}"
 read -r -a pipelines <<< "${BENCH_PIPELINES:-1 16}"
-read -r -a tests <<< "${BENCH_TESTS:-ping_inline ping_mbulk}"
+read -r -a tests <<< "${BENCH_TESTS:-ping_inline ping_mbulk set get incr mset}"
+keyspace="${BENCH_KEYSPACE:-1000000}"
+memory="${BENCH_MEMORY:-1}"
+growth="${BENCH_GROWTH:-1}"
+growth_n="${BENCH_GROWTH_N:-5000000}"
 out="$here/out"
 run_timeout=120  # seconds for one redis-benchmark run: a hung server fails the bench, not hangs it
+py=/usr/bin/python3
+[[ -x "$py" ]] || py=python3
 
 servers_pylond_arg "bench/run.sh" "${1:-$root/build/release/daemon/pylond}" || exit 2
-for tool in redis-benchmark redis-server gnuplot taskset; do
+for tool in redis-benchmark redis-server gnuplot taskset "$py"; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is required" >&2; exit 2; }
 done
 
@@ -52,19 +68,42 @@ server_start pylond "${server_cpu[@]}"
 target_label="pylond"
 [[ "${PYLON_TEST_TARGET:-pylond}" == "redis" ]] && target_label="pylond (redis-server stand-in)"
 
+echo "bench: $n requests, $clients clients, pipelines ${pipelines[*]}, $rounds rounds," \
+  "-r $keyspace; $pinning"
+echo "bench: redis-server on port $redis_port, $target_label on port $pylond_port"
+
+start=$SECONDS
+# Probe: a command the target lacks fails here, by name, instead of as a redis-benchmark error.
+steps=()
+[[ "$memory" == 1 || "$growth" == 1 ]] && steps=(--steps)
+for server in redis pylond; do
+  port_var="${server}_port"
+  "$py" "$here/keyspace.py" probe "${!port_var}" "$server" "${steps[@]}" "${tests[@]}" || exit 1
+done
+
 mkdir -p "$out"
+rm -f "$out"/{raw,results,memory,growth}.csv "$out"/summary.md "$out"/*.png "$out"/growth-*.txt
 raw="$out/raw.csv"
 echo '"round","server","pipeline","test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"' >"$raw"
 
-echo "bench: $n requests, $clients clients, pipelines ${pipelines[*]}, $rounds rounds; $pinning"
-echo "bench: redis-server on port $redis_port, $target_label on port $pylond_port"
+# Memory: each server from empty to $keyspace keys "key:%012d" (16 bytes; the names
+# redis-benchmark draws with -r $keyspace) with 16-byte values. They stay: the throughput runs
+# below read and overwrite this key space (GET hits).
+if [[ "$memory" == 1 ]]; then
+  for server in redis pylond; do
+    port_var="${server}_port"
+    "${driver[@]}" "$py" "$here/keyspace.py" memory "${!port_var}" "$server" "$keyspace" \
+      "$out/memory.csv" || exit 1
+  done
+fi
 
 # One run: appends "round","server","pipeline",<redis-benchmark's CSV row> to raw.csv.
 bench_one() {
   local round=$1 server=$2 pipeline=$3 test=$4 port_var="${2}_port"
   local csv
   if ! csv="$(timeout "$run_timeout" "${driver[@]}" redis-benchmark -h 127.0.0.1 \
-      -p "${!port_var}" -c "$clients" -n "$n" -P "$pipeline" -t "$test" --csv 2>&1)"; then
+      -p "${!port_var}" -c "$clients" -n "$n" -r "$keyspace" -P "$pipeline" -t "$test" \
+      --csv 2>&1)"; then
     echo "bench: redis-benchmark failed against $server (-P $pipeline -t $test):" >&2
     echo "$csv" >&2
     return 1
@@ -75,7 +114,6 @@ bench_one() {
   echo "\"$round\",\"$server\",\"$pipeline\",$row" >>"$raw"
 }
 
-start=$SECONDS
 for ((round = 1; round <= rounds; round++)); do
   for pipeline in "${pipelines[@]}"; do
     for test in "${tests[@]}"; do
@@ -89,10 +127,38 @@ for ((round = 1; round <= rounds; round++)); do
   echo "bench: round $round/$rounds done ($((SECONDS - start)) s)"
 done
 
+# Growth: SET with random keys out of 10^9 into an empty server, $growth_n requests (about as
+# many distinct keys), pipelined so that it is quick. redis-benchmark times every request, so its
+# max is the worst wait any request saw while the table grew (a resize that stops the world
+# shows up there).
+if [[ "$growth" == 1 ]]; then
+  for server in redis pylond; do
+    port_var="${server}_port"
+    "$py" "$here/keyspace.py" flushall "${!port_var}" "$server" || exit 1
+  done
+  for server in redis pylond; do
+    port_var="${server}_port"
+    log="$out/growth-$server.txt"
+    if ! timeout "$run_timeout" "${driver[@]}" redis-benchmark -h 127.0.0.1 -p "${!port_var}" \
+        -c 4 -P 16 -n "$growth_n" -r 1000000000 -t set >"$log" 2>&1; then
+      echo "bench: the growth run failed against $server (or took over $run_timeout s):" >&2
+      tr '\r' '\n' <"$log" | grep -v 'rps=' | tail -5 >&2
+      exit 1
+    fi
+    "$py" "$here/keyspace.py" growth "${!port_var}" "$server" "$log" "$out/growth.csv" || exit 1
+    "$py" "$here/keyspace.py" flushall "${!port_var}" "$server" || exit 1
+  done
+  echo "bench: growth done ($((SECONDS - start)) s)"
+fi
+
 trap - EXIT
 server_stop_all || { echo "bench: a server did not stop cleanly" >&2; exit 1; }
 
-/usr/bin/python3 "$here/summarize.py" "$raw" "$out/results.csv" "$target_label"
-gnuplot -e "results='$out/results.csv'; output='$out/ping.png'; target='$target_label'" \
-  "$here/plot.gp"
-echo "bench: wrote $out/results.csv, $out/raw.csv and $out/ping.png"
+"$py" "$here/summarize.py" "$out" --target "$target_label" --requests "$n" \
+  --clients "$clients" --keyspace "$keyspace" --growth-requests "$growth_n"
+if (($(wc -l <"$out/results.csv") > 1)); then
+  gnuplot -e "results='$out/results.csv'; output='$out/throughput.png'; target='$target_label'" \
+    "$here/plot.gp"
+fi
+echo "bench: wrote $out/summary.md, $out/results.csv, $out/raw.csv, $out/throughput.png" \
+  "($((SECONDS - start)) s)"
