@@ -323,8 +323,9 @@ void CmdDecrby(CommandContext& ctx) {
   IncrBy(ctx, -delta);
 }
 
-// Redis's string2ld: strtold over the whole text (up to a NUL, as C sees it), no leading space,
-// no NaN, no overflow to infinity or underflow to zero. Infinity spelled out ("inf") is accepted.
+// Redis's string2ld: strtold must read the whole text (an embedded NUL fails it), no leading
+// space, no NaN, no overflow to infinity or underflow to zero. Infinity spelled out ("inf") is
+// accepted.
 bool ParseLongDouble(std::string_view s, long double* out) {
   constexpr size_t kMaxChars = 5 * 1024;
   char buf[kMaxChars];
@@ -334,7 +335,7 @@ bool ParseLongDouble(std::string_view s, long double* out) {
   char* end;
   errno = 0;
   const long double v = std::strtold(buf, &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || end[0] != '\0' || std::isnan(v) ||
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || end != buf + s.size() || std::isnan(v) ||
       errno == EINVAL || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L))) {
     return false;
   }

@@ -16,6 +16,9 @@ Raw sockets, no client library: each step writes bytes on a named connection and
 frames (RESP2 or RESP3). Where a reply legitimately differs (ids, ports, versions, timings), a mask
 rewrites both replies the same way before comparing. --show prints every step's reference reply.
 
+scan_all(conn, "SCAN", "MATCH", "k*") is a step that iterates a cursor to the end and compares
+the set of elements returned.
+
 Connections are opened on first use; with run(..., password=...), a name starting with "auth."
 goes to a second pair of servers, started with requirepass. PYLON_TEST_TARGET=redis replaces
 pylond with a second redis-server (to validate a script).
@@ -224,6 +227,10 @@ mask_hello = mask_kv(version="*", id=mask_int)
 # Steps.
 
 class Step:
+    # drive: None, or a function Reader -> list of frames that runs the whole exchange itself
+    # (several commands, each depending on the last reply); data is then only for the label.
+    drive = None
+
     def __init__(self, conn, data, mask=None, replies=1, close=False, silent=False, label=None):
         self.conn = conn
         self.silent = silent
@@ -252,6 +259,44 @@ def raw(conn, data, **kw):
 def arity(conn, *args):
     """A wrong number of arguments (the error text is compared like any reply)."""
     return cmd(conn, *args)
+
+
+def scan_all(conn, *args, cursor_at=1, pairs=False, max_calls=10000, **kw):
+    """A full SCAN-family iteration: args is the command without its cursor (inserted at index
+    cursor_at: 1 for SCAN, 2 for HSCAN key ...). It is sent with cursor 0, then with each cursor
+    returned, until "0". The step's reply is one array of every element returned, deduplicated
+    and sorted (a scan's order, cursors and duplicates are a hash table's); with pairs=True
+    (HSCAN, ZSCAN) elements are kept as field/value pairs. An error, or a reply that is not a
+    [cursor, array] pair, ends the iteration and is the step's reply."""
+    args = list(args)
+
+    def drive(reader):
+        cursor, seen = b"0", {}
+        for _ in range(max_calls):
+            command = servers.resp_command(*(args[:cursor_at] + [cursor] + args[cursor_at:]))
+            try:
+                reader.sock.sendall(command)
+            except OSError as e:
+                return [("!", ("send failed: %s" % type(e).__name__).encode())]
+            f = reader.frame()
+            t, p = f
+            if (t != "*" or p is None or len(p) != 2 or p[0][0] != "$" or p[0][1] is None
+                    or p[1][0] != "*" or p[1][1] is None):
+                return [f]
+            items = p[1][1]
+            groups = zip(items[0::2], items[1::2]) if pairs else ((x,) for x in items)
+            for g in groups:
+                seen[b"".join(serialize(x) for x in g)] = g
+            cursor = p[0][1]
+            if cursor == b"0":
+                return [("*", [x for k in sorted(seen) for x in seen[k]])]
+        return [("!", b"no cursor 0 after %d calls" % max_calls)]
+
+    kw.setdefault("label", "%s: %s (full iteration)" % (conn, " ".join(
+        a if isinstance(a, str) else repr(a) for a in args)))
+    step = Step(conn, servers.resp_command(*args), replies=0, **kw)
+    step.drive = drive
+    return step
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,10 +329,13 @@ class Side:
         except OSError as e:
             return [("!", ("connect failed: %s" % type(e).__name__).encode())]
         try:
-            c.sock.sendall(step.data)
+            if step.drive is None:
+                c.sock.sendall(step.data)
         except OSError as e:
             out.append(("!", ("send failed: %s" % type(e).__name__).encode()))
         try:
+            if step.drive is not None:
+                out.extend(step.drive(c))
             for _ in range(step.replies):
                 out.append(c.frame())
             if step.close:

@@ -225,8 +225,7 @@ TEST_CASE("string commands refuse bad input with Redis's errors", "[keyspace][st
   CHECK(Command(c, {"INCR", "s"}) == not_int);
   CHECK(Command(c, {"INCRBY", "n", "1x"}) == not_int);
   CHECK(Command(c, {"SET", "max", "9223372036854775807"}) == Reply::Ok());
-  CHECK(Command(c, {"INCR", "max"}) ==
-        Reply::Error("ERR increment or decrement would overflow"));
+  CHECK(Command(c, {"INCR", "max"}) == Reply::Error("ERR increment or decrement would overflow"));
   CHECK(Command(c, {"INCRBYFLOAT", "s", "1"}) == Reply::Error("ERR value is not a valid float"));
   CHECK(Command(c, {"INCRBYFLOAT", "n", "inf"}) ==
         Reply::Error("ERR increment would produce NaN or Infinity"));
@@ -235,8 +234,7 @@ TEST_CASE("string commands refuse bad input with Redis's errors", "[keyspace][st
   CHECK(Command(c, {"SET", "k", "v", "NX", "XX"}) == Reply::Error("ERR syntax error"));
   CHECK(Command(c, {"SET", "k", "v", "EX", "10", "PX", "10"}) == Reply::Error("ERR syntax error"));
   CHECK(Command(c, {"SETRANGE", "k", "-1", "x"}) == Reply::Error("ERR offset is out of range"));
-  CHECK(Command(c, {"GET"}) ==
-        Reply::Error("ERR wrong number of arguments for 'get' command"));
+  CHECK(Command(c, {"GET"}) == Reply::Error("ERR wrong number of arguments for 'get' command"));
   CHECK(Command(c, {"MSET", "a"}) ==
         Reply::Error("ERR wrong number of arguments for 'mset' command"));
   CHECK(Command(c, {"EXISTS", "k"}) == Reply::Int(0));  // no failed SET left a key behind
@@ -245,7 +243,8 @@ TEST_CASE("string commands refuse bad input with Redis's errors", "[keyspace][st
 TEST_CASE("a string may not outgrow proto-max-bulk-len", "[keyspace][strings]") {
   PylonServer server({"--proto-max-bulk-len", "1mb"});
   auto c = server.Connect();
-  const Reply too_big = Reply::Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  const Reply too_big =
+      Reply::Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
   CHECK(Command(c, {"SETRANGE", "k", "1048576", "x"}) == too_big);
   CHECK(Command(c, {"SETRANGE", "k", "1048575", "x"}) == Reply::Int(1048576));
   CHECK(Command(c, {"APPEND", "k", "y"}) == too_big);

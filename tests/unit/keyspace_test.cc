@@ -1,5 +1,7 @@
 // The keyspace with a manual clock: expiry (lazy and the active cycle), typed values, memory
 // accounting, rename, dump/restore, the listener WATCH relies on, and LFU counters.
+#include "daemon/keyspace.h"
+
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <memory>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "daemon/clock.h"
-#include "daemon/keyspace.h"
 
 using pylon::daemon::Clock;
 using pylon::daemon::Entry;
