@@ -9,6 +9,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#if defined(__SANITIZE_ADDRESS__)
+// From the sanitizer runtime (g++ 12 ships no header for its allocator interface).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+extern "C" size_t __sanitizer_get_heap_size();
+#endif
+
 #include "daemon/connection.h"
 #include "daemon/server.h"
 #include "protocol/text.h"
@@ -45,6 +51,23 @@ uint64_t RssBytes() {
     std::fclose(f);
   }
   return static_cast<uint64_t>(rss) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Bytes the allocator has handed out and not had back, and the most it has held from the system.
+struct HeapBytes {
+  uint64_t used;
+  uint64_t peak;
+};
+HeapBytes ReadHeapBytes() {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's allocator replaces glibc's, whose mallinfo2 then reads all zeros.
+  const uint64_t used = __sanitizer_get_current_allocated_bytes();
+  return {used, std::max<uint64_t>(used, __sanitizer_get_heap_size())};
+#else
+  const struct mallinfo2 mi = mallinfo2();
+  const uint64_t used = mi.uordblks + mi.hblkhd;
+  return {used, std::max<uint64_t>(used, mi.arena + mi.hblkhd)};
+#endif
 }
 
 void WriteServer(Server& s, std::string& out) {
@@ -94,14 +117,13 @@ void WriteClients(Server& s, std::string& out) {
 }
 
 void WriteMemory(Server& s, std::string& out) {
-  struct mallinfo2 mi = mallinfo2();
-  uint64_t used = mi.uordblks + mi.hblkhd;
-  uint64_t rss = RssBytes();
+  const auto [used, peak] = ReadHeapBytes();
+  const uint64_t rss = RssBytes();
   Line(out, "used_memory:{}", used);
   Line(out, "used_memory_human:{}", HumanBytes(used));
   Line(out, "used_memory_rss:{}", rss);
   Line(out, "used_memory_rss_human:{}", HumanBytes(rss));
-  Line(out, "used_memory_peak:{}", std::max<uint64_t>(used, mi.arena + mi.hblkhd));
+  Line(out, "used_memory_peak:{}", peak);
   // The dataset is what the keys and values hold; the rest (the keyspace's bucket arrays,
   // clients, buffers, the server itself) is overhead, as Redis splits it.
   const daemon::Keyspace& ks = s.keyspace();

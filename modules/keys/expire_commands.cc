@@ -114,7 +114,10 @@ void TtlGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
   }
   int64_t ttl = absolute ? expire : expire - ctx.server.clock().NowMs();
   if (ttl < 0) ttl = 0;
-  ctx.reply.Integer(milliseconds ? ttl : (ttl + 500) / 1000);
+  // Rounded to the nearest second in unsigned arithmetic: a time near INT64_MAX ms (PEXPIREAT
+  // accepts one) must not overflow, and Redis answers ceil(INT64_MAX / 1000) for it.
+  ctx.reply.Integer(milliseconds ? ttl
+                                 : static_cast<int64_t>((static_cast<uint64_t>(ttl) + 500) / 1000));
 }
 
 // TTL key
