@@ -75,6 +75,9 @@ struct CommandSpec {
   int arity = 0;          // Redis convention: -N means at least N (counting the name)
   uint32_t flags = 0;
   int first_key = 0, last_key = 0, key_step = 0;  // as Redis: last -1 means the last argument
+  // Commands whose keys follow a count ("numkeys key [key ...]", as EVAL): the count's index.
+  // Their first_key/last_key/key_step stay 0, as Redis reports movable keys.
+  int numkeys_index = 0;
   CommandHandler handler = nullptr;
   std::string_view group;  // Redis's groups: connection, server, generic, string, ...
   std::string_view since;  // version the command appeared in

@@ -14,6 +14,7 @@ struct InfoSection {
   std::string_view name;  // as in the header line: "Server", "Clients", ...
   bool in_default;        // shown by bare INFO (else only by "all"/"everything" or by name)
   void (*write)(Server& server, std::string& out);  // appends "field:value\r\n" lines
+  void (*reset)() = nullptr;  // CONFIG RESETSTAT: zeroes the section's counters, if it has any
 };
 
 class InfoRegistry {

@@ -2,6 +2,7 @@
 
 #include "modules/core/core.h"
 #include "modules/keys/keys.h"
+#include "modules/ratelimit/ratelimit.h"
 #include "modules/strings/strings.h"
 
 namespace pylon::daemon {
@@ -11,6 +12,7 @@ void RegisterAll(Registry& registry) {
   core::RegisterCore(registry);
   keys::RegisterKeys(registry);
   strings::RegisterStrings(registry);
+  ratelimit::RegisterRateLimit(registry);
 }
 
 }  // namespace pylon::daemon

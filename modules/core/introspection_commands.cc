@@ -23,7 +23,7 @@ void StatusSet(ReplyWriter& r, const std::vector<std::string_view>& items) {
 }
 
 void ReplyKeySpecs(ReplyWriter& r, const CommandSpec& c) {
-  if (c.first_key <= 0) {
+  if (c.first_key <= 0 && c.numkeys_index <= 0) {
     r.SetHeader(0);
     return;
   }
@@ -38,10 +38,23 @@ void ReplyKeySpecs(ReplyWriter& r, const CommandSpec& c) {
   r.Bulk("spec");
   r.MapHeader(1);
   r.Bulk("index");
-  r.Integer(c.first_key);
+  r.Integer(c.numkeys_index > 0 ? c.numkeys_index : c.first_key);
   r.Bulk("find_keys");
   r.MapHeader(2);
   r.Bulk("type");
+  if (c.numkeys_index > 0) {
+    // As Redis describes EVAL's keys: the count at the search's start, keys right after it.
+    r.Bulk("keynum");
+    r.Bulk("spec");
+    r.MapHeader(3);
+    r.Bulk("keynumidx");
+    r.Integer(0);
+    r.Bulk("firstkey");
+    r.Integer(1);
+    r.Bulk("keystep");
+    r.Integer(1);
+    return;
+  }
   r.Bulk("range");
   r.Bulk("spec");
   r.MapHeader(3);
@@ -235,7 +248,7 @@ bool KeysOrReply(CommandContext& ctx, const CommandSpec** cmd, std::vector<size_
     ctx.reply.Error("ERR Invalid command specified");
     return false;
   }
-  if (c->first_key <= 0) {
+  if (c->first_key <= 0 && c->numkeys_index <= 0) {
     ctx.reply.Error("ERR The command has no key arguments");
     return false;
   }

@@ -71,6 +71,9 @@ void CmdConfigResetstat(CommandContext& ctx) {
   ctx.server.stats().Reset();
   ctx.server.keyspace().ResetStats();
   ctx.server.commands().ResetStats();
+  for (const daemon::InfoSection& section : ctx.server.info_sections().all()) {
+    if (section.reset) section.reset();
+  }
   ctx.reply.Ok();
 }
 

@@ -1,0 +1,315 @@
+#include "modules/ratelimit/limiter.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "protocol/text.h"
+
+namespace pylon::ratelimit {
+namespace {
+
+// Every intermediate product of a count, a period and a rate fits here; stored values are
+// bounded by the rule (kMaxScaled) and fit in 64 bits.
+using i128 = __int128;
+
+// ceil(n / d) for d > 0; 0 when n <= 0 (nothing to wait for).
+int64_t CeilDiv(i128 n, i128 d) { return n <= 0 ? 0 : static_cast<int64_t>((n + d - 1) / d); }
+
+struct Name {
+  std::string_view name;
+  Algorithm algorithm;
+};
+constexpr std::array<Name, 6> kNames = {{{"token", Algorithm::kToken},
+                                         {"leaky", Algorithm::kLeaky},
+                                         {"fixed", Algorithm::kFixed},
+                                         {"sliding", Algorithm::kSliding},
+                                         {"sliding-log", Algorithm::kSlidingLog},
+                                         {"gcra", Algorithm::kGcra}}};
+
+}  // namespace
+
+std::optional<Algorithm> ParseAlgorithm(std::string_view name) {
+  for (const Name& n : kNames) {
+    if (protocol::EqualsIgnoreCase(name, n.name)) return n.algorithm;
+  }
+  return std::nullopt;
+}
+
+std::string_view AlgorithmName(Algorithm algorithm) {
+  for (const Name& n : kNames) {
+    if (n.algorithm == algorithm) return n.name;
+  }
+  return "unknown";
+}
+
+bool IsWindowed(Algorithm algorithm) {
+  return algorithm == Algorithm::kFixed || algorithm == Algorithm::kSliding ||
+         algorithm == Algorithm::kSlidingLog;
+}
+
+std::optional<std::string_view> ValidateRule(const Rule& rule) {
+  if (rule.limit < 1 || rule.limit > kMaxLimit) {
+    return "LIMIT must be an integer from 1 to 4294967296";
+  }
+  if (rule.period_ms < 1 || rule.period_ms > kMaxPeriodMs) {
+    return "PERIOD must be an integer from 1 to 1099511627776 (milliseconds)";
+  }
+  if (rule.burst < 1 || rule.burst > kMaxLimit) {
+    return "BURST must be an integer from 1 to 4294967296";
+  }
+  if (IsWindowed(rule.algorithm) && rule.burst != rule.limit) {
+    return "BURST applies to the token, leaky and gcra algorithms only";
+  }
+  if (static_cast<i128>(std::max(rule.limit, rule.burst)) * rule.period_ms > kMaxScaled) {
+    return "LIMIT or BURST times PERIOD is too large (at most 2^62)";
+  }
+  if (rule.algorithm == Algorithm::kSlidingLog && rule.limit > kMaxSlidingLogLimit) {
+    return "sliding-log keeps one entry per call: LIMIT may be at most 100000";
+  }
+  return std::nullopt;
+}
+
+struct Limiter::Outcome {
+  Decision decision;
+  // The state after an admitted call (kept only when the call consumed something).
+  int64_t a = 0, b = 0, c = 0;
+};
+
+Limiter::Limiter(const Rule& rule) : rule_(rule) {
+  // Every limiter starts full: a token bucket with all its tokens, the others empty.
+  if (rule.algorithm == Algorithm::kToken) a_ = rule.burst * rule.period_ms;
+}
+
+Decision Limiter::Allow(int64_t now_ms, int64_t cost) {
+  Outcome out = Evaluate(now_ms, cost);
+  if (!out.decision.allowed || cost == 0) return out.decision;
+  a_ = out.a;
+  b_ = out.b;
+  c_ = out.c;
+  if (rule_.algorithm == Algorithm::kSlidingLog) {
+    log_.push_back({out.b, cost});
+    // Forgotten entries are dropped in bulk, once they are half of the vector: O(1) amortized.
+    if (static_cast<size_t>(c_) * 2 >= log_.size()) {
+      log_.erase(log_.begin(), log_.begin() + c_);
+      c_ = 0;
+    }
+  }
+  return out.decision;
+}
+
+Decision Limiter::Check(int64_t now_ms, int64_t cost) const {
+  return Evaluate(now_ms, cost).decision;
+}
+
+int64_t Limiter::ResetAfter(int64_t now_ms) const {
+  return Evaluate(now_ms, 0).decision.reset_after_ms;
+}
+
+size_t Limiter::ExtraBytes() const { return log_.capacity() * sizeof(LogEntry); }
+
+Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
+  const int64_t L = rule_.limit;
+  const int64_t P = rule_.period_ms;
+  const int64_t B = rule_.burst;
+  // The clock never goes back as far as a limiter is concerned.
+  const int64_t now = std::max(now_ms, rule_.algorithm == Algorithm::kGcra ? now_ms : b_);
+  const int64_t capacity = IsWindowed(rule_.algorithm) ? L : B;
+  const bool fits_ever = cost <= capacity;
+  Outcome out;
+  Decision& d = out.decision;
+  d.limit = capacity;
+  bool ok = false;
+
+  switch (rule_.algorithm) {
+    case Algorithm::kToken: {
+      const i128 full = static_cast<i128>(B) * P;
+      const i128 tokens = std::min<i128>(full, a_ + static_cast<i128>(now - b_) * L);
+      const i128 need = static_cast<i128>(cost) * P;
+      ok = fits_ever && tokens >= need;
+      const i128 after = ok ? tokens - need : tokens;
+      d.remaining = static_cast<int64_t>(after / P);
+      d.retry_after_ms = ok || !fits_ever ? -1 : CeilDiv(need - tokens, L);
+      d.reset_after_ms = CeilDiv(full - after, L);
+      out.a = static_cast<int64_t>(after);
+      out.b = now;
+      break;
+    }
+    case Algorithm::kLeaky: {
+      const i128 full = static_cast<i128>(B) * P;
+      const i128 water = std::max<i128>(0, a_ - static_cast<i128>(now - b_) * L);
+      const i128 pour = static_cast<i128>(cost) * P;
+      ok = fits_ever && water + pour <= full;
+      const i128 after = ok ? water + pour : water;
+      d.remaining = static_cast<int64_t>((full - after) / P);
+      d.retry_after_ms = ok || !fits_ever ? -1 : CeilDiv(water + pour - full, L);
+      d.reset_after_ms = CeilDiv(after, L);
+      out.a = static_cast<int64_t>(after);
+      out.b = now;
+      break;
+    }
+    case Algorithm::kFixed: {
+      const int64_t start = now - now % P;
+      const int64_t count = start == b_ ? a_ : 0;
+      ok = fits_ever && count + cost <= L;
+      const int64_t after = ok ? count + cost : count;
+      d.remaining = L - after;
+      d.retry_after_ms = ok || !fits_ever ? -1 : start + P - now;
+      d.reset_after_ms = after > 0 ? start + P - now : 0;
+      out.a = after;
+      out.b = start;
+      break;
+    }
+    case Algorithm::kSliding: {
+      // Two counters: this window's, and the previous window's weighted by how much of it
+      // still overlaps the last PERIOD. In units of 1/P: estimate = prev * (P - e) + curr * P.
+      const int64_t start = now - now % P;
+      const int64_t e = now - start;
+      int64_t curr = 0, prev = 0;
+      if (start == b_) {
+        curr = a_;
+        prev = c_;
+      } else if (start == b_ + P) {
+        prev = a_;
+      }
+      const i128 estimate = static_cast<i128>(prev) * (P - e) + static_cast<i128>(curr) * P;
+      const i128 most = static_cast<i128>(L) * P;
+      ok = fits_ever && estimate + static_cast<i128>(cost) * P <= most;
+      const int64_t curr_after = ok ? curr + cost : curr;
+      const i128 estimate_after = estimate + (ok ? static_cast<i128>(cost) * P : 0);
+      d.remaining = static_cast<int64_t>(std::max<i128>(0, (most - estimate_after) / P));
+      if (ok || !fits_ever) {
+        d.retry_after_ms = -1;
+      } else {
+        // Later in this window, as the previous one weighs less: prev * (P - e') fits in room.
+        const i128 room = static_cast<i128>(L - cost - curr) * P;
+        const i128 e_this = room >= 0 && prev > 0 ? P - room / prev : P;
+        if (e_this < P) {
+          d.retry_after_ms = static_cast<int64_t>(start + e_this - now);
+        } else {
+          // In the next window, where this one's count is the previous.
+          const i128 e_next =
+              curr > 0 ? std::max<i128>(0, P - static_cast<i128>(L - cost) * P / curr) : 0;
+          d.retry_after_ms = static_cast<int64_t>(start + P + e_next - now);
+        }
+      }
+      d.reset_after_ms = curr_after > 0 ? start + 2 * P - now : prev > 0 ? start + P - now : 0;
+      out.a = curr_after;
+      out.b = start;
+      out.c = prev;
+      break;
+    }
+    case Algorithm::kSlidingLog: {
+      // Calls at or before now - P are forgotten: a call counts for exactly P ms.
+      size_t first = static_cast<size_t>(c_);
+      int64_t sum = a_;
+      while (first < log_.size() && log_[first].at_ms <= now - P) sum -= log_[first++].cost;
+      ok = fits_ever && sum + cost <= L;
+      const int64_t after = ok ? sum + cost : sum;
+      d.remaining = L - after;
+      if (ok || !fits_ever) {
+        d.retry_after_ms = -1;
+      } else {
+        // Wait until enough of the oldest calls are forgotten.
+        size_t i = first;
+        int64_t left = sum;
+        while (left + cost > L) left -= log_[i++].cost;
+        d.retry_after_ms = log_[i - 1].at_ms + P - now;
+      }
+      const int64_t newest = ok && cost > 0 ? now : first < log_.size() ? log_.back().at_ms : now;
+      d.reset_after_ms = after > 0 ? newest + P - now : 0;
+      out.a = after;
+      out.b = now;
+      out.c = static_cast<int64_t>(first);
+      break;
+    }
+    case Algorithm::kGcra: {
+      // The theoretical arrival time, in units of 1/L ms: each unit of cost moves it P units
+      // (P / L ms, the emission interval); a call fits while it stays within B * P of now.
+      const i128 full = static_cast<i128>(B) * P;
+      const i128 now_s = static_cast<i128>(now) * L;
+      const i128 base = std::max<i128>(static_cast<i128>(b_) * L + a_, now_s);
+      const i128 tat = base + static_cast<i128>(cost) * P;
+      ok = fits_ever && tat - now_s <= full;
+      const i128 after = ok ? tat : base;
+      d.remaining = static_cast<int64_t>((full - (after - now_s)) / P);
+      d.retry_after_ms = ok || !fits_ever ? -1 : CeilDiv(tat - now_s - full, L);
+      d.reset_after_ms = CeilDiv(after - now_s, L);
+      out.a = static_cast<int64_t>(after % L);
+      out.b = static_cast<int64_t>(after / L);
+      break;
+    }
+  }
+  d.allowed = ok;
+  return out;
+}
+
+// --- serialization: [algorithm][limit][period][burst][a][b][c] then, for a sliding log, the
+// remembered entries (at, cost) oldest first; integers are 8 bytes, little-endian (the host's).
+
+namespace {
+
+void PutInt(std::string* out, int64_t v) { out->append(reinterpret_cast<const char*>(&v), 8); }
+
+bool GetInt(std::string_view* in, int64_t* v) {
+  if (in->size() < 8) return false;
+  std::memcpy(v, in->data(), 8);
+  in->remove_prefix(8);
+  return true;
+}
+
+}  // namespace
+
+void Limiter::Serialize(std::string* out) const {
+  out->push_back(static_cast<char>(rule_.algorithm));
+  PutInt(out, rule_.limit);
+  PutInt(out, rule_.period_ms);
+  PutInt(out, rule_.burst);
+  PutInt(out, a_);
+  PutInt(out, b_);
+  if (rule_.algorithm != Algorithm::kSlidingLog) {
+    PutInt(out, c_);
+    return;
+  }
+  PutInt(out, static_cast<int64_t>(log_.size()) - c_);
+  for (size_t i = static_cast<size_t>(c_); i < log_.size(); i++) {
+    PutInt(out, log_[i].at_ms);
+    PutInt(out, log_[i].cost);
+  }
+}
+
+std::optional<Limiter> Limiter::Deserialize(std::string_view in) {
+  if (in.empty() || static_cast<uint8_t>(in[0]) > static_cast<uint8_t>(Algorithm::kGcra)) {
+    return std::nullopt;
+  }
+  Rule rule;
+  rule.algorithm = static_cast<Algorithm>(in[0]);
+  in.remove_prefix(1);
+  int64_t a, b, c;
+  if (!GetInt(&in, &rule.limit) || !GetInt(&in, &rule.period_ms) || !GetInt(&in, &rule.burst) ||
+      ValidateRule(rule) || !GetInt(&in, &a) || !GetInt(&in, &b) || !GetInt(&in, &c)) {
+    return std::nullopt;
+  }
+  Limiter limiter(rule);
+  limiter.a_ = a;
+  limiter.b_ = b;
+  if (rule.algorithm != Algorithm::kSlidingLog) {
+    limiter.c_ = c;
+    return in.empty() ? std::optional<Limiter>(limiter) : std::nullopt;
+  }
+  // c is the number of entries; their costs must add up to a (the remembered sum).
+  if (c < 0 || c > rule.limit || in.size() != static_cast<size_t>(c) * 16) return std::nullopt;
+  int64_t sum = 0;
+  for (int64_t i = 0; i < c; i++) {
+    LogEntry e;
+    GetInt(&in, &e.at_ms);
+    GetInt(&in, &e.cost);
+    if (e.cost < 1 || e.cost > rule.limit) return std::nullopt;
+    sum += e.cost;
+    limiter.log_.push_back(e);
+  }
+  if (sum != a || sum > rule.limit) return std::nullopt;
+  return limiter;
+}
+
+}  // namespace pylon::ratelimit

@@ -1,0 +1,320 @@
+// RL.ALLOW, RL.ALLOWALL, RL.RESET, RL.INFO: the limiters of limiter.h stored in the keyspace.
+//
+// A call names the whole rule (ALGO, LIMIT, PERIOD, BURST) every time, as an API gateway does:
+// the first admitted call creates the key, and the key's TTL is kept at the moment the limiter
+// is full again, so one-off clients cost nothing once they are gone. A call whose rule differs
+// from the stored one is an error and changes nothing (RL.RESET the key to change its rule).
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/command_helpers.h"
+#include "daemon/server.h"
+#include "modules/ratelimit/limiter_value.h"
+#include "modules/ratelimit/ratelimit.h"
+#include "modules/ratelimit/ratelimit_stats.h"
+
+namespace pylon::ratelimit {
+namespace {
+
+using daemon::CommandContext;
+using daemon::Entry;
+using daemon::KeyRef;
+using daemon::Keyspace;
+using daemon::Lookup;
+using daemon::Ttl;
+
+struct Request {
+  Rule rule;
+  int64_t cost = 1;
+};
+
+// Parses "LIMIT n PERIOD ms [ALGO name] [BURST b] [COST c]" (any order) from args[*pos..]. In a
+// list of rules (RL.ALLOWALL) a second LIMIT starts the next rule. Replies the error and returns
+// false on bad input.
+bool ParseRequestOrReply(CommandContext& ctx, size_t* pos, bool in_list, Request* out) {
+  std::optional<int64_t> limit, period, burst, cost;
+  auto number = [&](size_t j, std::string_view name, int64_t min, std::optional<int64_t>* into) {
+    int64_t v;
+    if (!daemon::ParseIntOrReply(ctx, ctx.args[j], &v)) return false;
+    if (v < min) {
+      ctx.reply.Error(fmt::format("ERR {} must be {}", name, min == 0 ? "0 or more" : "positive"));
+      return false;
+    }
+    *into = v;
+    return true;
+  };
+  size_t j = *pos;
+  for (; j < ctx.args.size(); j += 2) {
+    const std::string_view opt = ctx.args[j];
+    if (in_list && limit && daemon::IsArg(opt, "LIMIT")) break;
+    if (j + 1 >= ctx.args.size()) {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return false;
+    }
+    bool ok;
+    if (daemon::IsArg(opt, "LIMIT")) {
+      ok = number(j + 1, "LIMIT", 1, &limit);
+    } else if (daemon::IsArg(opt, "PERIOD")) {
+      ok = number(j + 1, "PERIOD", 1, &period);
+    } else if (daemon::IsArg(opt, "BURST")) {
+      ok = number(j + 1, "BURST", 1, &burst);
+    } else if (daemon::IsArg(opt, "COST")) {
+      ok = number(j + 1, "COST", 0, &cost);
+    } else if (daemon::IsArg(opt, "ALGO")) {
+      const auto algorithm = ParseAlgorithm(ctx.args[j + 1]);
+      if (!algorithm) {
+        ctx.reply.Error(
+            fmt::format("ERR unknown ALGO '{}' (token, leaky, fixed, sliding, sliding-log or gcra)",
+                        ctx.args[j + 1]));
+        return false;
+      }
+      out->rule.algorithm = *algorithm;
+      ok = true;
+    } else {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return false;
+    }
+    if (!ok) return false;
+  }
+  if (!limit || !period) {
+    ctx.reply.Error("ERR LIMIT and PERIOD are required");
+    return false;
+  }
+  out->rule.limit = *limit;
+  out->rule.period_ms = *period;
+  out->rule.burst = burst.value_or(*limit);
+  out->cost = cost.value_or(1);
+  if (auto error = ValidateRule(out->rule)) {
+    ctx.reply.Error(fmt::format("ERR {}", *error));
+    return false;
+  }
+  const int64_t capacity = IsWindowed(out->rule.algorithm) ? out->rule.limit : out->rule.burst;
+  if (out->cost > capacity) {
+    ctx.reply.Error(IsWindowed(out->rule.algorithm) ? "ERR COST may not exceed LIMIT"
+                                                    : "ERR COST may not exceed BURST");
+    return false;
+  }
+  *pos = j;
+  return true;
+}
+
+void ReplyDecision(CommandContext& ctx, const Decision& d) {
+  ctx.reply.ArrayHeader(5);
+  ctx.reply.Integer(d.allowed ? 1 : 0);
+  ctx.reply.Integer(d.limit);
+  ctx.reply.Integer(d.remaining);
+  ctx.reply.Integer(d.retry_after_ms);
+  ctx.reply.Integer(d.reset_after_ms);
+}
+
+// The limiter stored at key, or nullptr if there is none. Replies (and returns false) when the
+// key holds another type, or a limiter with another rule.
+bool FindLimiterOrReply(CommandContext& ctx, std::string_view key, const Rule* rule,
+                        LimiterValue** out) {
+  Entry* e = ctx.server.keyspace().Find(key, Lookup::kWrite);
+  if (!daemon::CheckTypeOrReply(ctx, e, LimiterValue::kType)) return false;
+  *out = e ? static_cast<LimiterValue*>(e->object()) : nullptr;
+  if (*out && rule && (*out)->limiter.rule() != *rule) {
+    const Rule& r = (*out)->limiter.rule();
+    ctx.reply.Error(fmt::format(
+        "ERR the limiter at '{}' has another rule (ALGO {} LIMIT {} PERIOD {} BURST {}): "
+        "RL.RESET it to change the rule",
+        key, AlgorithmName(r.algorithm), r.limit, r.period_ms, r.burst));
+    return false;
+  }
+  return true;
+}
+
+// Runs the call on the limiter at key (stored, or new and full), stores what changed and keeps
+// the key's TTL at the moment the limiter is full again.
+Decision AllowAt(CommandContext& ctx, std::string_view key, LimiterValue* stored,
+                 const Request& req) {
+  Keyspace& ks = ctx.server.keyspace();
+  const int64_t now = ks.now_ms();
+  std::optional<Limiter> fresh;
+  Limiter& limiter = stored ? stored->limiter : fresh.emplace(req.rule);
+  const Decision d = limiter.Allow(now, req.cost);
+  if (!d.allowed || req.cost == 0) return d;  // nothing consumed, nothing stored
+  KeyRef ref = ks.Locate(key, Lookup::kWrite);
+  if (stored) {
+    ks.Modified(ref);
+  } else {
+    ks.SetObject(ref, std::make_unique<LimiterValue>(limiter), Ttl::Clear());
+  }
+  ks.SetExpire(ref, now + d.reset_after_ms);
+  return d;
+}
+
+// RL.ALLOW key LIMIT n PERIOD ms [ALGO name] [BURST b] [COST c]
+void CmdAllow(CommandContext& ctx) {
+  size_t pos = 2;
+  Request req;
+  if (!ParseRequestOrReply(ctx, &pos, false, &req)) return;
+  LimiterValue* stored;
+  if (!FindLimiterOrReply(ctx, ctx.args[1], &req.rule, &stored)) return;
+  const Decision d = AllowAt(ctx, ctx.args[1], stored, req);
+  RecordCall(d.allowed, req.cost == 0);
+  ReplyDecision(ctx, d);
+}
+
+// RL.ALLOWALL numkeys key [key ...] LIMIT n PERIOD ms [...] [LIMIT n PERIOD ms [...] ...]
+// One rule per key, in order. Consumes from every limiter only if all admit the call.
+void CmdAllowAll(CommandContext& ctx) {
+  int64_t numkeys;
+  if (!daemon::ParseIntOrReply(ctx, ctx.args[1], &numkeys)) return;
+  if (numkeys < 1 || numkeys > static_cast<int64_t>(ctx.args.size()) - 2) {
+    ctx.reply.Error(numkeys < 1 ? "ERR numkeys should be greater than 0"
+                                : "ERR Number of keys can't be greater than number of args");
+    return;
+  }
+  const auto keys = ctx.args.subspan(2, static_cast<size_t>(numkeys));
+  std::vector<Request> reqs(keys.size());
+  size_t pos = 2 + keys.size();
+  for (Request& req : reqs) {
+    if (pos >= ctx.args.size()) {
+      ctx.reply.Error("ERR each key needs its rule: LIMIT n PERIOD ms ...");
+      return;
+    }
+    if (!ParseRequestOrReply(ctx, &pos, true, &req)) return;
+  }
+  if (pos != ctx.args.size()) {
+    ctx.reply.Error("ERR more rules than keys");
+    return;
+  }
+  for (size_t i = 0; i < keys.size(); i++) {
+    for (size_t k = 0; k < i; k++) {
+      if (keys[k] == keys[i]) {
+        ctx.reply.Error(fmt::format("ERR key '{}' appears twice", keys[i]));
+        return;
+      }
+    }
+  }
+  // Decide everything first; the limiters' values stay where they are while keys are looked up.
+  std::vector<LimiterValue*> stored(keys.size());
+  std::vector<Decision> decisions(keys.size());
+  const int64_t now = ctx.server.keyspace().now_ms();
+  std::optional<size_t> refused;
+  int64_t longest_retry = -1;
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (!FindLimiterOrReply(ctx, keys[i], &reqs[i].rule, &stored[i])) return;
+    decisions[i] = stored[i] ? stored[i]->limiter.Check(now, reqs[i].cost)
+                             : Limiter(reqs[i].rule).Check(now, reqs[i].cost);
+    if (!decisions[i].allowed) {
+      if (!refused) refused = i;
+      longest_retry = std::max(longest_retry, decisions[i].retry_after_ms);
+    }
+  }
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (!refused) {
+      decisions[i] = AllowAt(ctx, keys[i], stored[i], reqs[i]);
+    } else if (decisions[i].allowed) {
+      // Nothing was consumed: a limit that would have admitted the call shows its level as is.
+      decisions[i] =
+          stored[i] ? stored[i]->limiter.Check(now, 0) : Limiter(reqs[i].rule).Check(now, 0);
+    }
+  }
+  RecordCall(!refused, false);
+  ctx.reply.ArrayHeader(4);
+  ctx.reply.Integer(refused ? 0 : 1);
+  if (refused) {
+    ctx.reply.Bulk(keys[*refused]);
+  } else {
+    ctx.reply.Null();
+  }
+  ctx.reply.Integer(longest_retry);
+  ctx.reply.ArrayHeader(static_cast<int64_t>(keys.size()));
+  for (const Decision& d : decisions) ReplyDecision(ctx, d);
+}
+
+// RL.RESET key
+void CmdReset(CommandContext& ctx) {
+  Keyspace& ks = ctx.server.keyspace();
+  KeyRef ref = ks.Locate(ctx.args[1], Lookup::kWrite);
+  if (!daemon::CheckTypeOrReply(ctx, ref.entry, LimiterValue::kType)) return;
+  const bool deleted = ks.Delete(ref);
+  if (deleted) Stats().resets++;
+  ctx.reply.Integer(deleted ? 1 : 0);
+}
+
+// RL.INFO key
+void CmdInfo(CommandContext& ctx) {
+  LimiterValue* stored;
+  if (!FindLimiterOrReply(ctx, ctx.args[1], nullptr, &stored)) return;
+  if (!stored) {
+    ctx.reply.Null();
+    return;
+  }
+  const Limiter& limiter = stored->limiter;
+  const Rule& r = limiter.rule();
+  const Decision d = limiter.Check(ctx.server.keyspace().now_ms(), 0);
+  ctx.reply.MapHeader(6);
+  ctx.reply.Bulk("algorithm");
+  ctx.reply.Bulk(AlgorithmName(r.algorithm));
+  ctx.reply.Bulk("limit");
+  ctx.reply.Integer(r.limit);
+  ctx.reply.Bulk("period");
+  ctx.reply.Integer(r.period_ms);
+  ctx.reply.Bulk("burst");
+  ctx.reply.Integer(d.limit);
+  ctx.reply.Bulk("remaining");
+  ctx.reply.Integer(d.remaining);
+  ctx.reply.Bulk("reset_after");
+  ctx.reply.Integer(d.reset_after_ms);
+}
+
+}  // namespace
+
+void RegisterRateLimitCommands(daemon::Registry& registry) {
+  using namespace daemon;
+  CommandTable& t = registry.commands;
+  auto add = [&t](CommandSpec spec) {
+    spec.group = "ratelimit";
+    spec.since = "0.1.0";
+    t.Add(std::move(spec));
+  };
+  add({.name = "rl.allow",
+       .arity = -6,
+       .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
+       .first_key = 1,
+       .last_key = 1,
+       .key_step = 1,
+       .handler = CmdAllow,
+       .summary = "Admit or refuse a call under a rate limit, consuming COST when admitted",
+       .complexity = "O(1); sliding-log: O(1) amortized",
+       .syntax = "key LIMIT limit:integer PERIOD milliseconds:integer [ALGO algorithm: token | "
+                 "leaky | fixed | sliding | sliding-log | gcra] [BURST burst:integer] "
+                 "[COST cost:integer]"});
+  add({.name = "rl.allowall",
+       .arity = -7,
+       .flags = kCmdWrite | kCmdDenyOom | kCmdMovableKeys,
+       .numkeys_index = 1,
+       .handler = CmdAllowAll,
+       .summary = "Admit a call only if every one of several rate limits admits it",
+       .complexity = "O(N) for N keys",
+       .syntax = "numkeys:integer key [key ...] rule [rule ...]"});
+  add({.name = "rl.reset",
+       .arity = 2,
+       .flags = kCmdWrite | kCmdFast,
+       .first_key = 1,
+       .last_key = 1,
+       .key_step = 1,
+       .handler = CmdReset,
+       .summary = "Forget a rate limiter's state",
+       .complexity = "O(1)",
+       .syntax = "key"});
+  add({.name = "rl.info",
+       .arity = 2,
+       .flags = kCmdReadonly | kCmdFast,
+       .first_key = 1,
+       .last_key = 1,
+       .key_step = 1,
+       .handler = CmdInfo,
+       .summary = "Show a rate limiter's rule and current level",
+       .complexity = "O(1); sliding-log: O(entries forgotten since the last call)",
+       .syntax = "key"});
+}
+
+}  // namespace pylon::ratelimit
