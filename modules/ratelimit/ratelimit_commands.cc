@@ -12,9 +12,11 @@
 
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
+#include "modules/ratelimit/cell.h"
 #include "modules/ratelimit/limiter_value.h"
 #include "modules/ratelimit/ratelimit.h"
 #include "modules/ratelimit/ratelimit_stats.h"
+#include "protocol/text.h"
 
 namespace pylon::ratelimit {
 namespace {
@@ -128,23 +130,27 @@ bool FindLimiterOrReply(CommandContext& ctx, std::string_view key, const Rule* r
   return true;
 }
 
-// Runs the call on the limiter at key (stored, or new and full), stores what changed and keeps
-// the key's TTL at the moment the limiter is full again.
-Decision AllowAt(CommandContext& ctx, std::string_view key, LimiterValue* stored,
-                 const Request& req) {
+// After a call consumed from `limiter`: stores it if it is new (else recounts its memory and
+// tells WATCH), and sets the key's TTL to the moment the limiter is full again.
+void KeepConsumed(CommandContext& ctx, std::string_view key, LimiterValue* stored,
+                  const Limiter& limiter, int64_t reset_after_ms) {
   Keyspace& ks = ctx.server.keyspace();
-  const int64_t now = ks.now_ms();
-  std::optional<Limiter> fresh;
-  Limiter& limiter = stored ? stored->limiter : fresh.emplace(req.rule);
-  const Decision d = limiter.Allow(now, req.cost);
-  if (!d.allowed || req.cost == 0) return d;  // nothing consumed, nothing stored
   KeyRef ref = ks.Locate(key, Lookup::kWrite);
   if (stored) {
     ks.Modified(ref);
   } else {
     ks.SetObject(ref, std::make_unique<LimiterValue>(limiter), Ttl::Clear());
   }
-  ks.SetExpire(ref, now + d.reset_after_ms);
+  ks.SetExpire(ref, ks.now_ms() + reset_after_ms);
+}
+
+// Runs the call on the limiter at key (stored, or new and full) and keeps what it consumed.
+Decision AllowAt(CommandContext& ctx, std::string_view key, LimiterValue* stored,
+                 const Request& req) {
+  std::optional<Limiter> fresh;
+  Limiter& limiter = stored ? stored->limiter : fresh.emplace(req.rule);
+  const Decision d = limiter.Allow(ctx.server.keyspace().now_ms(), req.cost);
+  if (d.allowed && req.cost > 0) KeepConsumed(ctx, key, stored, limiter, d.reset_after_ms);
   return d;
 }
 
@@ -265,6 +271,42 @@ void CmdInfo(CommandContext& ctx) {
   ctx.reply.Integer(d.reset_after_ms);
 }
 
+// CL.THROTTLE key max_burst count_per_period period [quantity], as redis-cell answers it.
+void CmdClThrottle(CommandContext& ctx) {
+  if (ctx.args.size() > 6) {
+    ctx.reply.Error("ERR wrong number of arguments for 'cl.throttle' command");
+    return;
+  }
+  CellParams params;
+  int64_t* fields[] = {&params.max_burst, &params.count_per_period, &params.period_s,
+                       &params.quantity};
+  for (size_t i = 2; i < ctx.args.size(); i++) {
+    if (!protocol::ParseInt64(ctx.args[i], fields[i - 2])) {
+      ctx.reply.Error("ERR " + CellNotIntegerError(ctx.args[i]));
+      return;
+    }
+  }
+  const CellRule cell = CellRuleFor(params);
+  if (!cell.rule) {
+    ctx.reply.Error(fmt::format("ERR {}", cell.error));
+    return;
+  }
+  LimiterValue* stored;
+  if (!FindLimiterOrReply(ctx, ctx.args[1], &*cell.rule, &stored)) return;
+  std::optional<Limiter> fresh;
+  Limiter& limiter = stored ? stored->limiter : fresh.emplace(*cell.rule);
+  const int64_t now = ctx.server.keyspace().now_ms();
+  const CellReply r = CellThrottle(limiter, now, params.quantity);
+  if (!r.limited && params.quantity > 0) {
+    KeepConsumed(ctx, ctx.args[1], stored, limiter, limiter.ResetAfter(now));
+  }
+  RecordCall(!r.limited, params.quantity == 0);
+  ctx.reply.ArrayHeader(5);
+  for (int64_t v : {r.limited, r.limit, r.remaining, r.retry_after_s, r.reset_after_s}) {
+    ctx.reply.Integer(v);
+  }
+}
+
 }  // namespace
 
 void RegisterRateLimitCommands(daemon::Registry& registry) {
@@ -295,6 +337,17 @@ void RegisterRateLimitCommands(daemon::Registry& registry) {
        .summary = "Admit a call only if every one of several rate limits admits it",
        .complexity = "O(N) for N keys",
        .syntax = "numkeys:integer key [key ...] rule [rule ...]"});
+  add({.name = "cl.throttle",
+       .arity = -5,
+       .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
+       .first_key = 1,
+       .last_key = 1,
+       .key_step = 1,
+       .handler = CmdClThrottle,
+       .summary = "Admit or refuse a call under a GCRA limit, answered as redis-cell does",
+       .complexity = "O(1)",
+       .syntax = "key max_burst:integer count_per_period:integer period:integer "
+                 "[quantity:integer]"});
   add({.name = "rl.reset",
        .arity = 2,
        .flags = kCmdWrite | kCmdFast,

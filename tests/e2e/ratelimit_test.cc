@@ -125,6 +125,27 @@ TEST_CASE("RL.ALLOWALL consumes from every limit or from none", "[ratelimit]") {
         Reply::Error("ERR numkeys should be greater than 0"));
 }
 
+TEST_CASE("CL.THROTTLE answers as redis-cell, in seconds", "[ratelimit][cell]") {
+  PylonServer server;
+  auto c = server.Connect();
+  // redis-cell's README: 15 burst, 30 per 60 s (one every 2 s): 16 at once, then limited.
+  const std::vector<std::string> call = {"CL.THROTTLE", "user123", "15", "30", "60"};
+  CHECK(Command(c, call) == Ints({0, 16, 15, -1, 2}));
+  for (int i = 1; i < 16; i++) REQUIRE(Command(c, call).elements.at(0) == Reply::Int(0));
+  CHECK(Command(c, call) == Ints({1, 16, 0, 2, 32}));
+  Advance(c, 2000);
+  CHECK(Command(c, call) == Ints({0, 16, 0, -1, 32}));
+  CHECK(Command(c, {"TYPE", "user123"}) == Reply::Status("ratelimit"));
+  CHECK(Command(c, {"OBJECT", "ENCODING", "user123"}) == Reply::Bulk("gcra"));
+  CHECK(Command(c, {"CL.THROTTLE", "u", "15", "30", "60", "x"}) ==
+        Reply::Error("ERR Couldn't parse as integer: x"));
+  CHECK(Command(c, {"CL.THROTTLE", "u", "15", "0", "60"}) ==
+        Reply::Error("ERR Zero rates are not supported"));
+  CHECK(Command(c, {"CL.THROTTLE", "u", "1", "2", "3", "4", "5"}) ==
+        Reply::Error("ERR wrong number of arguments for 'cl.throttle' command"));
+  CHECK(Command(c, {"EXISTS", "u"}) == Reply::Int(0));
+}
+
 TEST_CASE("RL.RESET and RL.INFO", "[ratelimit]") {
   PylonServer server;
   auto c = server.Connect();
