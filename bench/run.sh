@@ -18,6 +18,7 @@
 #   BENCH_MEMORY     1: the memory step, 0: skip it (GET then mostly misses) [1]
 #   BENCH_GROWTH     1: the growth step, 0: skip it [1]
 #   BENCH_GROWTH_N   SET requests of the growth step, random keys out of 10^9 [5000000]
+#   BENCH_RL         1: then the rate-limit benchmark, bench/ratelimit.sh (BENCH_RL_* there) [0]
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (to check the script)
 #
 # Output: tables on stdout and in bench/out/summary.md, bench/out/results.csv (medians),
@@ -38,6 +39,7 @@ keyspace="${BENCH_KEYSPACE:-1000000}"
 memory="${BENCH_MEMORY:-1}"
 growth="${BENCH_GROWTH:-1}"
 growth_n="${BENCH_GROWTH_N:-5000000}"
+rl="${BENCH_RL:-0}"
 out="$here/out"
 run_timeout=120  # seconds for one redis-benchmark run: a hung server fails the bench, not hangs it
 py=/usr/bin/python3
@@ -80,6 +82,12 @@ for server in redis pylond; do
   port_var="${server}_port"
   "$py" "$here/keyspace.py" probe "${!port_var}" "$server" "${steps[@]}" "${tests[@]}" || exit 1
 done
+# BENCH_RL=1: check RL.ALLOW now, not after the steps below (ratelimit.sh probes the rest).
+if [[ "$rl" == 1 && "${PYLON_TEST_TARGET:-pylond}" != "redis" ]]; then
+  read -r -a rl_algos <<< "${BENCH_RL_ALGOS:-token sliding gcra}"
+  "$py" "$here/ratelimit.py" probe "$pylond_port" pylond target "${rl_algos[@]}" >/dev/null ||
+    exit 1
+fi
 
 mkdir -p "$out"
 rm -f "$out"/{raw,results,memory,growth}.csv "$out"/summary.md "$out"/*.png "$out"/growth-*.txt
@@ -173,3 +181,6 @@ if (($(wc -l <"$out/results.csv") > 1)); then
 fi
 echo "bench: wrote $out/summary.md, $out/results.csv, $out/raw.csv, $out/throughput.png" \
   "($((SECONDS - start)) s)"
+if [[ "$rl" == 1 ]]; then
+  bash "$here/ratelimit.sh" "${1:-$root/build/release/daemon/pylond}"
+fi

@@ -7,6 +7,12 @@
 reads raw.csv (every throughput run), memory.csv and growth.csv (when those steps ran), writes
 results.csv (the medians over the rounds) and summary.md (the tables in markdown), and prints the
 tables on stdout.
+
+    summarize.py OUT_DIR --ratelimit [--target LABEL] [--requests N] [--clients C] [--keyspace K]
+                         [--rule RULE]
+
+does the same for bench/ratelimit.sh: reads ratelimit-raw.csv and ratelimit-memory.csv, writes
+ratelimit-results.csv and ratelimit.md.
 """
 
 import argparse
@@ -77,7 +83,13 @@ def main():
     ap.add_argument("--clients", default="?")
     ap.add_argument("--keyspace", default="?")
     ap.add_argument("--growth-requests", default="?")
+    ap.add_argument("--ratelimit", action="store_true",
+                    help="the tables of bench/ratelimit.sh instead")
+    ap.add_argument("--rule", default="?", help="the RL.ALLOW rule of the rate-limit runs")
     a = ap.parse_args()
+    if a.ratelimit:
+        ratelimit_main(a)
+        return
     out = a.out_dir
     md = []  # summary.md
     goals = []  # lines of the goal check
@@ -184,6 +196,157 @@ def main():
         print()
         md += ["Goals:", ""] + ["- " + g for g in goals] + [""]
     with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write("\n".join(md))
+
+
+# --- bench/ratelimit.sh ---
+
+# The issue's goals: RL.ALLOW rps / Lua EVALSHA rps, by pipeline depth (other depths: none);
+# RL.ALLOW rps / Redis INCR rps on every row; pylond bytes per limiter / Redis's.
+RL_GOAL_VS_LUA = {16: 5.0, 1: 1.5}
+RL_GOAL_VS_INCR = 0.90
+RL_GOAL_MEMORY = 1.0 / 3.0
+RL_METRICS = METRICS + ("cpu_us_per_call", "driver_cpu_pct")
+RL_DRIVER_BUSY = 90.0  # % of its core: above, redis-benchmark rather than the server set the rps
+
+
+def ratelimit_throughput(raw_path):
+    """Medians per (kind, pipeline): {(kind, pipeline): {metric: median}}, the kinds pylond ran
+    (in first-seen order), the pipelines, and the rounds."""
+    runs = defaultdict(list)
+    pylond_kinds, pipelines = [], []
+    with open(raw_path, newline="") as f:
+        for row in csv.DictReader(f):
+            key = (row["kind"], int(row["pipeline"]))
+            runs[key].append(row)
+            if row["server"] == "pylond" and row["kind"] not in pylond_kinds:
+                pylond_kinds.append(row["kind"])
+            if key[1] not in pipelines:
+                pipelines.append(key[1])
+    med = {k: {m: statistics.median(float(r[m]) for r in v) for m in RL_METRICS}
+           for k, v in runs.items()}
+    rounds = max((len(v) for v in runs.values()), default=0)
+    return med, pylond_kinds, sorted(pipelines), rounds
+
+
+def ratelimit_main(a):
+    out = a.out_dir
+    md, goals, notes = [], [], []
+    nan = {m: float("nan") for m in RL_METRICS}
+    med, kinds, pipelines, rounds = ratelimit_throughput(os.path.join(out, "ratelimit-raw.csv"))
+    # [pipeline, kind, pylond rps, x lua, x incr, lua rps, incr rps, CPU us/call of pylond,
+    #  lua, incr, p99 of pylond, lua, incr]
+    rows = []
+    for p in pipelines:
+        lua, incr = med.get(("lua", p), nan), med.get(("incr", p), nan)
+        for k in kinds:
+            m = med.get((k, p), nan)
+            rows.append([p, k, m["rps"], ratio(m["rps"], lua["rps"]),
+                         ratio(m["rps"], incr["rps"]), lua["rps"], incr["rps"]] +
+                        [x["cpu_us_per_call"] for x in (m, lua, incr)] +
+                        [x["p99_latency_ms"] for x in (m, lua, incr)])
+    with open(os.path.join(out, "ratelimit-results.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["pipeline", "algorithm", "pylond_rps", "ratio_lua", "ratio_incr",
+                    "redis_lua_rps", "redis_incr_rps", "pylond_cpu_us_per_call",
+                    "redis_lua_cpu_us_per_call", "redis_incr_cpu_us_per_call", "pylond_p99_ms",
+                    "redis_lua_p99_ms", "redis_incr_p99_ms", "rounds"])
+        for r in rows:
+            w.writerow([r[0], r[1], "%.0f" % r[2], "%.3f" % r[3], "%.3f" % r[4], "%.0f" % r[5],
+                        "%.0f" % r[6]] + ["%.3f" % x for x in r[7:13]] + [rounds])
+
+    print()
+    print("pylond = %s" % a.target)
+    header = ["-P", "RL.ALLOW ALGO", "pylond rps", "x Lua", "x INCR", "Lua rps", "INCR rps",
+              "pylond us", "Lua us", "INCR us"]
+    cells = [[str(r[0]), r[1], "{:,.0f}".format(r[2]), "%.2f" % r[3], "%.2f" % r[4],
+              "{:,.0f}".format(r[5]), "{:,.0f}".format(r[6]), "%.2f" % r[7], "%.2f" % r[8],
+              "%.2f" % r[9]] for r in rows]
+    if rows:
+        setup = ("rate limiting: redis-benchmark -c %s -n %s -r %s, median of %d rounds;"
+                 " pylond RL.ALLOW rl:<algo>:<rand> %s ALGO <algo>; redis-server EVALSHA of"
+                 " bench/token_bucket.lua (the same rule) and INCR rl:incr:<rand>; x Lua, x INCR:"
+                 " pylond rps / redis-server's; us: the server's CPU time per call, in"
+                 " microseconds"
+                 % (a.clients, a.requests, a.keyspace, rounds, a.rule))
+        print(setup)
+        fmt = "%3s %-13s %11s %6s %6s %11s %11s %9s %7s %7s"
+        print(fmt % tuple(header))
+        for c in cells:
+            print(fmt % tuple(c))
+        print()
+        md += ["### Rate limiting: RL.ALLOW vs a Lua token bucket", "",
+               upper_first(setup.split(": ", 1)[1]) + "; pylond = " + a.target + ".", ""]
+        md += table(header, cells, "rlrrrrrrrr")
+        md.append("")
+        for p in pipelines:
+            goal = RL_GOAL_VS_LUA.get(p)
+            if goal is None:
+                continue
+            below = ["%s (%.3f)" % (r[1], r[3]) for r in rows if r[0] == p and not r[3] >= goal]
+            goals.append("RL.ALLOW >= %.1fx the Lua script at -P %d: %s" % (
+                goal, p, "yes" if not below else "no, below: " + ", ".join(below)))
+        below = ["%s -P %d (%.3f)" % (r[1], r[0], r[4]) for r in rows
+                 if not r[4] >= RL_GOAL_VS_INCR]
+        goals.append("RL.ALLOW within 10%% of redis INCR (>= %.2fx) on every row: %s" % (
+            RL_GOAL_VS_INCR, "yes" if not below else "no, below: " + ", ".join(below)))
+        # Not goals, but what the rps cannot show when the load generator is the bottleneck.
+        for p in pipelines:
+            notes.append("server CPU per call at -P %d, Lua script / RL.ALLOW: %s; redis INCR /"
+                         " RL.ALLOW: %s" % (p, ", ".join(
+                             "%s %.2f" % (r[1], ratio(r[8], r[7])) for r in rows if r[0] == p),
+                             ", ".join("%s %.2f" % (r[1], ratio(r[9], r[7]))
+                                       for r in rows if r[0] == p)))
+        busy = ["-P %d %s (%.0f%%)" % (p, k, med[(k, p)]["driver_cpu_pct"])
+                for p in pipelines for k in ["lua", "incr"] + kinds
+                if (k, p) in med and med[(k, p)]["driver_cpu_pct"] >= RL_DRIVER_BUSY]
+        if busy:
+            notes.append("redis-benchmark used >= %.0f%% of its core (its ceiling, not the"
+                         " server's, set those rps; read the CPU per call): %s"
+                         % (RL_DRIVER_BUSY, ", ".join(busy)))
+
+    mem = read_by_server(os.path.join(out, "ratelimit-memory.csv"))
+    if mem:
+        keys = int(mem["redis"]["keys"])
+        mrows = []
+        for label, field in (("used_memory", "used_memory_per_key"), ("RSS", "rss_per_key")):
+            r, p = float(mem["redis"][field]), float(mem["pylond"][field])
+            mrows.append([label, r, p, ratio(p, r)])
+        setup = ("memory: bytes per limiter key, (after - before) / %s, one admitted call on each"
+                 " of %s keys rl:%%012d in an empty server: pylond %s, redis %s"
+                 % ("{:,}".format(keys), "{:,}".format(keys), mem["pylond"]["command"],
+                    mem["redis"]["command"]))
+        print(setup)
+        fmt = "%-12s %12s %12s %8s"
+        print(fmt % ("measure", "redis B/key", "pylond B/key", "py/redis"))
+        for r in mrows:
+            print(fmt % (r[0], "%.1f" % r[1], "%.1f" % r[2], "%.2f" % r[3]))
+        print()
+        md += ["### Memory per limiter", "", upper_first(setup.split(": ", 1)[1]) +
+               " (DBSIZE checked); used_memory is each server's own count, RSS is"
+               " /proc/PID/status VmRSS.", ""]
+        md += table(["measure", "redis bytes/key", "pylond bytes/key", "ratio pylond/redis"],
+                    [[r[0], "%.1f" % r[1], "%.1f" % r[2], "%.2f" % r[3]] for r in mrows],
+                    "lrrr")
+        md.append("")
+        goals.append("memory per limiter <= 1/3 of the Lua hash: used_memory %s (%.3f), RSS %s"
+                     " (%.3f)" % ("yes" if mrows[0][3] <= RL_GOAL_MEMORY else "no", mrows[0][3],
+                                  "yes" if mrows[1][3] <= RL_GOAL_MEMORY else "no",
+                                  mrows[1][3]))
+
+    if goals:
+        print("rate-limit goals (pylond = %s):" % a.target)
+        for g in goals:
+            print("  " + g)
+        print()
+        md += ["Goals:", ""] + ["- " + g for g in goals] + [""]
+    if notes:
+        print("notes:")
+        for g in notes:
+            print("  " + g)
+        print()
+        md += ["Notes:", ""] + ["- " + g for g in notes] + [""]
+    with open(os.path.join(out, "ratelimit.md"), "w") as f:
         f.write("\n".join(md))
 
 
