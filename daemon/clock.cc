@@ -1,5 +1,6 @@
 #include "daemon/clock.h"
 
+#include <cstdint>
 #include <ctime>
 
 namespace pylon::daemon {
@@ -20,7 +21,7 @@ void Clock::Refresh() {
 }
 
 bool Clock::Advance(int64_t delta_us) {
-  if (!manual_ || delta_us < 0) return false;
+  if (!manual_ || delta_us < 0 || delta_us > INT64_MAX - now_us_) return false;
   now_us_ += delta_us;
   return true;
 }

@@ -152,7 +152,11 @@ void CmdTestclock(CommandContext& ctx) {
   } else if (IsArg(op, "advance") && ctx.args.size() == 3) {
     int64_t ms;
     if (!daemon::ParseRangeOrReply(ctx, ctx.args[2], 0, INT64_MAX / 1000, &ms)) return;
-    moved = clock.Advance(ms * 1000);
+    if (!clock.Advance(ms * 1000)) {
+      ctx.reply.Error("ERR the test clock cannot move that far");
+      return;
+    }
+    moved = true;
   } else if (IsArg(op, "set") && ctx.args.size() == 3) {
     int64_t ms;
     if (!daemon::ParseRangeOrReply(ctx, ctx.args[2], 0, INT64_MAX / 1000, &ms)) return;

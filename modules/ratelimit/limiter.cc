@@ -232,7 +232,8 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
       const i128 tat = base + static_cast<i128>(cost) * P;
       ok = fits_ever && tat - now_s <= full;
       const i128 after = ok ? tat : base;
-      d.remaining = static_cast<int64_t>((full - (after - now_s)) / P);
+      // Clamped: a clock earlier than the last call (a restored key) must not read negative.
+      d.remaining = static_cast<int64_t>(std::max<i128>(0, (full - (after - now_s)) / P));
       d.retry_after_ms = ok || !fits_ever ? -1 : CeilDiv(tat - now_s - full, L);
       d.reset_after_ms = CeilDiv(after - now_s, L);
       out.a = static_cast<int64_t>(after % L);
@@ -290,6 +291,28 @@ std::optional<Limiter> Limiter::Deserialize(std::string_view in) {
       ValidateRule(rule) || !GetInt(&in, &a) || !GetInt(&in, &b) || !GetInt(&in, &c)) {
     return std::nullopt;
   }
+  // The state must be one the algorithm can reach, so that no later arithmetic overflows.
+  const int64_t L = rule.limit, P = rule.period_ms;
+  const int64_t full = rule.burst * P;  // a bucket's size, scaled
+  bool sane = b >= 0 && b <= kMaxClockMs;
+  switch (rule.algorithm) {
+    case Algorithm::kToken:
+    case Algorithm::kLeaky:
+      sane = sane && a >= 0 && a <= full && c == 0;
+      break;
+    case Algorithm::kFixed:
+      sane = sane && a >= 0 && a <= L && b % P == 0 && c == 0;
+      break;
+    case Algorithm::kSliding:
+      sane = sane && a >= 0 && a <= L && c >= 0 && c <= L && b % P == 0;
+      break;
+    case Algorithm::kGcra:
+      sane = sane && a >= 0 && a < L && c == 0;
+      break;
+    case Algorithm::kSlidingLog:
+      break;
+  }
+  if (!sane) return std::nullopt;
   Limiter limiter(rule);
   limiter.a_ = a;
   limiter.b_ = b;
@@ -304,7 +327,10 @@ std::optional<Limiter> Limiter::Deserialize(std::string_view in) {
     LogEntry e;
     GetInt(&in, &e.at_ms);
     GetInt(&in, &e.cost);
-    if (e.cost < 1 || e.cost > rule.limit) return std::nullopt;
+    const int64_t previous = limiter.log_.empty() ? 0 : limiter.log_.back().at_ms;
+    if (e.cost < 1 || e.cost > rule.limit || e.at_ms < previous || e.at_ms > b) {
+      return std::nullopt;
+    }
     sum += e.cost;
     limiter.log_.push_back(e);
   }
