@@ -112,11 +112,13 @@ void ReplyDecision(CommandContext& ctx, const Decision& d) {
   ctx.reply.Integer(d.reset_after_ms);
 }
 
-// The limiter stored at key, or nullptr if there is none. Replies (and returns false) when the
+// The limiter stored at key, or nullptr if there is none, and the key's place (valid until the
+// next keyspace call: one lookup serves the whole command). Replies (and returns false) when the
 // key holds another type, or a limiter with another rule.
-bool FindLimiterOrReply(CommandContext& ctx, std::string_view key, const Rule* rule,
+bool FindLimiterOrReply(CommandContext& ctx, std::string_view key, const Rule* rule, KeyRef* ref,
                         LimiterValue** out) {
-  Entry* e = ctx.server.keyspace().Find(key, Lookup::kWrite);
+  *ref = ctx.server.keyspace().Locate(key, Lookup::kWrite);
+  const Entry* e = ref->entry;
   if (!daemon::CheckTypeOrReply(ctx, e, LimiterValue::kType)) return false;
   *out = e ? static_cast<LimiterValue*>(e->object()) : nullptr;
   if (*out && rule && (*out)->limiter.rule() != *rule) {
@@ -132,10 +134,9 @@ bool FindLimiterOrReply(CommandContext& ctx, std::string_view key, const Rule* r
 
 // After a call consumed from `limiter`: stores it if it is new (else recounts its memory and
 // tells WATCH), and sets the key's TTL to the moment the limiter is full again.
-void KeepConsumed(CommandContext& ctx, std::string_view key, LimiterValue* stored,
-                  const Limiter& limiter, int64_t reset_after_ms) {
+void KeepConsumed(CommandContext& ctx, KeyRef& ref, LimiterValue* stored, const Limiter& limiter,
+                  int64_t reset_after_ms) {
   Keyspace& ks = ctx.server.keyspace();
-  KeyRef ref = ks.Locate(key, Lookup::kWrite);
   if (stored) {
     ks.Modified(ref);
   } else {
@@ -145,12 +146,11 @@ void KeepConsumed(CommandContext& ctx, std::string_view key, LimiterValue* store
 }
 
 // Runs the call on the limiter at key (stored, or new and full) and keeps what it consumed.
-Decision AllowAt(CommandContext& ctx, std::string_view key, LimiterValue* stored,
-                 const Request& req) {
+Decision AllowAt(CommandContext& ctx, KeyRef& ref, LimiterValue* stored, const Request& req) {
   std::optional<Limiter> fresh;
   Limiter& limiter = stored ? stored->limiter : fresh.emplace(req.rule);
   const Decision d = limiter.Allow(ctx.server.keyspace().now_ms(), req.cost);
-  if (d.allowed && req.cost > 0) KeepConsumed(ctx, key, stored, limiter, d.reset_after_ms);
+  if (d.allowed && req.cost > 0) KeepConsumed(ctx, ref, stored, limiter, d.reset_after_ms);
   return d;
 }
 
@@ -160,8 +160,9 @@ void CmdAllow(CommandContext& ctx) {
   Request req;
   if (!ParseRequestOrReply(ctx, &pos, false, &req)) return;
   LimiterValue* stored;
-  if (!FindLimiterOrReply(ctx, ctx.args[1], &req.rule, &stored)) return;
-  const Decision d = AllowAt(ctx, ctx.args[1], stored, req);
+  KeyRef ref;
+  if (!FindLimiterOrReply(ctx, ctx.args[1], &req.rule, &ref, &stored)) return;
+  const Decision d = AllowAt(ctx, ref, stored, req);
   RecordCall(d.allowed, req.cost == 0);
   ReplyDecision(ctx, d);
 }
@@ -205,7 +206,8 @@ void CmdAllowAll(CommandContext& ctx) {
   std::optional<size_t> refused;
   int64_t longest_retry = -1;
   for (size_t i = 0; i < keys.size(); i++) {
-    if (!FindLimiterOrReply(ctx, keys[i], &reqs[i].rule, &stored[i])) return;
+    KeyRef ref;
+    if (!FindLimiterOrReply(ctx, keys[i], &reqs[i].rule, &ref, &stored[i])) return;
     decisions[i] = stored[i] ? stored[i]->limiter.Check(now, reqs[i].cost)
                              : Limiter(reqs[i].rule).Check(now, reqs[i].cost);
     if (!decisions[i].allowed) {
@@ -215,7 +217,10 @@ void CmdAllowAll(CommandContext& ctx) {
   }
   for (size_t i = 0; i < keys.size(); i++) {
     if (!refused) {
-      decisions[i] = AllowAt(ctx, keys[i], stored[i], reqs[i]);
+      // Found again: looking the other keys up may have moved this one's bucket (the values
+      // themselves never move).
+      KeyRef ref = ctx.server.keyspace().Locate(keys[i], Lookup::kWrite);
+      decisions[i] = AllowAt(ctx, ref, stored[i], reqs[i]);
     } else if (decisions[i].allowed) {
       // Nothing was consumed: a limit that would have admitted the call shows its level as is.
       decisions[i] =
@@ -248,7 +253,8 @@ void CmdReset(CommandContext& ctx) {
 // RL.INFO key
 void CmdInfo(CommandContext& ctx) {
   LimiterValue* stored;
-  if (!FindLimiterOrReply(ctx, ctx.args[1], nullptr, &stored)) return;
+  KeyRef ref;
+  if (!FindLimiterOrReply(ctx, ctx.args[1], nullptr, &ref, &stored)) return;
   if (!stored) {
     ctx.reply.Null();
     return;
@@ -292,13 +298,14 @@ void CmdClThrottle(CommandContext& ctx) {
     return;
   }
   LimiterValue* stored;
-  if (!FindLimiterOrReply(ctx, ctx.args[1], &*cell.rule, &stored)) return;
+  KeyRef ref;
+  if (!FindLimiterOrReply(ctx, ctx.args[1], &*cell.rule, &ref, &stored)) return;
   std::optional<Limiter> fresh;
   Limiter& limiter = stored ? stored->limiter : fresh.emplace(*cell.rule);
   const int64_t now = ctx.server.keyspace().now_ms();
   const CellReply r = CellThrottle(limiter, now, params.quantity);
   if (!r.limited && params.quantity > 0) {
-    KeepConsumed(ctx, ctx.args[1], stored, limiter, limiter.ResetAfter(now));
+    KeepConsumed(ctx, ref, stored, limiter, limiter.ResetAfter(now));
   }
   RecordCall(!r.limited, params.quantity == 0);
   ctx.reply.ArrayHeader(5);
