@@ -1,11 +1,13 @@
 // One key with its value, in one allocation:
 //
-//   [header 24 bytes][expiry 16 bytes, if the key has one][Value* 8 bytes, if not a string]
-//   [key bytes][string bytes, if a string]
+//   [header 24 bytes][expiry 16 bytes, if the key has one][Value* 8 bytes, if an object]
+//   [key bytes][value bytes, if a string or a bytes value]
 //
 // A 16-byte key with a 16-byte string costs one 56-byte allocation (64 with malloc's header);
-// Redis spends a dictEntry, a key sds and a value object on the same key. Keys without a TTL
-// carry no expiry field: adding one reallocates the entry, which is rare next to reads.
+// Redis spends a dictEntry, a key sds and a value object on the same key. A family's small,
+// fixed-size values (a limiter's rule and state) are kept the same way, as bytes tagged with
+// their type's id. Keys without a TTL carry no expiry field: adding one reallocates the entry,
+// which is rare next to reads.
 #pragma once
 
 #include <cstddef>
@@ -18,7 +20,9 @@ namespace pylon::daemon {
 
 class Entry {
  public:
-  enum class Kind : uint8_t { kString = 0, kObject = 1 };
+  // kString: the string's bytes follow the key. kBytes: a value of a registered type, as bytes
+  // its family reads and writes, follows the key. kObject: a pointer to a Value.
+  enum class Kind : uint8_t { kString = 0, kObject = 1, kBytes = 2 };
   // How Redis would encode a string (OBJECT ENCODING): int, embstr or raw. Pylon stores every
   // string as bytes; the encoding is kept so clients see the answers Redis gives.
   enum class Encoding : uint8_t { kInt = 0, kEmbstr = 1, kRaw = 2 };
@@ -29,12 +33,25 @@ class Entry {
   std::string_view key() const { return {KeyData(), key_len_}; }
   Kind kind() const { return kind_; }
   bool is_string() const { return kind_ == Kind::kString; }
+  bool is_object() const { return kind_ == Kind::kObject; }
   // Strings only.
   std::string_view string() const { return {StringData(), str_len_}; }
   Encoding encoding() const { return static_cast<Encoding>(flags_ & kEncodingMask); }
+  // Strings and bytes values: the value's bytes.
+  std::string_view bytes() const { return {StringData(), str_len_}; }
   // Objects only.
   Value* object() const { return *ObjectSlot(); }
-  const ValueType& type() const { return is_string() ? kStringType : object()->type(); }
+  const ValueType& type() const {
+    switch (kind_) {
+      case Kind::kString:
+        return kStringType;
+      case Kind::kObject:
+        return object()->type();
+      case Kind::kBytes:
+        break;
+    }
+    return *FindValueType(type_id_);
+  }
 
   bool has_expire() const { return flags_ & kHasExpire; }
   // Unix time in ms when the key expires, -1 if never.
@@ -66,9 +83,9 @@ class Entry {
     return sizeof(Entry) + (expire ? sizeof(Expiry) : 0) + (object ? sizeof(Value*) : 0) + key_len +
            str_len;
   }
-  size_t size() const { return SizeFor(key_len_, str_len_, !is_string(), has_expire()); }
+  size_t size() const { return SizeFor(key_len_, str_len_, is_object(), has_expire()); }
   size_t FixedPart() const {
-    return sizeof(Entry) + (has_expire() ? sizeof(Expiry) : 0) + (is_string() ? 0 : sizeof(Value*));
+    return sizeof(Entry) + (has_expire() ? sizeof(Expiry) : 0) + (is_object() ? sizeof(Value*) : 0);
   }
 
   char* Bytes() { return reinterpret_cast<char*>(this); }
@@ -91,11 +108,11 @@ class Entry {
 
   Entry* next_ = nullptr;  // the table's bucket chain
   uint32_t key_len_ = 0;
-  uint32_t str_len_ = 0;
+  uint32_t str_len_ = 0;  // bytes of the string or bytes value
   Kind kind_ = Kind::kString;
   uint8_t flags_ = 0;
   uint8_t lfu_counter_ = 0;
-  uint8_t unused_ = 0;
+  uint8_t type_id_ = 0;  // kBytes: the value's type
   uint32_t access_ = 0;
 };
 static_assert(sizeof(Entry) == 24);

@@ -18,7 +18,10 @@ constexpr uint8_t kLfuInitialCounter = 5;  // new keys start here so they are no
 constexpr size_t kActiveExpireSample = 20;
 constexpr size_t kAcceptableStalePercent = 10;
 
-std::unique_ptr<Value> NoRestore(std::string_view) { return nullptr; }
+bool RestoreString(std::string_view payload, RestoredValue* out) {
+  out->bytes.assign(payload);
+  return true;
+}
 
 int64_t SteadyMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -28,12 +31,24 @@ int64_t SteadyMicros() {
 
 }  // namespace
 
-const ValueType kStringType = {0, "string", NoRestore};
+const ValueType kStringType = {0, "string", RestoreString};
 
 Entry::Encoding EncodingFor(std::string_view value) {
   int64_t unused;
   if (value.size() <= 20 && protocol::ParseInt64(value, &unused)) return Entry::Encoding::kInt;
   return value.size() <= 44 ? Entry::Encoding::kEmbstr : Entry::Encoding::kRaw;
+}
+
+std::string_view ObjectEncoding(const Entry& entry) {
+  switch (entry.kind()) {
+    case Entry::Kind::kString:
+      return EncodingName(entry.encoding());
+    case Entry::Kind::kBytes:
+      return entry.type().bytes_encoding(entry.bytes());
+    case Entry::Kind::kObject:
+      break;
+  }
+  return entry.object()->Encoding();
 }
 
 std::string_view EncodingName(Entry::Encoding encoding) {
@@ -113,7 +128,7 @@ Entry* Keyspace::NewEntry(std::string_view key, Entry::Kind kind, size_t str_len
 }
 
 void Keyspace::Free(Entry* e) {
-  if (!e->is_string()) {
+  if (e->is_object()) {
     Value* v = e->object();
     if (v) {
       dataset_bytes_ -= v->accounted_bytes_;
@@ -151,17 +166,34 @@ static bool WantsExpire(const Entry* old, Ttl ttl) {
 }
 
 Entry* Keyspace::SetString(KeyRef& ref, std::string_view value, Entry::Encoding encoding, Ttl ttl) {
+  return SetInline(ref, Entry::Kind::kString, static_cast<uint8_t>(encoding), value, ttl);
+}
+
+Entry* Keyspace::SetBytes(KeyRef& ref, const ValueType& type, std::string_view bytes, Ttl ttl) {
+  return SetInline(ref, Entry::Kind::kBytes, type.id, bytes, ttl);
+}
+
+Entry* Keyspace::SetInline(KeyRef& ref, Entry::Kind kind, uint8_t tag, std::string_view bytes,
+                           Ttl ttl) {
+  // A string's tag is its encoding; a bytes value's, its type id.
+  auto label = [kind, tag](Entry* e) {
+    if (kind == Entry::Kind::kString) {
+      e->set_encoding(static_cast<Entry::Encoding>(tag));
+    } else {
+      e->type_id_ = tag;
+    }
+  };
   Entry* old = ref.entry;
   const bool expire = WantsExpire(old, ttl);
   // Overwrite in place when the value fits the allocation without wasting most of it: the
-  // common SET-over-SET and INCR cases then cost no allocation at all.
-  if (old && old->is_string() && old->has_expire() == expire) {
-    const size_t need = Entry::SizeFor(old->key_len_, value.size(), false, expire);
+  // common SET-over-SET, INCR and RL.ALLOW cases then cost no allocation at all.
+  if (old && old->kind_ == kind && old->has_expire() == expire) {
+    const size_t need = Entry::SizeFor(old->key_len_, bytes.size(), false, expire);
     const size_t usable = malloc_usable_size(old);
     if (need <= usable && usable <= 2 * need + 32) {
-      std::memmove(old->StringData(), value.data(), value.size());
-      old->str_len_ = static_cast<uint32_t>(value.size());
-      old->set_encoding(encoding);
+      std::memmove(old->StringData(), bytes.data(), bytes.size());
+      old->str_len_ = static_cast<uint32_t>(bytes.size());
+      label(old);
       if (ttl.mode == Ttl::Mode::kSet) {
         RemoveVolatile(old);
         AddVolatile(old, ttl.at_ms);
@@ -171,9 +203,9 @@ Entry* Keyspace::SetString(KeyRef& ref, std::string_view value, Entry::Encoding 
       return old;
     }
   }
-  Entry* fresh = NewEntry(ref.key, Entry::Kind::kString, value.size(), expire);
-  std::memcpy(fresh->StringData(), value.data(), value.size());
-  fresh->set_encoding(encoding);
+  Entry* fresh = NewEntry(ref.key, kind, bytes.size(), expire);
+  std::memcpy(fresh->StringData(), bytes.data(), bytes.size());
+  label(fresh);
   Install(ref, fresh, ttl);
   return fresh;
 }
@@ -221,7 +253,7 @@ Entry* Keyspace::SetObject(KeyRef& ref, std::unique_ptr<Value> value, Ttl ttl) {
 }
 
 void Keyspace::Modified(KeyRef& ref) {
-  if (ref.entry && !ref.entry->is_string()) {
+  if (ref.entry && ref.entry->is_object()) {
     Value* v = ref.entry->object();
     const size_t now_bytes = v->MemoryUsage();
     dataset_bytes_ = dataset_bytes_ - v->accounted_bytes_ + now_bytes;
@@ -301,10 +333,10 @@ Keyspace::RenameResult Keyspace::Rename(std::string_view src, std::string_view d
   // Entries stay put while the table rehashes (only links move), so `from` survives this lookup.
   KeyRef to = Locate(dst, Lookup::kWrite);
   if (to.entry && only_if_absent) return RenameResult::kTargetExists;
-  const bool object = !from->is_string();
   Entry* fresh = NewEntry(dst, from->kind_, from->str_len_, from->has_expire());
   fresh->flags_ = from->flags_;
-  if (object) {
+  fresh->type_id_ = from->type_id_;
+  if (from->is_object()) {
     // The value changes hands: its bytes stay counted once.
     *fresh->ObjectSlot() = from->object();
     *from->ObjectSlot() = nullptr;
@@ -442,7 +474,7 @@ uint8_t Keyspace::Frequency(const Entry& e) const {
 
 size_t Keyspace::MemoryUsage(const Entry& e) const {
   size_t bytes = malloc_usable_size(const_cast<Entry*>(&e)) + sizeof(Entry*);
-  if (!e.is_string()) bytes += e.object()->MemoryUsage();
+  if (e.is_object()) bytes += e.object()->MemoryUsage();
   return bytes;
 }
 
@@ -451,34 +483,34 @@ size_t Keyspace::MemoryUsage(const Entry& e) const {
 void Keyspace::Dump(const Entry& e, std::string* out) {
   out->push_back(static_cast<char>(kDumpVersion));
   out->push_back(static_cast<char>(e.type().id));
-  if (e.is_string()) {
-    out->append(e.string());
-  } else {
-    e.object()->Dump(out);
+  switch (e.kind()) {
+    case Entry::Kind::kString:
+      out->append(e.string());
+      break;
+    case Entry::Kind::kBytes:
+      e.type().dump_bytes(e.bytes(), out);
+      break;
+    case Entry::Kind::kObject:
+      e.object()->Dump(out);
+      break;
   }
 }
 
 bool Keyspace::Restore(std::string_view dump, RestoredValue* out) {
   if (dump.size() < 2 || static_cast<uint8_t>(dump[0]) != kDumpVersion) return false;
   const uint8_t id = static_cast<uint8_t>(dump[1]);
-  const std::string_view payload = dump.substr(2);
-  if (id == kStringType.id) {
-    out->type = &kStringType;
-    out->string.assign(payload);
-    return true;
-  }
-  const ValueType* type = FindValueType(id);
-  if (!type) return false;
-  out->object = type->restore(payload);
+  const ValueType* type = id == kStringType.id ? &kStringType : FindValueType(id);
+  if (!type || !type->restore(dump.substr(2), out)) return false;
   out->type = type;
-  return out->object != nullptr;
+  return true;
 }
 
 Entry* Keyspace::SetRestored(KeyRef& ref, RestoredValue value, Ttl ttl) {
   if (value.type == &kStringType) {
-    return SetString(ref, value.string, EncodingFor(value.string), ttl);
+    return SetString(ref, value.bytes, EncodingFor(value.bytes), ttl);
   }
-  return SetObject(ref, std::move(value.object), ttl);
+  if (value.object) return SetObject(ref, std::move(value.object), ttl);
+  return SetBytes(ref, *value.type, value.bytes, ttl);
 }
 
 }  // namespace pylon::daemon

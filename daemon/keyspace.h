@@ -67,17 +67,12 @@ struct KeyspaceStats {
   double expired_stale_perc = 0;  // running average of expired keys among those sampled
 };
 
-// A value read back from its dump: either string bytes or an object.
-struct RestoredValue {
-  const ValueType* type = nullptr;
-  std::string string;
-  std::unique_ptr<Value> object;
-};
-
 // Redis's choice of string encoding for a value a client stored: int when it is a canonical
 // 64-bit integer, embstr up to 44 bytes, raw beyond.
 Entry::Encoding EncodingFor(std::string_view value);
 std::string_view EncodingName(Entry::Encoding encoding);
+// What OBJECT ENCODING answers for the value at entry, whatever its kind.
+std::string_view ObjectEncoding(const Entry& entry);
 
 class Keyspace {
  public:
@@ -103,6 +98,9 @@ class Keyspace {
   // and returns its bytes for the caller to write. The encoding becomes raw, as Redis's
   // in-place edits (APPEND, SETRANGE) make it. The key must hold a string if present.
   char* ResizeString(KeyRef& ref, size_t length);
+  // Stores a bytes value of `type` (one with bytes_encoding and dump_bytes), replacing whatever
+  // the key held. Rewriting a key's value of the same size and TTL state costs no allocation.
+  Entry* SetBytes(KeyRef& ref, const ValueType& type, std::string_view bytes, Ttl ttl);
   // Stores an object, replacing whatever the key held.
   Entry* SetObject(KeyRef& ref, std::unique_ptr<Value> value, Ttl ttl);
   // A family changed the object at ref in place: recount its memory, tell the listener.
@@ -169,6 +167,8 @@ class Keyspace {
 
  private:
   Entry* NewEntry(std::string_view key, Entry::Kind kind, size_t str_len, bool expire);
+  // SetString and SetBytes: the value's bytes inside the entry, with its encoding or type id.
+  Entry* SetInline(KeyRef& ref, Entry::Kind kind, uint8_t tag, std::string_view bytes, Ttl ttl);
   // Puts `fresh` where ref's entry was (or inserts it) and frees the old entry.
   void Install(KeyRef& ref, Entry* fresh, Ttl ttl);
   void Free(Entry* entry);

@@ -1,6 +1,7 @@
 // Typed values in the keyspace. Strings are built in: their bytes live inside the key's entry,
-// which saves two allocations and two pointers on the most common keys. Every other type
-// (limiters, queues, filters, breakers ...) is a Value subclass that its family defines, so DEL,
+// which saves two allocations and two pointers on the most common keys. A family's type keeps
+// its values the same way when they are small and of fixed size (a limiter's rule and state:
+// "bytes" values), or as a Value subclass it defines (a queue, a filter, a sliding log). DEL,
 // TYPE, EXPIRE, SCAN, MEMORY USAGE and persistence treat all of them alike.
 #pragma once
 
@@ -13,13 +14,27 @@
 namespace pylon::daemon {
 
 class Value;
+struct ValueType;
 
-// A value type's identity: the name TYPE answers and the byte that tags its dumps.
+// A value read back from its dump: bytes (a string, or a type's bytes value) or an object.
+struct RestoredValue {
+  const ValueType* type = nullptr;
+  std::string bytes;
+  std::unique_ptr<Value> object;  // set for an object; bytes are used otherwise
+};
+
+// A value type's identity: the name TYPE answers and the byte that tags its dumps, and how its
+// values are read back.
 struct ValueType {
   uint8_t id;             // stable forever: written into dumps; 0 is the built-in string
   std::string_view name;  // what TYPE answers: "string", "ratelimit", ...
-  // Rebuilds a value from the payload its Dump wrote; nullptr when the payload is corrupt.
-  std::unique_ptr<Value> (*restore)(std::string_view payload);
+  // Rebuilds a value from the payload its dump wrote (into out->object, or into out->bytes for
+  // a bytes value); false when the payload is corrupt.
+  bool (*restore)(std::string_view payload, RestoredValue* out);
+  // Types with bytes values (Entry::Kind::kBytes) only: what OBJECT ENCODING answers for those
+  // bytes, and their dump payload.
+  std::string_view (*bytes_encoding)(std::string_view bytes) = nullptr;
+  void (*dump_bytes)(std::string_view bytes, std::string* out) = nullptr;
 };
 
 class Value {

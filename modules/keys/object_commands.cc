@@ -26,7 +26,7 @@ const Entry* ObjectLookupOrReply(CommandContext& ctx) {
 void CmdObjectEncoding(CommandContext& ctx) {
   const Entry* e = ObjectLookupOrReply(ctx);
   if (!e) return;
-  ctx.reply.Bulk(e->is_string() ? daemon::EncodingName(e->encoding()) : e->object()->Encoding());
+  ctx.reply.Bulk(daemon::ObjectEncoding(*e));
 }
 
 // OBJECT REFCOUNT key: Redis shares one object for each small integer (0..9999) unless an LRU

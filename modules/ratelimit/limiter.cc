@@ -338,4 +338,59 @@ std::optional<Limiter> Limiter::Deserialize(std::string_view in) {
   return limiter;
 }
 
+// --- packed: [algorithm 1][limit - 1: 4][burst - 1: 4][period 8][a 8][b 8] then, for sliding,
+// [c 8]; host byte order. LIMIT and BURST go up to 2^32, so they are kept minus one.
+
+namespace {
+
+constexpr size_t kPackedBase = 1 + 4 + 4 + 8 + 8 + 8;
+static_assert(Limiter::kMaxPackedSize == kPackedBase + 8);
+
+template <typename T>
+char* Put(char* out, T v) {
+  std::memcpy(out, &v, sizeof(v));
+  return out + sizeof(v);
+}
+
+template <typename T>
+const char* Get(const char* in, T* v) {
+  std::memcpy(v, in, sizeof(*v));
+  return in + sizeof(*v);
+}
+
+}  // namespace
+
+size_t Limiter::PackedSize() const {
+  return rule_.algorithm == Algorithm::kSliding ? kMaxPackedSize : kPackedBase;
+}
+
+void Limiter::Pack(char* out) const {
+  out = Put(out, static_cast<uint8_t>(rule_.algorithm));
+  out = Put(out, static_cast<uint32_t>(rule_.limit - 1));
+  out = Put(out, static_cast<uint32_t>(rule_.burst - 1));
+  out = Put(out, rule_.period_ms);
+  out = Put(out, a_);
+  out = Put(out, b_);
+  if (rule_.algorithm == Algorithm::kSliding) Put(out, c_);
+}
+
+Limiter Limiter::Unpack(std::string_view bytes) {
+  const char* in = bytes.data();
+  uint8_t algorithm;
+  uint32_t limit_minus_1, burst_minus_1;
+  Rule rule;
+  in = Get(in, &algorithm);
+  in = Get(in, &limit_minus_1);
+  in = Get(in, &burst_minus_1);
+  in = Get(in, &rule.period_ms);
+  rule.algorithm = static_cast<Algorithm>(algorithm);
+  rule.limit = int64_t{limit_minus_1} + 1;
+  rule.burst = int64_t{burst_minus_1} + 1;
+  Limiter limiter(rule);
+  in = Get(in, &limiter.a_);
+  in = Get(in, &limiter.b_);
+  if (rule.algorithm == Algorithm::kSliding) Get(in, &limiter.c_);
+  return limiter;
+}
+
 }  // namespace pylon::ratelimit

@@ -87,6 +87,16 @@ class Limiter {
   void Serialize(std::string* out) const;
   static std::optional<Limiter> Deserialize(std::string_view bytes);
 
+  // The in-memory form that a key's entry keeps, for every algorithm but the sliding log (whose
+  // log has no fixed size): rule and state in PackedSize() bytes (33; 41 for sliding), written
+  // by Pack and read back by Unpack, which trusts them (they never come from outside: a dump is
+  // read by Deserialize first).
+  static constexpr size_t kMaxPackedSize = 41;
+  bool Packable() const { return rule_.algorithm != Algorithm::kSlidingLog; }
+  size_t PackedSize() const;
+  void Pack(char* out) const;
+  static Limiter Unpack(std::string_view bytes);
+
  private:
   struct LogEntry {
     int64_t at_ms;

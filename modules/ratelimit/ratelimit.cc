@@ -15,12 +15,6 @@ namespace {
 
 RateLimitStats stats;
 
-std::unique_ptr<daemon::Value> RestoreLimiter(std::string_view payload) {
-  std::optional<Limiter> limiter = Limiter::Deserialize(payload);
-  if (!limiter) return nullptr;
-  return std::make_unique<LimiterValue>(*limiter);
-}
-
 void WriteInfo(daemon::Server&, std::string& out) {
   fmt::format_to(std::back_inserter(out),
                  "ratelimit_allowed:{}\r\nratelimit_refused:{}\r\nratelimit_peeks:{}\r\n"
@@ -30,13 +24,10 @@ void WriteInfo(daemon::Server&, std::string& out) {
 
 }  // namespace
 
-// Dumps name the type by this id: it may never change.
-const daemon::ValueType LimiterValue::kType = {1, "ratelimit", RestoreLimiter};
-
 RateLimitStats& Stats() { return stats; }
 
 void RegisterRateLimit(daemon::Registry& registry) {
-  daemon::RegisterValueType(LimiterValue::kType);
+  daemon::RegisterValueType(kLimiterType);
   RegisterRateLimitCommands(registry);
   registry.info.Add({.name = "Ratelimit", .in_default = true, .write = WriteInfo, .reset = [] {
                        stats = RateLimitStats{};

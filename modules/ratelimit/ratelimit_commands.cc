@@ -112,45 +112,30 @@ void ReplyDecision(CommandContext& ctx, const Decision& d) {
   ctx.reply.Integer(d.reset_after_ms);
 }
 
-// The limiter stored at key, or nullptr if there is none, and the key's place (valid until the
-// next keyspace call: one lookup serves the whole command). Replies (and returns false) when the
-// key holds another type, or a limiter with another rule.
-bool FindLimiterOrReply(CommandContext& ctx, std::string_view key, const Rule* rule, KeyRef* ref,
-                        LimiterValue** out) {
+// The limiter at key (stored, or a new one with `rule` when the key has none) and the key's
+// place (valid until the next keyspace call: one lookup serves the whole command). Replies (and
+// returns nullopt) when the key holds another type, or a limiter with another rule.
+std::optional<StoredLimiter> FindLimiterOrReply(CommandContext& ctx, std::string_view key,
+                                                const Rule& rule, KeyRef* ref) {
   *ref = ctx.server.keyspace().Locate(key, Lookup::kWrite);
   const Entry* e = ref->entry;
-  if (!daemon::CheckTypeOrReply(ctx, e, LimiterValue::kType)) return false;
-  *out = e ? static_cast<LimiterValue*>(e->object()) : nullptr;
-  if (*out && rule && (*out)->limiter.rule() != *rule) {
-    const Rule& r = (*out)->limiter.rule();
+  if (!daemon::CheckTypeOrReply(ctx, e, kLimiterType)) return std::nullopt;
+  std::optional<StoredLimiter> found(std::in_place, e, rule);
+  const Rule& r = found->limiter().rule();
+  if (found->exists() && r != rule) {
     ctx.reply.Error(fmt::format(
         "ERR the limiter at '{}' has another rule (ALGO {} LIMIT {} PERIOD {} BURST {}): "
         "RL.RESET it to change the rule",
         key, AlgorithmName(r.algorithm), r.limit, r.period_ms, r.burst));
-    return false;
+    return std::nullopt;
   }
-  return true;
+  return found;
 }
 
-// After a call consumed from `limiter`: stores it if it is new (else recounts its memory and
-// tells WATCH), and sets the key's TTL to the moment the limiter is full again.
-void KeepConsumed(CommandContext& ctx, KeyRef& ref, LimiterValue* stored, const Limiter& limiter,
-                  int64_t reset_after_ms) {
-  Keyspace& ks = ctx.server.keyspace();
-  if (stored) {
-    ks.Modified(ref);
-  } else {
-    ks.SetObject(ref, std::make_unique<LimiterValue>(limiter), Ttl::Clear());
-  }
-  ks.SetExpire(ref, ks.now_ms() + reset_after_ms);
-}
-
-// Runs the call on the limiter at key (stored, or new and full) and keeps what it consumed.
-Decision AllowAt(CommandContext& ctx, KeyRef& ref, LimiterValue* stored, const Request& req) {
-  std::optional<Limiter> fresh;
-  Limiter& limiter = stored ? stored->limiter : fresh.emplace(req.rule);
-  const Decision d = limiter.Allow(ctx.server.keyspace().now_ms(), req.cost);
-  if (d.allowed && req.cost > 0) KeepConsumed(ctx, ref, stored, limiter, d.reset_after_ms);
+// Runs the call on the limiter and keeps what it consumed.
+Decision AllowAt(CommandContext& ctx, KeyRef& ref, StoredLimiter& stored, int64_t cost) {
+  const Decision d = stored.limiter().Allow(ctx.server.keyspace().now_ms(), cost);
+  if (d.allowed && cost > 0) stored.Keep(ctx.server.keyspace(), ref, d.reset_after_ms);
   return d;
 }
 
@@ -159,10 +144,10 @@ void CmdAllow(CommandContext& ctx) {
   size_t pos = 2;
   Request req;
   if (!ParseRequestOrReply(ctx, &pos, false, &req)) return;
-  LimiterValue* stored;
   KeyRef ref;
-  if (!FindLimiterOrReply(ctx, ctx.args[1], &req.rule, &ref, &stored)) return;
-  const Decision d = AllowAt(ctx, ref, stored, req);
+  auto stored = FindLimiterOrReply(ctx, ctx.args[1], req.rule, &ref);
+  if (!stored) return;
+  const Decision d = AllowAt(ctx, ref, *stored, req.cost);
   RecordCall(d.allowed, req.cost == 0);
   ReplyDecision(ctx, d);
 }
@@ -199,17 +184,20 @@ void CmdAllowAll(CommandContext& ctx) {
       }
     }
   }
-  // Decide everything first; the limiters' values stay where they are while keys are looked up.
-  std::vector<LimiterValue*> stored(keys.size());
+  // Decide everything first (a sliding log's object stays where it is while other keys are
+  // looked up; other limiters are copies).
+  std::vector<StoredLimiter> stored;
+  stored.reserve(keys.size());
   std::vector<Decision> decisions(keys.size());
   const int64_t now = ctx.server.keyspace().now_ms();
   std::optional<size_t> refused;
   int64_t longest_retry = -1;
   for (size_t i = 0; i < keys.size(); i++) {
     KeyRef ref;
-    if (!FindLimiterOrReply(ctx, keys[i], &reqs[i].rule, &ref, &stored[i])) return;
-    decisions[i] = stored[i] ? stored[i]->limiter.Check(now, reqs[i].cost)
-                             : Limiter(reqs[i].rule).Check(now, reqs[i].cost);
+    auto found = FindLimiterOrReply(ctx, keys[i], reqs[i].rule, &ref);
+    if (!found) return;
+    stored.push_back(std::move(*found));
+    decisions[i] = stored[i].limiter().Check(now, reqs[i].cost);
     if (!decisions[i].allowed) {
       if (!refused) refused = i;
       longest_retry = std::max(longest_retry, decisions[i].retry_after_ms);
@@ -217,14 +205,12 @@ void CmdAllowAll(CommandContext& ctx) {
   }
   for (size_t i = 0; i < keys.size(); i++) {
     if (!refused) {
-      // Found again: looking the other keys up may have moved this one's bucket (the values
-      // themselves never move).
+      // Found again: storing the keys before it may have moved this one's bucket.
       KeyRef ref = ctx.server.keyspace().Locate(keys[i], Lookup::kWrite);
-      decisions[i] = AllowAt(ctx, ref, stored[i], reqs[i]);
+      decisions[i] = AllowAt(ctx, ref, stored[i], reqs[i].cost);
     } else if (decisions[i].allowed) {
       // Nothing was consumed: a limit that would have admitted the call shows its level as is.
-      decisions[i] =
-          stored[i] ? stored[i]->limiter.Check(now, 0) : Limiter(reqs[i].rule).Check(now, 0);
+      decisions[i] = stored[i].limiter().Check(now, 0);
     }
   }
   RecordCall(!refused, false);
@@ -244,7 +230,7 @@ void CmdAllowAll(CommandContext& ctx) {
 void CmdReset(CommandContext& ctx) {
   Keyspace& ks = ctx.server.keyspace();
   KeyRef ref = ks.Locate(ctx.args[1], Lookup::kWrite);
-  if (!daemon::CheckTypeOrReply(ctx, ref.entry, LimiterValue::kType)) return;
+  if (!daemon::CheckTypeOrReply(ctx, ref.entry, kLimiterType)) return;
   const bool deleted = ks.Delete(ref);
   if (deleted) Stats().resets++;
   ctx.reply.Integer(deleted ? 1 : 0);
@@ -252,14 +238,14 @@ void CmdReset(CommandContext& ctx) {
 
 // RL.INFO key
 void CmdInfo(CommandContext& ctx) {
-  LimiterValue* stored;
-  KeyRef ref;
-  if (!FindLimiterOrReply(ctx, ctx.args[1], nullptr, &ref, &stored)) return;
-  if (!stored) {
+  const Entry* e = ctx.server.keyspace().Find(ctx.args[1], Lookup::kRead);
+  if (!daemon::CheckTypeOrReply(ctx, e, kLimiterType)) return;
+  if (!e) {
     ctx.reply.Null();
     return;
   }
-  const Limiter& limiter = stored->limiter;
+  StoredLimiter stored(*e);
+  const Limiter& limiter = stored.limiter();
   const Rule& r = limiter.rule();
   const Decision d = limiter.Check(ctx.server.keyspace().now_ms(), 0);
   ctx.reply.MapHeader(6);
@@ -297,15 +283,14 @@ void CmdClThrottle(CommandContext& ctx) {
     ctx.reply.Error(fmt::format("ERR {}", cell.error));
     return;
   }
-  LimiterValue* stored;
   KeyRef ref;
-  if (!FindLimiterOrReply(ctx, ctx.args[1], &*cell.rule, &ref, &stored)) return;
-  std::optional<Limiter> fresh;
-  Limiter& limiter = stored ? stored->limiter : fresh.emplace(*cell.rule);
+  auto stored = FindLimiterOrReply(ctx, ctx.args[1], *cell.rule, &ref);
+  if (!stored) return;
+  Limiter& limiter = stored->limiter();
   const int64_t now = ctx.server.keyspace().now_ms();
   const CellReply r = CellThrottle(limiter, now, params.quantity);
   if (!r.limited && params.quantity > 0) {
-    KeepConsumed(ctx, ref, stored, limiter, limiter.ResetAfter(now));
+    stored->Keep(ctx.server.keyspace(), ref, limiter.ResetAfter(now));
   }
   RecordCall(!r.limited, params.quantity == 0);
   ctx.reply.ArrayHeader(5);

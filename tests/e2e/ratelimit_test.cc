@@ -266,8 +266,10 @@ TEST_CASE("10,000 client keys in one pipeline, and the memory they take", "[rate
   const int64_t after = std::stoll(Info(c, "used_memory_dataset", "memory"));
   const int64_t per_key = (after - before) / kClients;
   WARN("dataset bytes per token-bucket limiter key: " << per_key);
+  // A packed limiter lives in its key's entry: header 24 + expiry 16 + key ~14 + rule and state
+  // 33 bytes, one allocation; no object beside it.
   CHECK(per_key > 0);
-  CHECK(per_key < 300);
+  CHECK(per_key <= 96);
 }
 
 }  // namespace

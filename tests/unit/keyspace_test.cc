@@ -36,10 +36,23 @@ class Counter final : public Value {
   size_t extra = 0;
 };
 const ValueType Counter::kType = {
-    200, "counter", [](std::string_view payload) -> std::unique_ptr<Value> {
-      if (payload.empty()) return nullptr;
-      return std::make_unique<Counter>(std::stoll(std::string(payload)));
+    200, "counter", [](std::string_view payload, RestoredValue* out) {
+      if (payload.empty()) return false;
+      out->object = std::make_unique<Counter>(std::stoll(std::string(payload)));
+      return true;
     }};
+
+// A stand-in for a type kept as bytes inside its entry: exactly 8 bytes; its dump is the bytes
+// reversed (so a test sees that the type's functions ran).
+const ValueType kEightBytes = {
+    201, "eight",
+    [](std::string_view payload, RestoredValue* out) {
+      if (payload.size() != 8) return false;
+      out->bytes.assign(payload.rbegin(), payload.rend());
+      return true;
+    },
+    [](std::string_view bytes) -> std::string_view { return bytes[0] == 'x' ? "x-form" : "other"; },
+    [](std::string_view bytes, std::string* out) { out->append(bytes.rbegin(), bytes.rend()); }};
 
 void Set(Keyspace& ks, std::string_view key, std::string_view value, Ttl ttl = Ttl::Clear()) {
   KeyRef ref = ks.Locate(key, Lookup::kWrite);
@@ -228,7 +241,7 @@ TEST_CASE("dump and restore round-trip strings and registered types", "[keyspace
     KeyRef copy = ks.Locate(copy_name, Lookup::kWrite);
     ks.SetRestored(copy, std::move(restored), Ttl::Clear());
   }
-  CHECK(ks.Find("s2", Lookup::kPeek)->string() == std::string("bin\0ary", 7));
+  CHECK(ks.Find("s2", Lookup::kPeek)->bytes() == std::string("bin\0ary", 7));
   CHECK(static_cast<Counter*>(ks.Find("c2", Lookup::kPeek)->object())->n == -5);
   RestoredValue bad;
   CHECK_FALSE(Keyspace::Restore("", &bad));
@@ -273,4 +286,59 @@ TEST_CASE("LFU counters start at 5, grow logarithmically and decay per idle minu
   ks.Find("k", Lookup::kRead);
   clock.Advance(int64_t{42} * 1'000'000);
   CHECK(ks.IdleSeconds(*ks.Find("k", Lookup::kPeek)) == 42);
+}
+
+TEST_CASE("bytes values: typed, rewritten in place, renamed, dumped", "[keyspace][bytes]") {
+  Clock clock(true);
+  Keyspace ks(clock);
+  pylon::daemon::RegisterValueType(kEightBytes);
+  KeyRef ref = ks.Locate("b", Lookup::kWrite);
+  Entry* first = ks.SetBytes(ref, kEightBytes, "x1234567", Ttl::At(clock.NowMs() + 100));
+  CHECK(first->kind() == Entry::Kind::kBytes);
+  CHECK(first->type().name == "eight");
+  CHECK(pylon::daemon::ObjectEncoding(*first) == "x-form");
+  CHECK(first->bytes() == "x1234567");
+  CHECK(first->expire_ms() == clock.NowMs() + 100);
+  const size_t bytes_one = ks.dataset_bytes();
+  CHECK(ks.MemoryUsage(*first) == bytes_one + sizeof(void*));  // no object beside the entry
+
+  // Same size, same TTL state: the entry is rewritten where it is, and the TTL moves.
+  ref = ks.Locate("b", Lookup::kWrite);
+  Entry* second = ks.SetBytes(ref, kEightBytes, "y7654321", Ttl::At(clock.NowMs() + 300));
+  CHECK(second == first);
+  CHECK(second->bytes() == "y7654321");
+  CHECK(pylon::daemon::ObjectEncoding(*second) == "other");
+  CHECK(second->expire_ms() == clock.NowMs() + 300);
+  CHECK(ks.volatile_count() == 1);
+  CHECK(ks.dataset_bytes() == bytes_one);
+
+  CHECK(ks.Rename("b", "c", false) == Keyspace::RenameResult::kRenamed);
+  const Entry* c = ks.Find("c", Lookup::kPeek);
+  REQUIRE(c);
+  CHECK(c->type().name == "eight");
+  CHECK(c->bytes() == "y7654321");
+  CHECK(c->expire_ms() == clock.NowMs() + 300);
+
+  std::string dump;
+  Keyspace::Dump(*c, &dump);
+  CHECK(dump.substr(2) == "1234567y");  // the type's dump_bytes wrote it
+  RestoredValue restored;
+  REQUIRE(Keyspace::Restore(dump, &restored));
+  CHECK(restored.type == &kEightBytes);
+  CHECK(restored.object == nullptr);
+  KeyRef d = ks.Locate("d", Lookup::kWrite);
+  ks.SetRestored(d, std::move(restored), Ttl::Clear());
+  CHECK(ks.Find("d", Lookup::kPeek)->bytes() == "y7654321");
+  CHECK(ks.Find("d", Lookup::kPeek)->type().name == "eight");
+  CHECK_FALSE(Keyspace::Restore(dump.substr(0, 5), &restored));  // a short payload is corrupt
+
+  // A string over a bytes value and back: the kind follows the write.
+  Set(ks, "d", "12345678");
+  CHECK(ks.Find("d", Lookup::kPeek)->type().name == "string");
+  CHECK(pylon::daemon::ObjectEncoding(*ks.Find("d", Lookup::kPeek)) == "int");
+  d = ks.Locate("d", Lookup::kWrite);
+  ks.SetBytes(d, kEightBytes, "x0000000", Ttl::Clear());
+  CHECK(ks.Find("d", Lookup::kPeek)->type().name == "eight");
+  CHECK(ks.Clear() == 2);
+  CHECK(ks.dataset_bytes() == 0);
 }

@@ -902,6 +902,32 @@ TEST_CASE("Calls spaced far enough apart are always admitted", "[limiter]") {
   }
 }
 
+TEST_CASE("A packed limiter unpacks to the same rule and state, at the bounds of every field",
+          "[limiter][dump]") {
+  const int64_t t0 = 4102444800000;
+  for (Algorithm algorithm : {Algorithm::kToken, Algorithm::kLeaky, Algorithm::kFixed,
+                              Algorithm::kSliding, Algorithm::kGcra}) {
+    INFO(AlgorithmName(algorithm));
+    // LIMIT and BURST at 1 and at 2^32 (kept minus one in four bytes); PERIOD at its bounds.
+    const int64_t big = kMaxLimit;
+    const int64_t burst = IsWindowed(algorithm) ? big : 1;
+    for (const Rule& rule : {Rule{algorithm, 1, 1, 1}, Rule{algorithm, big, kMaxScaled / big, burst},
+                             Rule{algorithm, 1, kMaxPeriodMs, 1}}) {
+      REQUIRE_FALSE(ValidateRule(rule));
+      Limiter limiter(rule);
+      for (int64_t t : {t0, t0 + 1, t0 + 1}) limiter.Allow(t, 1);
+      REQUIRE(limiter.Packable());
+      std::string packed(limiter.PackedSize(), '\0');
+      limiter.Pack(packed.data());
+      CHECK(packed.size() == (algorithm == Algorithm::kSliding ? 41u : 33u));
+      const Limiter back = Limiter::Unpack(packed);
+      CHECK(back.rule() == rule);
+      CHECK(State(back) == State(limiter));
+    }
+  }
+  CHECK_FALSE(Limiter(Rule{Algorithm::kSlidingLog, 5, 1000, 5}).Packable());
+}
+
 TEST_CASE("A serialized limiter reads back to the same state, and corrupt bytes are refused",
           "[limiter][dump]") {
   const int64_t t0 = 4102444800000;
