@@ -6,12 +6,15 @@
 #
 # Steps: probe (RL.ALLOW on pylond; SCRIPT LOAD of bench/token_bucket.lua, EVALSHA and INCR on
 # redis-server), memory (BENCH_RL_MEMORY_KEYS limiters in each: pylond RL.ALLOW ALGO token, Redis
-# the Lua script's hashes; bytes per key), throughput (rounds of redis-benchmark over
+# the Lua script's hashes; bytes per key), throughput (rounds of the load generator over
 # BENCH_RL_KEYS random keys, alternating servers: pylond RL.ALLOW with each algorithm, redis-server
 # EVALSHA of the Lua token bucket and bare INCR, the floor), check (were the calls admitted).
 #
 # Environment (defaults in brackets):
-#   BENCH_N               requests per redis-benchmark run [100000]
+#   BENCH_DRIVER          the load generator: loadgen (bench/loadgen.cc, built next to pylond
+#                         as build/<type>/bench/pylon-loadgen) or redis-benchmark [loadgen]
+#   BENCH_LOADGEN         the pylon-loadgen binary, when not next to pylond
+#   BENCH_N               requests per run [100000]
 #   BENCH_ROUNDS          rounds; the table shows the median of the rounds [5]
 #   BENCH_CLIENTS         parallel connections (-c) [50]
 #   BENCH_PIPELINES       pipeline depths (-P) [1 16]
@@ -50,11 +53,29 @@ period=86400000
 mem_limit=10
 mem_period=3600000
 out="$here/out"
-run_timeout=120  # seconds for one redis-benchmark run: a hung server fails the bench, not hangs it
+run_timeout=120  # seconds for one load run: a hung server fails the bench, not hangs it
 py=/usr/bin/python3
 [[ -x "$py" ]] || py=python3
 
 servers_pylond_arg "bench/ratelimit.sh" "${1:-$root/build/release/daemon/pylond}" || exit 2
+# The load generator. At -P 1 redis-benchmark spends more CPU per call than the servers do
+# (~20 us against ~12), so its core, not the server, sets every rate; pylon-loadgen takes the
+# same options and prints the same CSV row at about half the cost (see bench/loadgen.cc).
+driver_name="${BENCH_DRIVER:-loadgen}"
+case "$driver_name" in
+  loadgen)
+    load_tool="$root/build/release/bench/pylon-loadgen"  # the stand-in run has no pylond
+    [[ "$PYLOND" == none ]] || load_tool="$(dirname "$PYLOND")/../bench/pylon-loadgen"
+    load_tool="${BENCH_LOADGEN:-$load_tool}"
+    [[ -x "$load_tool" ]] || {
+      echo "bench/ratelimit.sh: $load_tool is missing: cmake --build <build dir> --target" \
+        "pylon-loadgen (or BENCH_DRIVER=redis-benchmark)" >&2
+      exit 2
+    }
+    ;;
+  redis-benchmark) load_tool=redis-benchmark ;;
+  *) echo "bench/ratelimit.sh: BENCH_DRIVER is loadgen or redis-benchmark" >&2; exit 2 ;;
+esac
 for tool in redis-benchmark redis-server taskset "$py"; do
   command -v "$tool" >/dev/null || { echo "bench/ratelimit.sh: $tool is required" >&2; exit 2; }
 done
@@ -66,7 +87,7 @@ standin=0
 if (($(nproc) >= 2)); then
   server_cpu=(--cpu 0)
   driver=(taskset -c 1)
-  pinning="servers on CPU 0, redis-benchmark on CPU 1"
+  pinning="servers on CPU 0, the load generator on CPU 1"
 else
   server_cpu=()
   driver=()
@@ -151,18 +172,18 @@ cpu_ns() {
   echo "$sum"
 }
 
-# One run of redis-benchmark with the kind's command; $1 = round (0: warm-up, not recorded).
-# Besides redis-benchmark's CSV row it records the server's CPU time per call and how busy the
+# One run of the load generator with the kind's command; $1 = round (0: warm-up, not recorded).
+# Besides its CSV row (redis-benchmark's columns) it records the server's CPU time per call and how busy the
 # load generator was (its CPU time / wall time, in %: near 100 its core was the limit).
 bench_one() {
   local round=$1 server=$2 kind=$3 pipeline=$4 port_var="${2}_port" pid_var="${2}_pid"
   local cmd csv row cpu0 cpu1 times TIMEFORMAT='%3U %3S %3R'
   kind_command "$kind"
   cpu0="$(cpu_ns "${!pid_var}")"
-  if ! csv="$( { time timeout "$run_timeout" "${driver[@]}" redis-benchmark -h 127.0.0.1 \
+  if ! csv="$( { time timeout "$run_timeout" "${driver[@]}" "$load_tool" -h 127.0.0.1 \
       -p "${!port_var}" -c "$clients" -n "$n" -r "$keys" -P "$pipeline" --csv "${cmd[@]}" \
       2>&1; } 2>"$out/.ratelimit-time")"; then
-    echo "bench-rl: redis-benchmark failed against $server (-P $pipeline ${cmd[*]}):" >&2
+    echo "bench-rl: $driver_name failed against $server (-P $pipeline ${cmd[*]}):" >&2
     echo "$csv" >&2
     return 1
   fi
@@ -170,7 +191,7 @@ bench_one() {
   times="$(tail -1 "$out/.ratelimit-time")"
   ((round > 0)) || return 0
   row="$(grep -v '^"test"' <<< "$csv" | grep '^"' | head -1)"
-  [[ -n "$row" ]] || { echo "bench-rl: no CSV row from redis-benchmark: $csv" >&2; return 1; }
+  [[ -n "$row" ]] || { echo "bench-rl: no CSV row from $driver_name: $csv" >&2; return 1; }
   row="$(awk -v a="$cpu0" -v b="$cpu1" -v n="$n" -v t="$times" 'BEGIN {
     split(t, x, " "); printf "\"%.3f\",\"%.0f\"", (b - a) / 1000 / n, 100 * (x[1] + x[2]) / x[3]
   }'),${row#\"*\",}"
@@ -220,6 +241,7 @@ trap - EXIT
 server_stop_all || { echo "bench-rl: a server did not stop cleanly" >&2; exit 1; }
 
 "$py" "$here/summarize.py" "$out" --ratelimit --target "$target_label" --requests "$n" \
+  --driver "$(basename "$load_tool")" \
   --clients "$clients" --keyspace "$keys" --rule "LIMIT $limit PERIOD $period"
 echo "bench-rl: wrote $out/ratelimit.md, $out/ratelimit-results.csv, $out/ratelimit-raw.csv" \
   "($((SECONDS - start)) s)"

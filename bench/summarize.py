@@ -86,6 +86,8 @@ def main():
     ap.add_argument("--ratelimit", action="store_true",
                     help="the tables of bench/ratelimit.sh instead")
     ap.add_argument("--rule", default="?", help="the RL.ALLOW rule of the rate-limit runs")
+    ap.add_argument("--driver", default="redis-benchmark",
+                    help="the load generator of the rate-limit runs")
     a = ap.parse_args()
     if a.ratelimit:
         ratelimit_main(a)
@@ -207,7 +209,7 @@ RL_GOAL_VS_LUA = {16: 5.0, 1: 1.5}
 RL_GOAL_VS_INCR = 0.90
 RL_GOAL_MEMORY = 1.0 / 3.0
 RL_METRICS = METRICS + ("cpu_us_per_call", "driver_cpu_pct")
-RL_DRIVER_BUSY = 90.0  # % of its core: above, redis-benchmark rather than the server set the rps
+RL_DRIVER_BUSY = 90.0  # % of its core: above, the load generator rather than the server set the rps
 
 
 def ratelimit_throughput(raw_path):
@@ -263,12 +265,12 @@ def ratelimit_main(a):
               "{:,.0f}".format(r[5]), "{:,.0f}".format(r[6]), "%.2f" % r[7], "%.2f" % r[8],
               "%.2f" % r[9]] for r in rows]
     if rows:
-        setup = ("rate limiting: redis-benchmark -c %s -n %s -r %s, median of %d rounds;"
+        setup = ("rate limiting: %s -c %s -n %s -r %s, median of %d rounds;"
                  " pylond RL.ALLOW rl:<algo>:<rand> %s ALGO <algo>; redis-server EVALSHA of"
                  " bench/token_bucket.lua (the same rule) and INCR rl:incr:<rand>; x Lua, x INCR:"
                  " pylond rps / redis-server's; us: the server's CPU time per call, in"
                  " microseconds"
-                 % (a.clients, a.requests, a.keyspace, rounds, a.rule))
+                 % (a.driver, a.clients, a.requests, a.keyspace, rounds, a.rule))
         print(setup)
         fmt = "%3s %-13s %11s %6s %6s %11s %11s %9s %7s %7s"
         print(fmt % tuple(header))
@@ -301,9 +303,9 @@ def ratelimit_main(a):
                 for p in pipelines for k in ["lua", "incr"] + kinds
                 if (k, p) in med and med[(k, p)]["driver_cpu_pct"] >= RL_DRIVER_BUSY]
         if busy:
-            notes.append("redis-benchmark used >= %.0f%% of its core (its ceiling, not the"
+            notes.append("%s used >= %.0f%% of its core (its ceiling, not the"
                          " server's, set those rps; read the CPU per call): %s"
-                         % (RL_DRIVER_BUSY, ", ".join(busy)))
+                         % (a.driver, RL_DRIVER_BUSY, ", ".join(busy)))
 
     mem = read_by_server(os.path.join(out, "ratelimit-memory.csv"))
     if mem:
