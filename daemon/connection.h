@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/pubsub.h"
 #include "protocol/reply_buffer.h"
 #include "protocol/reply_writer.h"
 #include "protocol/request_parser.h"
@@ -94,6 +95,11 @@ class Connection {
   int64_t last_interaction_ms = 0;
   // Since when the output buffer has been over the soft limit (0: it is not).
   int64_t obuf_soft_since_ms = 0;
+  // Pub/sub (kept by daemon/pubsub.h): the subscriptions, absent when there are none; and
+  // Redis's CLIENT_PUBSUB, set by a subscription made under RESP2: until the last one goes,
+  // only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET are served.
+  std::unique_ptr<ClientSubscriptions> subscriptions;
+  bool pubsub_mode = false;
 
   size_t query_buffer_size() const { return in_end_ - in_start_; }
   size_t query_buffer_free() const { return in_cap_ - in_end_; }

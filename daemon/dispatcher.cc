@@ -16,6 +16,14 @@ bool RunsInsideMulti(const CommandSpec& cmd) {
          n == "reset";
 }
 
+// What a RESP2 connection with subscriptions may still run (Redis's processCommand list).
+bool ServedWhileSubscribed(const CommandSpec& cmd) {
+  std::string_view n = cmd.name;
+  return n == "ping" || n == "subscribe" || n == "ssubscribe" || n == "unsubscribe" ||
+         n == "sunsubscribe" || n == "psubscribe" || n == "punsubscribe" || n == "quit" ||
+         n == "reset";
+}
+
 std::string UnknownCommandError(Args args) {
   std::string err = "ERR unknown command '";
   err.append(args[0].substr(0, 128));
@@ -94,6 +102,13 @@ void Dispatcher::Execute(Connection& conn, Args args) {
   }
   if (!conn.authenticated && server_.auth_required() && !(cmd->flags & kCmdNoAuth)) {
     Reject(conn, cmd, "NOAUTH Authentication required.");
+    return;
+  }
+  if (conn.pubsub_mode && conn.resp() == 2 && !ServedWhileSubscribed(*cmd)) {
+    Reject(conn, cmd,
+           "ERR Can't execute '" + cmd->fullname +
+               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+               "this context");
     return;
   }
   if (conn.tx.active && !RunsInsideMulti(*(cmd->parent ? cmd->parent : cmd))) {

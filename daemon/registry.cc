@@ -2,6 +2,7 @@
 
 #include "modules/core/core.h"
 #include "modules/keys/keys.h"
+#include "modules/pubsub/pubsub.h"
 #include "modules/ratelimit/ratelimit.h"
 #include "modules/strings/strings.h"
 
@@ -13,6 +14,7 @@ void RegisterAll(Registry& registry) {
   keys::RegisterKeys(registry);
   strings::RegisterStrings(registry);
   ratelimit::RegisterRateLimit(registry);
+  pubsub::RegisterPubSub(registry);
 }
 
 }  // namespace pylon::daemon

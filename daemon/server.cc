@@ -258,6 +258,7 @@ void Server::ScheduleFlush(Connection* conn) {
 
 void Server::Unregister(Connection* conn) {
   watches_.UnwatchAll(conn);
+  pubsub_.UnsubscribeAll(conn);
   clients_by_id_.erase(conn->id());
   clients_.erase(std::find(clients_.begin(), clients_.end(), conn));
   if (conn->flush_scheduled_) {
@@ -325,7 +326,14 @@ void Server::CheckClientLimits(int64_t now_ms) {
 }
 
 bool Server::CloseIfOutputOverLimit(Connection* c, int64_t now_ms) {
-  const OutputBufferLimit& limit = config_.output_limits[static_cast<int>(ClientClass::kNormal)];
+  if (!OutputOverLimit(c, now_ms)) return false;
+  CloseOverLimit(c);
+  return true;
+}
+
+bool Server::OutputOverLimit(Connection* c, int64_t now_ms) {
+  const ClientClass cls = c->subscriptions ? ClientClass::kPubsub : ClientClass::kNormal;
+  const OutputBufferLimit& limit = config_.output_limits[static_cast<int>(cls)];
   if (!limit.hard_bytes && !limit.soft_bytes) return false;
   size_t used = c->output().size();  // unsent reply bytes: O(1), fine after every command
   if (limit.soft_bytes && used > limit.soft_bytes) {
@@ -336,12 +344,15 @@ bool Server::CloseIfOutputOverLimit(Connection* c, int64_t now_ms) {
   bool over_hard = limit.hard_bytes && used > limit.hard_bytes;
   bool over_soft =
       c->obuf_soft_since_ms && now_ms - c->obuf_soft_since_ms > limit.soft_seconds * 1000;
-  if (!over_hard && !over_soft) return false;
+  return over_hard || over_soft;
+}
+
+void Server::CloseOverLimit(Connection* c) {
+  if (c->closing()) return;
   spdlog::warn("closing client id={} addr={}: output buffer over client-output-buffer-limit",
                c->id(), c->addr());
   stats_.client_outbuf_limit_disconnections++;
   c->Close();
-  return true;
 }
 
 void Server::SampleOps(int64_t now_ms) {

@@ -16,6 +16,7 @@
 #include "daemon/dispatcher.h"
 #include "daemon/info.h"
 #include "daemon/keyspace.h"
+#include "daemon/pubsub.h"
 #include "daemon/stats.h"
 #include "daemon/watch.h"
 
@@ -73,11 +74,18 @@ class Server {
   void OnConfigChanged(const std::vector<std::string>& names);
   // client-output-buffer-limit: closes the client (true) when its unsent replies are over the
   // hard limit, or over the soft one for too long. Checked after each command and by the cron.
+  // A client with subscriptions is of the pubsub class, whatever its protocol (Redis counts a
+  // RESP3 subscriber as normal, whose default is no limit: a slow one could grow unbounded).
   bool CloseIfOutputOverLimit(Connection* conn, int64_t now_ms);
+  // The check alone (it starts or clears the soft-limit timer), and the close, for the pub/sub
+  // fan-out, which closes only once it is done.
+  bool OutputOverLimit(Connection* conn, int64_t now_ms);
+  void CloseOverLimit(Connection* conn);
   // Runs the periodic work; also right after a test moves the manual clock.
   void Cron();
 
   Watches& watches() { return watches_; }
+  PubSub& pubsub() { return pubsub_; }
   // Ends a client's transaction: forgets the queue and every watched key (EXEC, DISCARD, RESET).
   void EndTransaction(Connection* conn);
 
@@ -120,6 +128,7 @@ class Server {
   Stats stats_;
   Keyspace keyspace_;
   Watches watches_;
+  PubSub pubsub_{*this};
 
   uv_loop_t loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;

@@ -11,13 +11,17 @@ namespace {
 
 size_t Room(size_t capacity, size_t end) { return capacity - end; }
 
+// An owned chunk that follows a shared one starts small: a subscriber receiving shared messages
+// with short replies between them should not hold a standard chunk per message.
+constexpr size_t kChunkAfterShared = 1024;
+
 }  // namespace
 
 ReplyBuffer::Chunk& ReplyBuffer::TailWithRoom(size_t n) {
   if (!chunks_.empty()) {
     Chunk& tail = chunks_.back();
     if (Room(tail.capacity, tail.end) >= n) return tail;
-    if (tail.begin == tail.end) {
+    if (tail.owned() && tail.begin == tail.end) {
       // Everything in the tail was sent: rewind it instead of starting another chunk.
       tail.begin = tail.end = 0;
       if (tail.capacity >= n) return tail;
@@ -28,12 +32,24 @@ ReplyBuffer::Chunk& ReplyBuffer::TailWithRoom(size_t n) {
     chunks_.push_back(std::move(spare_));
     spare_ = Chunk{};
   } else {
+    const bool after_shared = !chunks_.empty() && !chunks_.back().owned();
     Chunk c;
-    c.capacity = std::max(n, kChunkSize);
+    c.capacity = std::max(n, after_shared ? kChunkAfterShared : kChunkSize);
     c.data.reset(new char[c.capacity]);
     chunks_.push_back(std::move(c));
   }
   return chunks_.back();
+}
+
+void ReplyBuffer::AppendShared(SharedBytes::Ref bytes) {
+  const size_t n = bytes.size();
+  assert(n > 0);
+  Chunk c;
+  c.capacity = c.end = n;
+  c.shared = std::move(bytes);
+  chunks_.push_back(std::move(c));
+  size_ += n;
+  appended_ += n;
 }
 
 void ReplyBuffer::Append(std::string_view bytes) {
@@ -88,7 +104,7 @@ size_t ReplyBuffer::Peek(std::string_view* views, size_t max_views) const {
   for (const Chunk& c : chunks_) {
     if (filled == max_views) break;
     if (c.end == c.begin) continue;
-    views[filled++] = std::string_view(c.data.get() + c.begin, c.end - c.begin);
+    views[filled++] = std::string_view(c.bytes() + c.begin, c.end - c.begin);
   }
   return filled;
 }
@@ -103,7 +119,7 @@ void ReplyBuffer::Consume(size_t n) {
     front.begin += take;
     n -= take;
     if (front.begin < front.end) break;
-    if (chunks_.size() == 1) {
+    if (chunks_.size() == 1 && front.owned()) {
       // The last chunk stays, rewound, ready for the next reply.
       front.begin = front.end = 0;
       break;
@@ -111,12 +127,17 @@ void ReplyBuffer::Consume(size_t n) {
     Recycle(std::move(front));
     chunks_.pop_front();
   }
+  // Shared bytes are let go as soon as they are sent, not when the next write comes.
+  while (!chunks_.empty() && !chunks_.front().owned() &&
+         chunks_.front().begin == chunks_.front().end) {
+    chunks_.pop_front();
+  }
 }
 
 void ReplyBuffer::Recycle(Chunk&& chunk) {
   // Keep one standard chunk for the next burst; oversized chunks (a big bulk) go back to the
   // allocator so one large reply does not pin its memory for the life of the connection.
-  if (!spare_.data && chunk.capacity == kChunkSize) {
+  if (!spare_.data && chunk.owned() && chunk.capacity == kChunkSize) {
     spare_ = std::move(chunk);
     spare_.begin = spare_.end = 0;
   }
@@ -136,7 +157,7 @@ void ReplyBuffer::Clear() {
     chunks_.pop_front();
   }
   if (!chunks_.empty()) {
-    if (chunks_.front().capacity == kChunkSize) {
+    if (chunks_.front().owned() && chunks_.front().capacity == kChunkSize) {
       chunks_.front().begin = chunks_.front().end = 0;
     } else {
       Recycle(std::move(chunks_.front()));
@@ -171,7 +192,17 @@ void ReplyBuffer::InsertAt(Mark mark, std::string_view bytes) {
   const size_t at = c.begin + (rel - (chunk_end - (c.end - c.begin)));
   const size_t tail = c.end - at;
   const size_t n = bytes.size();
-  if (Room(c.capacity, c.end) >= n) {
+  if (!c.owned()) {
+    // Shared bytes are whole messages, so a mark is at one's start or end: the bytes go into a
+    // chunk of their own before or after it.
+    assert(at == c.begin || at == c.end);
+    Chunk fresh;
+    fresh.capacity = std::max(n, kChunkAfterShared);
+    fresh.data.reset(new char[fresh.capacity]);
+    std::memcpy(fresh.data.get(), bytes.data(), n);
+    fresh.end = n;
+    chunks_.insert(at == c.end ? it + 1 : it, std::move(fresh));
+  } else if (Room(c.capacity, c.end) >= n) {
     std::memmove(c.data.get() + at + n, c.data.get() + at, tail);
     std::memcpy(c.data.get() + at, bytes.data(), n);
     c.end += n;

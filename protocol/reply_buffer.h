@@ -1,5 +1,7 @@
 // The bytes waiting to be written to one connection: a queue of fixed-size chunks, so appending
-// never moves what is already there and a connection that writes little never reallocates.
+// never moves what is already there and a connection that writes little never reallocates. A
+// chunk may also be a reference to shared bytes (a published message that every subscriber
+// sends): queued without a copy, released once written.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +9,8 @@
 #include <deque>
 #include <memory>
 #include <string_view>
+
+#include "protocol/shared_bytes.h"
 
 namespace pylon::protocol {
 
@@ -22,6 +26,8 @@ class ReplyBuffer {
   // in one new chunk (of the rest's size if bigger than kChunkSize).
   void Append(std::string_view bytes);
   void Append(char c);
+  // Queues shared bytes by reference (they must not be empty).
+  void AppendShared(SharedBytes::Ref bytes);
   // Reserves n contiguous writable bytes at the tail (n <= kChunkSize); the caller writes at
   // most n and then calls Commit(written).
   char* Reserve(size_t n);
@@ -52,15 +58,19 @@ class ReplyBuffer {
   Mark MarkEnd() const { return Mark{appended_}; }
   void InsertAt(Mark mark, std::string_view bytes);
 
-  // Bytes of memory held (chunks' capacity), for CLIENT LIST omem and output buffer limits.
+  // Bytes of memory held (chunks' capacity, and the size of shared bytes referenced), for
+  // CLIENT LIST omem.
   size_t memory() const;
 
  private:
   struct Chunk {
-    std::unique_ptr<char[]> data;
-    size_t capacity = 0;
-    size_t begin = 0;  // first unsent byte
-    size_t end = 0;    // one past the last written byte
+    std::unique_ptr<char[]> data;  // owned bytes; null in a shared chunk
+    SharedBytes::Ref shared;       // a shared chunk's bytes (read-only: never appended to)
+    size_t capacity = 0;           // owned: bytes allocated; shared: the bytes' size
+    size_t begin = 0;              // first unsent byte
+    size_t end = 0;                // one past the last written byte
+    const char* bytes() const { return shared ? shared.data() : data.get(); }
+    bool owned() const { return !shared; }
   };
   // The tail chunk if it has n free bytes, else a new tail (the spare one when it fits).
   Chunk& TailWithRoom(size_t n);

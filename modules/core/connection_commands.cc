@@ -42,7 +42,12 @@ void CmdPing(CommandContext& ctx) {
     ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
     return;
   }
-  if (ctx.args.size() == 1) {
+  if (ctx.conn.pubsub_mode && ctx.conn.resp() == 2) {
+    // A subscribed RESP2 connection reads frames: PING answers one, ["pong", message or ""].
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.args.size() == 1 ? std::string_view() : ctx.args[1]);
+  } else if (ctx.args.size() == 1) {
     ctx.reply.Simple("PONG");
   } else {
     ctx.reply.Bulk(ctx.args[1]);
@@ -174,6 +179,8 @@ void CmdQuit(CommandContext& ctx) {
 void CmdReset(CommandContext& ctx) {
   Connection& conn = ctx.conn;
   ctx.server.EndTransaction(&conn);
+  ctx.server.pubsub().UnsubscribeAll(&conn);  // silently, as Redis
+  conn.pubsub_mode = false;
   conn.set_resp(2);
   conn.name.clear();
   conn.authenticated = !ctx.server.auth_required();
@@ -395,6 +402,7 @@ void CmdClientHelp(CommandContext& ctx) {
 std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
   int64_t now = server.clock().NowMs();
   std::string flags;
+  if (c.pubsub_mode) flags += 'P';
   if (c.tx.active) flags += 'x';
   if (c.watched_key_touched) flags += 'd';
   if (c.close_after_reply()) flags += 'c';
@@ -424,9 +432,9 @@ std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
   field("idle", (now - c.last_interaction_ms) / 1000);
   field("flags", flags);
   field("db", 0);
-  field("sub", 0);
-  field("psub", 0);
-  field("ssub", 0);
+  field("sub", daemon::PubSub::Count(c, daemon::SubscriptionKind::kChannel));
+  field("psub", daemon::PubSub::Count(c, daemon::SubscriptionKind::kPattern));
+  field("ssub", daemon::PubSub::Count(c, daemon::SubscriptionKind::kShard));
   field("multi", c.tx.active ? static_cast<int64_t>(c.tx.queued.size()) : int64_t{-1});
   field("qbuf", c.query_buffer_size());
   field("qbuf-free", c.query_buffer_free());

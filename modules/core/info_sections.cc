@@ -172,8 +172,10 @@ void WriteStats(Server& s, std::string& out) {
   Line(out, "evicted_keys:0");
   Line(out, "keyspace_hits:{}", ks.hits);
   Line(out, "keyspace_misses:{}", ks.misses);
-  Line(out, "pubsub_channels:0");
-  Line(out, "pubsub_patterns:0");
+  const daemon::PubSub& pubsub = s.pubsub();
+  Line(out, "pubsub_channels:{}", pubsub.names(daemon::SubscriptionKind::kChannel));
+  Line(out, "pubsub_patterns:{}", pubsub.names(daemon::SubscriptionKind::kPattern));
+  Line(out, "pubsubshard_channels:{}", pubsub.names(daemon::SubscriptionKind::kShard));
   Line(out, "total_error_replies:{}", st.error_replies);
   Line(out, "client_query_buffer_limit_disconnections:{}", st.client_qbuf_limit_disconnections);
   Line(out, "client_output_buffer_limit_disconnections:{}", st.client_outbuf_limit_disconnections);

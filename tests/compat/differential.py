@@ -17,7 +17,8 @@ frames (RESP2 or RESP3). Where a reply legitimately differs (ids, ports, version
 rewrites both replies the same way before comparing. --show prints every step's reference reply.
 
 scan_all(conn, "SCAN", "MATCH", "k*") is a step that iterates a cursor to the end and compares
-the set of elements returned.
+the set of elements returned. A step with unordered=True compares its frames as a multiset, and
+listen(conn, n) reads n frames pushed to a connection without sending anything.
 
 Connections are opened on first use; with run(..., password=...), a name starting with "auth."
 goes to a second pair of servers, started with requirepass. PYLON_TEST_TARGET=redis replaces
@@ -231,8 +232,12 @@ class Step:
     # (several commands, each depending on the last reply); data is then only for the label.
     drive = None
 
-    def __init__(self, conn, data, mask=None, replies=1, close=False, silent=False, label=None):
+    def __init__(self, conn, data, mask=None, replies=1, close=False, silent=False, label=None,
+                 unordered=False):
         self.conn = conn
+        # The frames of the step are compared as a multiset (pub/sub deliveries to several
+        # patterns, UNSUBSCRIBE of every channel: Redis's order is its hash table's).
+        self.unordered = unordered
         self.silent = silent
         self.data = data
         self.mask = mask
@@ -254,6 +259,12 @@ def cmd(conn, *args, **kw):
 def raw(conn, data, **kw):
     """Raw bytes: inline commands, pipelines, protocol errors."""
     return Step(conn, data, **kw)
+
+
+def listen(conn, replies, **kw):
+    """Reads frames a connection was sent without asking (pub/sub messages)."""
+    kw.setdefault("label", "%s: (reads %d pushed frames)" % (conn, replies))
+    return Step(conn, b"", replies=replies, **kw)
 
 
 def arity(conn, *args):
@@ -360,9 +371,10 @@ class Side:
             self.drop(name)
 
 
-def render(frames, mask):
-    return b"".join(serialize(mask(f) if mask and f[0] != "!" else f)
-                    if f[0] != "!" else b"<" + f[1] + b">" for f in frames)
+def render(frames, mask, unordered=False):
+    parts = [serialize(mask(f) if mask and f[0] != "!" else f)
+             if f[0] != "!" else b"<" + f[1] + b">" for f in frames]
+    return b"".join(sorted(parts) if unordered else parts)
 
 
 def show(b, limit=600, at=0):
@@ -408,7 +420,8 @@ def run(name, steps, password=None, time_budget=TIME_BUDGET):
                     break
                 want_frames = ref.run(step)
                 got_frames = tgt.run(step)
-                want, got = render(want_frames, step.mask), render(got_frames, step.mask)
+                want = render(want_frames, step.mask, step.unordered)
+                got = render(got_frames, step.mask, step.unordered)
                 if verbose:
                     print("%-72s %s" % (step.label, show(want, 300)))
                 if want == got:

@@ -195,3 +195,58 @@ TEST_CASE("buffer: nested marks resolved innermost first", "[buffer]") {
     CHECK(Contents(b) == pre + "[outer][first]A[inner]" + std::string(k / 2, 'B'));
   }
 }
+
+TEST_CASE("buffer: shared bytes are queued by reference and let go once sent", "[buffer][shared]") {
+  using pylon::protocol::SharedBytes;
+  SharedBytes::Ref message = SharedBytes::Copy(Pattern(3000, 7));
+  ReplyBuffer a, b;
+  a.Append("+x\r\n");
+  a.AppendShared(message);
+  a.Append(":1\r\n");
+  b.AppendShared(message);
+  b.AppendShared(message);
+  CHECK(message.use_count() == 4);  // ours, one in a, two in b
+  CHECK(Contents(a) == "+x\r\n" + Pattern(3000, 7) + ":1\r\n");
+  CHECK(Contents(b) == Pattern(3000, 7) + Pattern(3000, 7));
+  CHECK(a.size() == 4 + 3000 + 4);
+  // A reply after a shared chunk goes into a small owned chunk, not a standard one.
+  CHECK(a.memory() < ReplyBuffer::kChunkSize + 3000 + 2048);
+
+  // Sent in pieces that end inside and exactly at the shared bytes' end.
+  a.Consume(4 + 1000);
+  CHECK(Contents(a) == Pattern(3000, 7).substr(1000) + ":1\r\n");
+  CHECK(message.use_count() == 4);
+  a.Consume(2000);
+  CHECK(message.use_count() == 3);  // released as soon as it was sent
+  CHECK(Contents(a) == ":1\r\n");
+  b.Consume(3000);
+  CHECK(message.use_count() == 2);
+  b.Clear();
+  CHECK(message.use_count() == 1);
+  CHECK(b.empty());
+
+  // Appending after a fully sent shared tail writes to a fresh owned chunk.
+  b.AppendShared(message);
+  b.Consume(3000);
+  b.Append("+ok\r\n");
+  CHECK(Contents(b) == "+ok\r\n");
+  CHECK(message.use_count() == 1);
+}
+
+TEST_CASE("buffer: a mark next to shared bytes", "[buffer][shared]") {
+  using pylon::protocol::SharedBytes;
+  SharedBytes::Ref message = SharedBytes::Copy("*3\r\n$7\r\nmessage\r\n");
+  ReplyBuffer b;
+  // Mark before the shared bytes, at the very front.
+  auto front = b.MarkEnd();
+  b.AppendShared(message);
+  b.InsertAt(front, "<");
+  // Mark right after them.
+  auto after = b.MarkEnd();
+  b.Append("tail");
+  b.InsertAt(after, ">");
+  CHECK(Contents(b) == "<*3\r\n$7\r\nmessage\r\n>tail");
+  CHECK(b.size() == 1 + message.size() + 1 + 4);
+  b.Consume(b.size());
+  CHECK(message.use_count() == 1);
+}
