@@ -211,6 +211,49 @@ test('requirepass: wrong or missing password fails to connect', async () => {
   }
 });
 
+// Resolves with the first `count` events `name` emits on `emitter`, as arrays of their arguments.
+function nextEvents(emitter, name, count) {
+  return new Promise((resolve) => {
+    const seen = [];
+    const on = (...args) => {
+      seen.push(args);
+      if (seen.length === count) {
+        emitter.off(name, on);
+        resolve(seen);
+      }
+    };
+    emitter.on(name, on);
+  });
+}
+
+for (const protocol of [3, 2]) {
+  test(`subscriber mode (RESP${protocol}): message, pmessage, smessage events`, async () => {
+    const sub = await connect(env.target, { protocol });
+    const pub = await connect(env.target);
+    eq(await sub.subscribe('news', 'sport'), 2, 'SUBSCRIBE: the count');
+    eq(await sub.psubscribe('ev:*'), 3, 'PSUBSCRIBE: the count');
+    eq(await sub.ssubscribe('orders'), 1, 'SSUBSCRIBE: its own count');
+    const messages = nextEvents(sub, 'message', 2);
+    const pmessages = nextEvents(sub, 'pmessage', 1);
+    const smessages = nextEvents(sub, 'smessage', 1);
+    const big = 'b'.repeat(5000); // a shared frame
+    eq(await pub.publish('news', 'hello'), 1, 'PUBLISH news');
+    eq(await pub.publish('sport', big), 1, 'PUBLISH sport (5000 bytes)');
+    eq(await pub.publish('ev:login', 'u1'), 1, 'PUBLISH ev:login');
+    eq(await pub.spublish('orders', 'o1'), 1, 'SPUBLISH orders');
+    eq(await messages, [['news', 'hello'], ['sport', big]], "'message' events");
+    eq(await pmessages, [['ev:*', 'ev:login', 'u1']], "'pmessage' event");
+    eq(await smessages, [['orders', 'o1']], "'smessage' event");
+    eq(await pub.pubsub('NUMSUB', 'news', 'none'), ['news', 1, 'none', 0], 'PUBSUB NUMSUB');
+    // Named: ioredis's argument-less unsubscribe() waits forever, against redis-server too.
+    eq(await sub.unsubscribe('news', 'sport'), 1, 'UNSUBSCRIBE: the pattern remains');
+    eq(await sub.punsubscribe('ev:*'), 0, 'PUNSUBSCRIBE');
+    eq(await sub.sunsubscribe('orders'), 0, 'SUNSUBSCRIBE');
+    eq(await pub.publish('news', 'nobody'), 0, 'PUBLISH after unsubscribing');
+    eq(await sub.ping(), 'PONG', 'PING out of subscriber mode');
+  });
+}
+
 test('quit', async () => {
   const r = await connect(env.target);
   const ended = new Promise((res) => r.once('end', res));

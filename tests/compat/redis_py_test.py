@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 import warnings
 
@@ -266,6 +267,72 @@ def unix_socket(env):
 @test
 def resp3(env):
     raise Skip("python3-redis 4.3 has no RESP3 (protocol=3 came in redis-py 5)")
+
+
+def wait_message(p, timeout=5.0):
+    """The next message of a PubSub (subscribe confirmations included), or fail."""
+    m = p.get_message(timeout=timeout)
+    if m is None:
+        raise AssertionError("no pub/sub message within %.0fs" % timeout)
+    return m
+
+
+@test
+def pubsub_get_message(env):
+    r = env.client()
+    p = r.pubsub()
+    p.subscribe("news", "sport")
+    eq(wait_message(p), {"type": "subscribe", "pattern": None, "channel": "news", "data": 1},
+       "first subscribe confirmation")
+    eq(wait_message(p)["data"], 2, "second subscribe confirmation's count")
+    p.psubscribe("n*")
+    eq(wait_message(p), {"type": "psubscribe", "pattern": None, "channel": "n*", "data": 3},
+       "psubscribe confirmation")
+    eq(r.publish("news", "hello"), 2, "PUBLISH: the channel and the pattern")
+    eq(wait_message(p), {"type": "message", "pattern": None, "channel": "news", "data": "hello"},
+       "the message")
+    eq(wait_message(p), {"type": "pmessage", "pattern": "n*", "channel": "news", "data": "hello"},
+       "the pattern's message")
+    eq(r.pubsub_numsub("news", "sport", "none"), [("news", 1), ("sport", 1), ("none", 0)],
+       "PUBSUB NUMSUB")
+    eq(r.pubsub_numpat(), 1, "PUBSUB NUMPAT")
+    eq(sorted(r.pubsub_channels()), ["news", "sport"], "PUBSUB CHANNELS")
+    p.ping()  # in the subscribed state: a ["pong", ""] frame
+    eq(wait_message(p), {"type": "pong", "pattern": None, "channel": None, "data": ""}, "PING")
+    p.unsubscribe()
+    p.punsubscribe()
+    seen = sorted((wait_message(p)["type"], wait_message(p)["type"], wait_message(p)["type"]))
+    eq(seen, ["punsubscribe", "unsubscribe", "unsubscribe"], "unsubscribe-all confirmations")
+    eq(r.publish("news", "nobody"), 0, "PUBLISH after unsubscribing")
+    p.close()
+
+
+@test
+def pubsub_handlers_and_thread(env):
+    r = env.client()
+    got = []
+    p = r.pubsub(ignore_subscribe_messages=True)
+    p.psubscribe(**{"ev:*": lambda m: got.append((m["channel"], m["data"]))})
+    p.subscribe(**{"plain": lambda m: got.append((m["channel"], m["data"]))})
+    thread = p.run_in_thread(sleep_time=0.01, daemon=True)
+    try:
+        # Wait until both subscriptions are in place (the thread sends them).
+        for _ in range(500):
+            if r.pubsub_numpat() == 1 and r.pubsub_numsub("plain") == [("plain", 1)]:
+                break
+            time.sleep(0.01)
+        eq(r.publish("ev:login", "u1"), 1, "PUBLISH to the pattern")
+        eq(r.publish("plain", "p1"), 1, "PUBLISH to the channel")
+        eq(r.publish("other", "x"), 0, "PUBLISH to nobody")
+        for _ in range(500):
+            if len(got) >= 2:
+                break
+            time.sleep(0.01)
+    finally:
+        thread.stop()
+        thread.join(timeout=5)
+        p.close()
+    eq(got, [("ev:login", "u1"), ("plain", "p1")], "the handlers' calls")
 
 
 @test
