@@ -8,10 +8,20 @@
 // scanner without being decoded, and each connection costs one read and one write per batch.
 //
 //   pylon-loadgen [-h host] [-p port] [-c clients] [-n requests] [-r keyspace] [-P pipeline]
-//                 [--csv] command [arg ...]
+//                 [--csv] [--subscribe N channel | --psubscribe N pattern [--lagging]]
+//                 command [arg ...]
 //
 // As in redis-benchmark, each "__rand_int__" in the arguments becomes a 12-digit number below
-// the -r keyspace, drawn afresh for each request. Prints a summary, or with --csv
+// the -r keyspace, drawn afresh for each request.
+//
+// Pub/sub: --subscribe / --psubscribe open N more connections subscribed to the channel or
+// pattern before the run; the command (PUBLISH ...) is then the load, and the run lasts until
+// every subscriber has every message (N x -n). It reports deliveries per second as well. With
+// --lagging the subscribers never read (on 4 KB receive buffers): the run ends with the
+// publishes, and reports the server's used_memory and RSS while they lag (INFO memory, and
+// /proc/<process_id>/status: the server must be local).
+//
+// Prints a summary, or with --csv
 // redis-benchmark's header and row: "test","rps","avg_latency_ms","min_latency_ms",
 // "p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms". Latency is per batch
 // (the time from writing a connection's P requests to reading the last reply). An error reply,
@@ -178,6 +188,10 @@ struct Options {
   uint64_t keyspace = 0;  // 0: __rand_int__ stays as it is (redis-benchmark without -r)
   int pipeline = 1;
   bool csv = false;
+  int subscribers = 0;
+  std::string subscribe_command;  // SUBSCRIBE or PSUBSCRIBE
+  std::string subscribe_to;
+  bool lagging = false;
   std::vector<std::string> command;
 };
 
@@ -211,6 +225,12 @@ Options ParseOptions(int argc, char** argv) {
       o.pipeline = static_cast<int>(number("-P"));
     else if (a == "--csv")
       o.csv = true;
+    else if (a == "--subscribe" || a == "--psubscribe") {
+      o.subscribers = static_cast<int>(number(argv[i]));
+      o.subscribe_command = a == "--subscribe" ? "SUBSCRIBE" : "PSUBSCRIBE";
+      o.subscribe_to = value(argv[i]);
+    } else if (a == "--lagging")
+      o.lagging = true;
     else
       Fail("unknown option " + std::string(a));
   }
@@ -255,9 +275,11 @@ struct Connection {
   int64_t sent_ns = 0;
 };
 
-int Connect(const Options& o) {
+int Connect(const Options& o, int receive_buffer = 0) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) Fail(std::string("socket: ") + std::strerror(errno));
+  // Before connect, so that the window the server sees is small from the start.
+  if (receive_buffer) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(int));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(o.port));
@@ -281,6 +303,58 @@ void WriteAll(int fd, const std::string& bytes) {
   }
 }
 
+std::string Encode(const std::vector<std::string>& args) {
+  std::string out;
+  out.append("*").append(std::to_string(args.size())).append("\r\n");
+  for (const std::string& a : args) {
+    out.append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
+  }
+  return out;
+}
+
+// Reads from a blocking socket until one whole reply is there; returns its bytes.
+std::string ReadOneReply(int fd) {
+  std::string buf;
+  std::string error;
+  char chunk[65536];
+  while (true) {
+    size_t pos = 0;
+    const int n = ScanReplies(buf.data(), buf.size(), &pos, &error);
+    if (n < 0) Fail("a malformed reply");
+    if (!error.empty()) Fail("an error reply: " + error);
+    if (n > 0) return buf.substr(0, pos);
+    const ssize_t r = read(fd, chunk, sizeof chunk);
+    if (r <= 0) Fail("the server closed a connection");
+    buf.append(chunk, static_cast<size_t>(r));
+  }
+}
+
+// A field of INFO <section>, asked on a connection of its own.
+int64_t InfoField(const Options& o, const std::string& section, const std::string& field) {
+  const int fd = Connect(o);
+  WriteAll(fd, Encode({"INFO", section}));
+  const std::string reply = ReadOneReply(fd);
+  close(fd);
+  std::string key;
+  key.append("\n").append(field).append(":");
+  const size_t at = reply.find(key);
+  if (at == std::string::npos) Fail("INFO " + section + " has no " + field);
+  return std::strtoll(reply.c_str() + at + field.size() + 2, nullptr, 10);
+}
+
+// VmRSS of a local process, in bytes.
+int64_t RssBytes(int64_t pid) {
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+  if (!f) Fail("cannot read the server's /proc status (is it local?)");
+  char line[256];
+  int64_t kb = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::strtoll(line + 6, nullptr, 10);
+  }
+  std::fclose(f);
+  return kb * 1024;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -301,6 +375,24 @@ int main(int argc, char** argv) {
     ev.data.u64 = i;
     if (epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev) != 0) Fail("epoll_ctl failed");
   }
+
+  // Subscribers: connected and subscribed before the load starts; epoll tells them apart by
+  // the high bit of their index.
+  constexpr uint64_t kSubscriberBit = uint64_t{1} << 63;
+  std::vector<Connection> subs(static_cast<size_t>(o.subscribers));
+  for (size_t i = 0; i < subs.size(); i++) {
+    Connection& s = subs[i];
+    s.fd = Connect(o, o.lagging ? 4096 : 0);
+    WriteAll(s.fd, Encode({o.subscribe_command, o.subscribe_to}));
+    ReadOneReply(s.fd);  // the confirmation frame
+    if (o.lagging) continue;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kSubscriberBit | i;
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, s.fd, &ev) != 0) Fail("epoll_ctl failed");
+  }
+  const int64_t expected = o.lagging ? 0 : o.requests * o.subscribers;
+  int64_t delivered = 0, last_delivery_ns = 0;
 
   int64_t issued = 0, answered = 0;
   auto send = [&](Connection& c) {
@@ -328,12 +420,32 @@ int main(int argc, char** argv) {
   for (Connection& c : conns) send(c);
   std::array<epoll_event, 256> events;
   std::string error;
-  while (answered < o.requests) {
+  while (answered < o.requests || delivered < expected) {
     const int ready = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 10000);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) Fail("no reply for 10 s");
+    if (ready <= 0) {
+      Fail("nothing for 10 s: " + std::to_string(answered) + " replies, " +
+           std::to_string(delivered) + " of " + std::to_string(expected) + " deliveries");
+    }
     for (int e = 0; e < ready; e++) {
-      Connection& c = conns[events[e].data.u64];
+      const uint64_t tag = events[e].data.u64;
+      if (tag & kSubscriberBit) {
+        Connection& s = subs[tag & ~kSubscriberBit];
+        const ssize_t r = read(s.fd, s.in.data() + s.in_len, s.in.size() - s.in_len);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (r <= 0) Fail("the server closed a subscriber's connection");
+        s.in_len += static_cast<size_t>(r);
+        size_t pos = 0;
+        const int frames = ScanReplies(s.in.data(), s.in_len, &pos, &error);
+        if (frames < 0) Fail("a malformed frame");
+        std::memmove(s.in.data(), s.in.data() + pos, s.in_len - pos);
+        s.in_len -= pos;
+        if (s.in_len == s.in.size()) s.in.resize(s.in.size() * 2);
+        delivered += frames;
+        if (frames > 0) last_delivery_ns = NowNs();
+        continue;
+      }
+      Connection& c = conns[tag];
       if (c.in_len == c.in.size()) c.in.resize(c.in.size() * 2);
       const ssize_t r = read(c.fd, c.in.data() + c.in_len, c.in.size() - c.in_len);
       if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
@@ -353,17 +465,43 @@ int main(int argc, char** argv) {
       }
     }
   }
-  const double seconds = static_cast<double>(NowNs() - start) / 1e9;
+  const int64_t end = NowNs();
+  const double seconds = static_cast<double>(end - start) / 1e9;
   const double rps = static_cast<double>(answered) / seconds;
+  // Deliveries per second, from the start to the last delivery.
+  const double delivery_seconds = static_cast<double>(last_delivery_ns - start) / 1e9;
+  const double dps = delivered > 0 ? static_cast<double>(delivered) / delivery_seconds : 0;
+  int64_t used_memory = -1, rss = -1;
+  if (o.lagging) {
+    // Give the server a moment to hand the sockets what they take, then read its memory while
+    // the subscribers still lag.
+    usleep(200 * 1000);
+    used_memory = InfoField(o, "memory", "used_memory");
+    rss = RssBytes(InfoField(o, "server", "process_id"));
+  }
   std::string name;
   for (const std::string& a : o.command) name += (name.empty() ? "" : " ") + a;
+  if (name.size() > 60) name = name.substr(0, 57) + "...";
   if (o.csv) {
     std::printf(
         "\"test\",\"rps\",\"avg_latency_ms\",\"min_latency_ms\",\"p50_latency_ms\","
-        "\"p95_latency_ms\",\"p99_latency_ms\",\"max_latency_ms\"\n");
-    std::printf("\"%s\",\"%.2f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\"\n",
+        "\"p95_latency_ms\",\"p99_latency_ms\",\"max_latency_ms\"%s\n",
+        o.subscribers ? ",\"delivered_per_sec\",\"used_memory\",\"rss_bytes\"" : "");
+    std::printf("\"%s\",\"%.2f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\"",
                 name.c_str(), rps, latency.AvgMs(), latency.MinMs(), latency.QuantileMs(0.5),
                 latency.QuantileMs(0.95), latency.QuantileMs(0.99), latency.MaxMs());
+    if (o.subscribers) {
+      std::printf(",\"%.2f\",\"%lld\",\"%lld\"", dps, static_cast<long long>(used_memory),
+                  static_cast<long long>(rss));
+    }
+    std::printf("\n");
+  } else if (o.subscribers) {
+    std::printf(
+        "%s: %lld requests in %.2f s, %.0f requests per second; %lld deliveries to %d "
+        "subscribers, %.0f per second; used_memory %lld, rss %lld\n",
+        name.c_str(), static_cast<long long>(answered), seconds, rps,
+        static_cast<long long>(delivered), o.subscribers, dps, static_cast<long long>(used_memory),
+        static_cast<long long>(rss));
   } else {
     std::printf(
         "%s: %lld requests in %.2f s, %.0f requests per second; latency ms avg %.3f "
@@ -372,6 +510,7 @@ int main(int argc, char** argv) {
         latency.QuantileMs(0.5), latency.QuantileMs(0.99), latency.MaxMs());
   }
   for (Connection& c : conns) close(c.fd);
+  for (Connection& s : subs) close(s.fd);
   close(ep);
   return 0;
 }

@@ -68,6 +68,8 @@ class Connection {
   bool closing() const { return closing_; }
   bool close_after_reply() const { return close_after_reply_; }
   bool has_pending_output() const { return !out_.empty() || write_in_flight_; }
+  // The socket took less than we had: the rest waits for it to drain (a slow reader).
+  bool write_blocked() const { return write_in_flight_; }
 
   protocol::ReplyWriter& reply() { return writer_; }
   protocol::ReplyBuffer& output() { return out_; }

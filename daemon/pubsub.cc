@@ -123,9 +123,10 @@ void PubSub::Deliver(Connection* conn, std::string_view type, const std::string_
     if (pattern) AppendBulk(&f.bytes, *pattern);
     AppendBulk(&f.bytes, channel);
     AppendBulk(&f.bytes, message);
-    if (f.bytes.size() >= kShareFromBytes) f.shared = protocol::SharedBytes::Copy(f.bytes);
   }
-  if (f.shared) {
+  const bool behind = conn->write_blocked() || conn->output().size() >= kShareBehindBytes;
+  if (behind && f.bytes.size() >= kShareFromBytes) {
+    if (!f.shared) f.shared = protocol::SharedBytes::Copy(f.bytes);
     conn->output().AppendShared(f.shared);
   } else {
     conn->output().Append(f.bytes);
