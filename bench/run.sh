@@ -19,6 +19,7 @@
 #   BENCH_GROWTH     1: the growth step, 0: skip it [1]
 #   BENCH_GROWTH_N   SET requests of the growth step, random keys out of 10^9 [5000000]
 #   BENCH_RL         1: then the rate-limit benchmark, bench/ratelimit.sh (BENCH_RL_* there) [0]
+#   BENCH_PUBSUB     1: then the pub/sub benchmark, bench/pubsub.sh [0]
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (to check the script)
 #
 # Output: tables on stdout and in bench/out/summary.md, bench/out/results.csv (medians),
@@ -183,4 +184,7 @@ echo "bench: wrote $out/summary.md, $out/results.csv, $out/raw.csv, $out/through
   "($((SECONDS - start)) s)"
 if [[ "$rl" == 1 ]]; then
   bash "$here/ratelimit.sh" "${1:-$root/build/release/daemon/pylond}"
+fi
+if [[ "${BENCH_PUBSUB:-0}" == 1 ]]; then
+  bash "$here/pubsub.sh" "${1:-$root/build/release/daemon/pylond}"
 fi

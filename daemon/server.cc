@@ -279,8 +279,11 @@ void Server::FlushAll() {
   // Flush may close a connection, which edits pending_flush_: work on a swapped-out batch.
   std::vector<Connection*> batch;
   batch.swap(pending_flush_);
-  for (Connection* conn : batch) {
-    if (conn->flush_scheduled_) conn->Flush();
+  // Newest first, as Redis: a publisher's reply is queued after the messages it fanned out,
+  // so it leaves before them and the publisher can send its next batch while the subscribers'
+  // writes go on.
+  for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+    if ((*it)->flush_scheduled_) (*it)->Flush();
   }
   if (pending_flush_.empty()) {
     batch.clear();
