@@ -25,7 +25,8 @@ char* PutHeader(char* p, char type, int64_t n) {
 }
 
 char* PutBytes(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  // An empty view may have a null data(), which memcpy must not be given even for 0 bytes.
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 

@@ -46,7 +46,7 @@ void CmdPing(CommandContext& ctx) {
     // A subscribed RESP2 connection reads frames: PING answers one, ["pong", message or ""].
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk("pong");
-    ctx.reply.Bulk(ctx.args.size() == 1 ? std::string_view() : ctx.args[1]);
+    ctx.reply.Bulk(ctx.args.size() == 1 ? std::string_view("") : ctx.args[1]);
   } else if (ctx.args.size() == 1) {
     ctx.reply.Simple("PONG");
   } else {

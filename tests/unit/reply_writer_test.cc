@@ -46,6 +46,8 @@ TEST_CASE("writer: simple types", "[writer]") {
         P{":-9223372036854775808\r\n", ":-9223372036854775808\r\n"});
   CHECK(Both([](ReplyWriter& w) { w.Bulk("hello"); }) == P{"$5\r\nhello\r\n", "$5\r\nhello\r\n"});
   CHECK(Both([](ReplyWriter& w) { w.Bulk(""); }) == P{"$0\r\n\r\n", "$0\r\n\r\n"});
+  // A default-constructed view has a null data(): still "$0\r\n\r\n" (UBSan watches the copy).
+  CHECK(Both([](ReplyWriter& w) { w.Bulk(std::string_view()); }) == P{"$0\r\n\r\n", "$0\r\n\r\n"});
   CHECK(Both([](ReplyWriter& w) { w.BulkInt(-42); }) == P{"$3\r\n-42\r\n", "$3\r\n-42\r\n"});
   CHECK(Both([](ReplyWriter& w) { w.Null(); }) == P{"$-1\r\n", "_\r\n"});
   CHECK(Both([](ReplyWriter& w) { w.NullArray(); }) == P{"*-1\r\n", "_\r\n"});
