@@ -1,6 +1,7 @@
 #include "modules/queue/queue.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace pylon::queue {
 namespace {
@@ -71,6 +72,7 @@ void Queue::Unplace(Message& m) {
 
 void Queue::Erase(Message& m) {
   Unplace(m);
+  text_bytes_ -= m.id.size() + m.payload.size();
   messages_.erase(messages_.find(m.id));  // by iterator: the key lives in the node erased
 }
 
@@ -88,6 +90,7 @@ Queue::PushResult Queue::Push(int64_t now_ms, std::string_view payload, int64_t 
   m.priority = priority;
   m.seq = next_seq_++;
   m.pushed_ms = now_ms;
+  text_bytes_ += m.id.size() + m.payload.size();
   if (delay_ms > 0) {
     MoveTo(m, Place::kDelayed, now_ms + delay_ms);
   } else {
@@ -241,6 +244,115 @@ size_t Queue::Purge(bool dead) {
   }
   stats_.purged += dropped;
   return dropped;
+}
+
+// --- serialization: [version 1][config: 5 x i64][next_seq, next_id: u64][stats: 9 x u64]
+// [count: u64] then per message [place u8][reason u8][priority, seq, pushed, due: i64]
+// [deliveries u32][id: u32 length + bytes][payload: u32 length + bytes]; host byte order.
+
+namespace {
+
+template <typename T>
+void Put(std::string* out, T v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
+}
+
+template <typename T>
+bool Get(std::string_view* in, T* v) {
+  if (in->size() < sizeof(T)) return false;
+  std::memcpy(v, in->data(), sizeof(T));
+  in->remove_prefix(sizeof(T));
+  return true;
+}
+
+void PutText(std::string* out, std::string_view s) {
+  Put(out, static_cast<uint32_t>(s.size()));
+  out->append(s);
+}
+
+bool GetText(std::string_view* in, std::string* s) {
+  uint32_t n;
+  if (!Get(in, &n) || in->size() < n) return false;
+  s->assign(in->substr(0, n));
+  in->remove_prefix(n);
+  return true;
+}
+
+constexpr uint8_t kFormat = 1;
+
+}  // namespace
+
+void Queue::Serialize(std::string* out) const {
+  Put(out, kFormat);
+  for (int64_t v : {config_.lease_ms, config_.max_deliver, config_.backoff_base_ms,
+                    config_.backoff_cap_ms, config_.retention_ms}) {
+    Put(out, v);
+  }
+  Put(out, next_seq_);
+  Put(out, next_id_);
+  for (uint64_t v :
+       {stats_.pushed, stats_.deduplicated, stats_.delivered, stats_.acked, stats_.redelivered,
+        stats_.dead_lettered, stats_.redriven, stats_.expired, stats_.purged}) {
+    Put(out, v);
+  }
+  Put(out, static_cast<uint64_t>(messages_.size()));
+  for (const auto& [id, m] : messages_) {
+    Put(out, static_cast<uint8_t>(m.place));
+    Put(out, static_cast<uint8_t>(m.dead_reason == kLeaseExpired ? 1
+                                  : m.dead_reason == kNacked     ? 2
+                                                                 : 0));
+    for (int64_t v : {m.priority, static_cast<int64_t>(m.seq), m.pushed_ms, m.due_ms}) Put(out, v);
+    Put(out, m.deliveries);
+    PutText(out, m.id);
+    PutText(out, m.payload);
+  }
+}
+
+std::optional<Queue> Queue::Deserialize(std::string_view in) {
+  uint8_t format;
+  if (!Get(&in, &format) || format != kFormat) return std::nullopt;
+  QueueConfig c;
+  if (!Get(&in, &c.lease_ms) || !Get(&in, &c.max_deliver) || !Get(&in, &c.backoff_base_ms) ||
+      !Get(&in, &c.backoff_cap_ms) || !Get(&in, &c.retention_ms) || ValidateConfig(c)) {
+    return std::nullopt;
+  }
+  Queue q(c);
+  QueueStats& st = q.stats_;
+  uint64_t count;
+  if (!Get(&in, &q.next_seq_) || !Get(&in, &q.next_id_)) return std::nullopt;
+  for (uint64_t* v : {&st.pushed, &st.deduplicated, &st.delivered, &st.acked, &st.redelivered,
+                      &st.dead_lettered, &st.redriven, &st.expired, &st.purged}) {
+    if (!Get(&in, v)) return std::nullopt;
+  }
+  if (!Get(&in, &count)) return std::nullopt;
+  for (uint64_t i = 0; i < count; i++) {
+    uint8_t place, reason;
+    int64_t seq;
+    Message m;
+    if (!Get(&in, &place) || !Get(&in, &reason) || !Get(&in, &m.priority) || !Get(&in, &seq) ||
+        !Get(&in, &m.pushed_ms) || !Get(&in, &m.due_ms) || !Get(&in, &m.deliveries) ||
+        !GetText(&in, &m.id) || !GetText(&in, &m.payload)) {
+      return std::nullopt;
+    }
+    // Consistent with what the queue can reach: a known place and reason, a sequence number it
+    // handed out, an id used once.
+    if (place > static_cast<uint8_t>(Place::kDead) || reason > 2 || seq < 1 ||
+        static_cast<uint64_t>(seq) >= q.next_seq_ || m.id.empty() || q.messages_.count(m.id) != 0) {
+      return std::nullopt;
+    }
+    m.seq = static_cast<uint64_t>(seq);
+    m.dead_reason = reason == 1 ? kLeaseExpired : reason == 2 ? kNacked : std::string_view();
+    const Place where = static_cast<Place>(place);
+    auto [it, inserted] = q.messages_.try_emplace(m.id, std::move(m));
+    Message& stored = it->second;
+    q.text_bytes_ += stored.id.size() + stored.payload.size();
+    // Two messages with one seq would collide in the indexes.
+    const size_t before = q.IndexOf(where).size();
+    q.MoveTo(stored, where, stored.due_ms);
+    if (q.IndexOf(where).size() == before) return std::nullopt;
+  }
+  if (!in.empty()) return std::nullopt;
+  return q;
 }
 
 }  // namespace pylon::queue

@@ -77,6 +77,11 @@ using Jitter = uint64_t (*)(void* state, uint64_t bound);
 class Queue {
  public:
   explicit Queue(const QueueConfig& config = {}) : config_(config) {}
+  // The indexes point into the messages: a move keeps them valid, a copy would not.
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+  Queue(Queue&&) = default;
+  Queue& operator=(Queue&&) = default;
 
   const QueueConfig& config() const { return config_; }
   void set_config(const QueueConfig& config) { config_ = config; }
@@ -123,6 +128,16 @@ class Queue {
   // returns how many.
   size_t Purge(bool dead);
 
+  // Bytes held, O(1): ids and payloads, plus a fixed cost per message for its record and its
+  // index entries (an estimate of the allocator's share, for MEMORY USAGE and used_memory).
+  size_t bytes() const { return sizeof(*this) + text_bytes_ + messages_.size() * kPerMessage; }
+  static constexpr size_t kPerMessage = sizeof(Message) + 64 + 2 * 48;
+
+  // A compact binary form of the config, the counters and every message, and back; nullopt
+  // when the bytes are corrupt or inconsistent.
+  void Serialize(std::string* out) const;
+  static std::optional<Queue> Deserialize(std::string_view bytes);
+
   size_t ready() const { return ready_.size(); }
   size_t delayed() const { return delayed_.size(); }
   size_t in_flight() const { return in_flight_.size(); }
@@ -156,6 +171,7 @@ class Queue {
   std::map<Key, Message*> in_flight_;  // (lease end, seq)
   std::map<Key, Message*> dead_;       // (died at, seq)
   std::map<Key, Message*> by_age_;     // (pushed at, seq): retention, for all but in flight
+  size_t text_bytes_ = 0;              // ids and payloads
   uint64_t next_seq_ = 1;
   uint64_t next_id_ = 1;
   QueueStats stats_;

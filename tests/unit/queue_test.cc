@@ -228,6 +228,50 @@ TEST_CASE("queue: config validation", "[queue]") {
   CHECK(pylon::queue::ValidateConfig(c));
 }
 
+TEST_CASE("queue: serialized, it reads back the same; every truncation is refused", "[queue]") {
+  QueueConfig config;
+  config.max_deliver = 1;
+  config.lease_ms = 100;
+  Queue q(config);
+  q.Push(T0, "ready", 0, 3, "r");
+  q.Push(T0, "later", 500, 0, "d");
+  q.Push(T0, std::string("bin\0ary", 7), 0, 9, "f");
+  q.Push(T0, "dead", 0, 5, "x");
+  q.Pop(T0, 2);                                      // f, x in flight
+  q.Nack(T0, "x", int64_t{0}, ZeroJitter, nullptr);  // x dead
+  q.Push(T0, "", 0, 0);                              // a generated id, an empty payload
+  std::string bytes;
+  q.Serialize(&bytes);
+  std::optional<Queue> back = Queue::Deserialize(bytes);
+  REQUIRE(back);
+  std::string again;
+  back->Serialize(&again);
+  CHECK(again.size() == bytes.size());
+  CHECK(back->config() == config);
+  CHECK(back->size() == q.size());
+  CHECK(back->bytes() == q.bytes());
+  for (const char* id : {"r", "d", "f", "x", "1"}) {
+    const Message* a = q.Find(id);
+    const Message* b = back->Find(id);
+    REQUIRE(b);
+    CHECK(b->payload == a->payload);
+    CHECK(b->place == a->place);
+    CHECK(b->due_ms == a->due_ms);
+    CHECK(b->deliveries == a->deliveries);
+    CHECK(b->dead_reason == a->dead_reason);
+  }
+  // It keeps working: the next generated id, the serving order, the lease end.
+  CHECK(back->Push(T0, "n", 0, 0).id == "2");
+  CHECK(Ids(back->Pop(T0, 10)) == std::vector<std::string>{"r", "1", "2"});
+  back->Advance(T0 + 100);
+  CHECK(back->Find("f")->place == Place::kDead);  // MAXDELIVER 1: its lease ended
+  for (size_t n = 0; n < bytes.size(); n++) {
+    INFO("truncated to " << n << " bytes");
+    CHECK_FALSE(Queue::Deserialize(std::string_view(bytes).substr(0, n)));
+  }
+  CHECK_FALSE(Queue::Deserialize(bytes + "x"));
+}
+
 // --- model-based ---------------------------------------------------------------------------
 
 namespace {
