@@ -22,8 +22,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-# shellcheck source=../tests/compat/servers.sh
-source "$root/tests/compat/servers.sh"
+# shellcheck source=common.sh
+source "$here/common.sh"
 
 rounds="${BENCH_ROUNDS:-3}"
 pipeline="${BENCH_PIPELINE:-16}"
@@ -34,31 +34,11 @@ py=/usr/bin/python3
 [[ -x "$py" ]] || py=python3
 
 servers_pylond_arg "bench/pubsub.sh" "${1:-$root/build/release/daemon/pylond}" || exit 2
-load_tool="$root/build/release/bench/pylon-loadgen"
-[[ "$PYLOND" == none ]] || load_tool="$(dirname "$PYLOND")/../bench/pylon-loadgen"
-load_tool="${BENCH_LOADGEN:-$load_tool}"
-[[ -x "$load_tool" ]] || {
-  echo "bench/pubsub.sh: $load_tool is missing: cmake --build <build dir> --target pylon-loadgen" >&2
-  exit 2
-}
-for tool in redis-server taskset "$py"; do
-  command -v "$tool" >/dev/null || { echo "bench/pubsub.sh: $tool is required" >&2; exit 2; }
-done
-
-if (($(nproc) >= 2)); then
-  server_cpu=(--cpu 0)
-  driver=(taskset -c 1)
-  pinning="servers on CPU 0, pylon-loadgen on CPU 1"
-else
-  server_cpu=()
-  driver=()
-  pinning="no pinning (one CPU)"
-fi
-
+bench_loadgen bench/pubsub.sh
+bench_require bench/pubsub.sh redis-server taskset "$py"
+bench_pin pylon-loadgen
 trap 'server_stop_all >/dev/null 2>&1' EXIT
-redis_port="" pylond_port=""  # set by server_start
-server_start redis --reference "${server_cpu[@]}"
-server_start pylond "${server_cpu[@]}"
+bench_start_servers
 echo "bench-pubsub: $rounds rounds, publisher -P $pipeline, $deliveries deliveries a run; $pinning"
 echo "bench-pubsub: redis-server on port $redis_port, pylond on port $pylond_port"
 

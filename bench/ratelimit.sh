@@ -31,8 +31,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-# shellcheck source=../tests/compat/servers.sh
-source "$root/tests/compat/servers.sh"
+# shellcheck source=common.sh
+source "$here/common.sh"
 
 n="${BENCH_N:-100000}"
 rounds="${BENCH_ROUNDS:-5}"
@@ -63,41 +63,18 @@ servers_pylond_arg "bench/ratelimit.sh" "${1:-$root/build/release/daemon/pylond}
 # same options and prints the same CSV row at about half the cost (see bench/loadgen.cc).
 driver_name="${BENCH_DRIVER:-loadgen}"
 case "$driver_name" in
-  loadgen)
-    load_tool="$root/build/release/bench/pylon-loadgen"  # the stand-in run has no pylond
-    [[ "$PYLOND" == none ]] || load_tool="$(dirname "$PYLOND")/../bench/pylon-loadgen"
-    load_tool="${BENCH_LOADGEN:-$load_tool}"
-    [[ -x "$load_tool" ]] || {
-      echo "bench/ratelimit.sh: $load_tool is missing: cmake --build <build dir> --target" \
-        "pylon-loadgen (or BENCH_DRIVER=redis-benchmark)" >&2
-      exit 2
-    }
-    ;;
+  loadgen) bench_loadgen bench/ratelimit.sh ;;
   redis-benchmark) load_tool=redis-benchmark ;;
   *) echo "bench/ratelimit.sh: BENCH_DRIVER is loadgen or redis-benchmark" >&2; exit 2 ;;
 esac
-for tool in redis-benchmark redis-server taskset "$py"; do
-  command -v "$tool" >/dev/null || { echo "bench/ratelimit.sh: $tool is required" >&2; exit 2; }
-done
+bench_require bench/ratelimit.sh redis-benchmark redis-server taskset "$py"
 standin=0
 [[ "${PYLON_TEST_TARGET:-pylond}" == "redis" ]] && standin=1
 
-# CPU pinning as in run.sh: both servers on core 0 (the runs alternate), the load generators on
-# core 1. On one core nothing is pinned.
-if (($(nproc) >= 2)); then
-  server_cpu=(--cpu 0)
-  driver=(taskset -c 1)
-  pinning="servers on CPU 0, the load generator on CPU 1"
-else
-  server_cpu=()
-  driver=()
-  pinning="no pinning (one CPU)"
-fi
+bench_pin "the load generator"
 
 trap 'rm -f "$out/.ratelimit-time"; server_stop_all >/dev/null 2>&1' EXIT
-redis_port="" pylond_port=""  # set by server_start
-server_start redis --reference "${server_cpu[@]}"
-server_start pylond "${server_cpu[@]}"
+bench_start_servers
 target_label="pylond"
 ((standin)) && target_label="pylond (redis-server stand-in running the Lua script)"
 

@@ -28,8 +28,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-# shellcheck source=../tests/compat/servers.sh
-source "$root/tests/compat/servers.sh"
+# shellcheck source=common.sh
+source "$here/common.sh"
 
 n="${BENCH_N:-100000}"
 rounds="${BENCH_ROUNDS:-5}"
@@ -47,27 +47,11 @@ py=/usr/bin/python3
 [[ -x "$py" ]] || py=python3
 
 servers_pylond_arg "bench/run.sh" "${1:-$root/build/release/daemon/pylond}" || exit 2
-for tool in redis-benchmark redis-server gnuplot taskset "$py"; do
-  command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is required" >&2; exit 2; }
-done
+bench_require bench/run.sh redis-benchmark redis-server gnuplot taskset "$py"
 
-# CPU pinning: with 2+ cores, both servers share core 0 (they are never busy at the same time:
-# the runs alternate) and redis-benchmark gets core 1, so the driver never steals the server's
-# core. On one core nothing is pinned.
-if (($(nproc) >= 2)); then
-  server_cpu=(--cpu 0)
-  driver=(taskset -c 1)
-  pinning="servers on CPU 0, redis-benchmark on CPU 1"
-else
-  server_cpu=()
-  driver=()
-  pinning="no pinning (one CPU)"
-fi
-
+bench_pin redis-benchmark
 trap 'server_stop_all >/dev/null 2>&1' EXIT
-redis_port="" pylond_port=""  # set by server_start
-server_start redis --reference "${server_cpu[@]}"
-server_start pylond "${server_cpu[@]}"
+bench_start_servers
 target_label="pylond"
 [[ "${PYLON_TEST_TARGET:-pylond}" == "redis" ]] && target_label="pylond (redis-server stand-in)"
 

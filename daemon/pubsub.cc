@@ -30,7 +30,8 @@ bool PubSub::Subscribe(Connection* conn, SubscriptionKind kind, std::string_view
   if (mine.find(name) != mine.end()) return false;
   auto [it, inserted] = subscribers_[Index(kind)].try_emplace(std::string(name));
   it->second.push_back(conn);
-  mine.emplace(std::string(name), ClientSubscriptions::Entry{subs.next_seq++, it->second.size() - 1});
+  mine.emplace(std::string(name),
+               ClientSubscriptions::Entry{subs.next_seq++, it->second.size() - 1});
   return true;
 }
 
@@ -86,8 +87,7 @@ size_t PubSub::Subscribers(SubscriptionKind kind, std::string_view name) const {
   return it == all.end() ? 0 : it->second.size();
 }
 
-int64_t PubSub::Publish(SubscriptionKind kind, std::string_view channel,
-                        std::string_view message) {
+int64_t PubSub::Publish(SubscriptionKind kind, std::string_view channel, std::string_view message) {
   int64_t receivers = 0;
   const auto& direct = subscribers_[Index(kind)];
   if (auto it = direct.find(channel); it != direct.end()) {
@@ -105,7 +105,6 @@ int64_t PubSub::Publish(SubscriptionKind kind, std::string_view channel,
       receivers += static_cast<int64_t>(list.size());
     }
   }
-  delivered_ += static_cast<uint64_t>(receivers);
   CloseDoomed();
   return receivers;
 }

@@ -72,9 +72,6 @@ class PubSub {
   size_t Subscribers(SubscriptionKind kind, std::string_view name) const;
   size_t names(SubscriptionKind kind) const { return subscribers_[static_cast<int>(kind)].size(); }
 
-  // Messages delivered since start.
-  uint64_t delivered() const { return delivered_; }
-
  private:
   // A message encoded for one protocol: copied bytes, or shared ones from kShareFromBytes up.
   struct Frame {
@@ -90,7 +87,6 @@ class PubSub {
   Server& server_;
   NameMap<std::vector<Connection*>> subscribers_[3];
   std::vector<Connection*> doomed_;  // over their output limit during a fan-out
-  uint64_t delivered_ = 0;
 };
 
 }  // namespace pylon::daemon

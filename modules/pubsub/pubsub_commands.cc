@@ -1,14 +1,13 @@
 // SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE SSUBSCRIBE SUNSUBSCRIBE PUBLISH SPUBLISH PUBSUB,
 // answered frame for frame as Redis 7.0 answers them; the subscriptions and the fan-out live in
 // daemon/pubsub.h.
-#include "modules/pubsub/pubsub.h"
-
 #include <string>
 #include <vector>
 
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
+#include "modules/pubsub/pubsub.h"
 #include "protocol/text.h"
 
 namespace pylon::pubsub {

@@ -23,8 +23,7 @@ void DumpPacked(std::string_view bytes, std::string* out) { Limiter::Unpack(byte
 
 }  // namespace
 
-const daemon::ValueType kLimiterType = {1, "ratelimit", RestoreLimiter, PackedEncoding,
-                                        DumpPacked};
+const daemon::ValueType kLimiterType = {1, "ratelimit", RestoreLimiter, PackedEncoding, DumpPacked};
 
 StoredLimiter::StoredLimiter(const daemon::Entry* entry, const Rule& rule) {
   if (!entry) {

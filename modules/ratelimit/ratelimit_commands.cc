@@ -318,9 +318,9 @@ void RegisterRateLimitCommands(daemon::Registry& registry) {
        .handler = CmdAllow,
        .summary = "Admit or refuse a call under a rate limit, consuming COST when admitted",
        .complexity = "O(1); sliding-log: O(1) amortized",
-       .syntax = "key LIMIT limit:integer PERIOD milliseconds:integer [ALGO algorithm: token | "
-                 "leaky | fixed | sliding | sliding-log | gcra] [BURST burst:integer] "
-                 "[COST cost:integer]"});
+       // ALGO's value is one of token, leaky, fixed, sliding, sliding-log, gcra (docs/commands.md).
+       .syntax = "key LIMIT limit:integer PERIOD milliseconds:integer [ALGO algorithm:string] "
+                 "[BURST burst:integer] [COST cost:integer]"});
   add({.name = "rl.allowall",
        .arity = -7,
        .flags = kCmdWrite | kCmdDenyOom | kCmdMovableKeys,

@@ -9,6 +9,8 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/servers.sh"
+# shellcheck source=expect.sh
+source "$here/expect.sh"
 NAME=loadgen_test
 
 servers_pylond_arg "$NAME" "${1:-}" || exit 2
@@ -16,23 +18,6 @@ loadgen="${2:-}"
 [[ -x "$loadgen" ]] || { echo "usage: $NAME <path-to-pylond> <path-to-pylon-loadgen>" >&2; exit 2; }
 trap 'server_stop_all >/dev/null 2>&1' EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-  shift
-  printf '  %s\n' "$@"
-}
-expect_eq() {
-  if [[ "$3" == "$2" ]]; then pass; else fail "$1" "expected: $(printf %q "$2")" \
-    "actual:   $(printf %q "$3")"; fi
-}
-expect_match() {
-  if [[ "$3" =~ $2 ]]; then pass; else fail "$1" "expected to match: $(printf %q "$2")" \
-    "actual: $(printf %q "$3")"; fi
-}
 
 target_port=""  # set by server_start
 server_start target || { echo "$NAME: 0 passed, 1 failed"; exit 1; }
@@ -83,5 +68,4 @@ fi
 
 trap - EXIT
 if server_stop_all; then pass; else fail "servers exit with status 0"; fi
-echo "$NAME: $passed passed, $failed failed"
-((failed == 0))
+expect_summary "$NAME"

@@ -7,6 +7,8 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/servers.sh"
+# shellcheck source=expect.sh
+source "$here/expect.sh"
 NAME=redis_cli_test
 PASSWORD=s3cret
 PIPE_COUNT=100000
@@ -14,27 +16,6 @@ PIPE_COUNT=100000
 servers_pylond_arg "$NAME" "${1:-}" || exit 2
 trap 'server_stop_all >/dev/null 2>&1' EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-  shift
-  printf '  %s\n' "$@"
-}
-
-# expect_eq DESCRIPTION EXPECTED ACTUAL
-expect_eq() {
-  if [[ "$3" == "$2" ]]; then pass; else fail "$1" "expected: $(printf %q "$2")" \
-    "actual:   $(printf %q "$3")"; fi
-}
-
-# expect_match DESCRIPTION REGEX ACTUAL
-expect_match() {
-  if [[ "$3" =~ $2 ]]; then pass; else fail "$1" "expected to match: $(printf %q "$2")" \
-    "actual: $(printf %q "$3")"; fi
-}
 
 target_port="" auth_port=""  # set by server_start (servers.sh)
 cli() { redis-cli -h 127.0.0.1 -p "$target_port" "$@"; }
@@ -122,5 +103,4 @@ expect_match "server gone after shutdown" "Connection refused" "$out"
 
 trap - EXIT
 if server_stop_all; then pass; else fail "servers exit with status 0"; fi
-echo "$NAME: $passed passed, $failed failed"
-((failed == 0))
+expect_summary "$NAME"

@@ -1,10 +1,12 @@
-#include <catch2/catch.hpp>
+#include "daemon/command_table.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 #include <string>
 
-#include "daemon/command_table.h"
 #include "daemon/config.h"
 #include "daemon/registry.h"
 
@@ -94,6 +96,30 @@ TEST_CASE("lookups ignore case and resolve subcommands", "[command_table]") {
   CHECK(table.FindByFullname("client|nosuch") == nullptr);
   // Without the switch the test clock's command does not exist.
   CHECK(table.Find("testclock") == nullptr);
+}
+
+// COMMAND DOCS types are Redis's: redis-cli reads them for its hints and complains of any other.
+TEST_CASE("every argument in the command table has one of Redis's types", "[command_table]") {
+  CommandTable table;
+  InfoRegistry info;
+  Config config;
+  config.enable_test_clock = true;
+  Registry registry{table, info, config};
+  RegisterAll(registry);
+  const std::set<std::string> kTypes = {"string",    "integer",    "double", "key",  "pattern",
+                                        "unix-time", "pure-token", "oneof",  "block"};
+  std::function<void(const std::string&, const std::vector<ArgDoc>&)> check =
+      [&](const std::string& where, const std::vector<ArgDoc>& args) {
+        for (const ArgDoc& a : args) {
+          INFO(where << " argument '" << a.name << "'");
+          CHECK(kTypes.count(a.type) == 1);
+          check(where, a.args);
+        }
+      };
+  for (const CommandSpec* c : table.all()) {
+    check(c->fullname, c->arg_docs);
+    for (const CommandSpec* sub : c->subcommand_order) check(sub->fullname, sub->arg_docs);
+  }
 }
 
 // docs/commands.md must document every command the table serves.

@@ -35,12 +35,12 @@ class Counter final : public Value {
   int64_t n;
   size_t extra = 0;
 };
-const ValueType Counter::kType = {
-    200, "counter", [](std::string_view payload, RestoredValue* out) {
-      if (payload.empty()) return false;
-      out->object = std::make_unique<Counter>(std::stoll(std::string(payload)));
-      return true;
-    }};
+const ValueType Counter::kType = {200, "counter", [](std::string_view payload, RestoredValue* out) {
+                                    if (payload.empty()) return false;
+                                    out->object =
+                                        std::make_unique<Counter>(std::stoll(std::string(payload)));
+                                    return true;
+                                  }};
 
 // A stand-in for a type kept as bytes inside its entry: exactly 8 bytes; its dump is the bytes
 // reversed (so a test sees that the type's functions ran).

@@ -911,8 +911,9 @@ TEST_CASE("A packed limiter unpacks to the same rule and state, at the bounds of
     // LIMIT and BURST at 1 and at 2^32 (kept minus one in four bytes); PERIOD at its bounds.
     const int64_t big = kMaxLimit;
     const int64_t burst = IsWindowed(algorithm) ? big : 1;
-    for (const Rule& rule : {Rule{algorithm, 1, 1, 1}, Rule{algorithm, big, kMaxScaled / big, burst},
-                             Rule{algorithm, 1, kMaxPeriodMs, 1}}) {
+    for (const Rule& rule :
+         {Rule{algorithm, 1, 1, 1}, Rule{algorithm, big, kMaxScaled / big, burst},
+          Rule{algorithm, 1, kMaxPeriodMs, 1}}) {
       REQUIRE_FALSE(ValidateRule(rule));
       Limiter limiter(rule);
       for (int64_t t : {t0, t0 + 1, t0 + 1}) limiter.Allow(t, 1);

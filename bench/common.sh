@@ -1,0 +1,53 @@
+# What the benchmark scripts (run.sh, ratelimit.sh, pubsub.sh) share: the server helpers, the
+# required tools, CPU pinning, the load generator, and starting both servers. Sourced.
+#
+# shellcheck shell=bash
+# Helpers set variables for their callers:
+# shellcheck disable=SC2034,SC2154
+# shellcheck source=../tests/compat/servers.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/compat/servers.sh"
+
+# bench_require SCRIPT TOOL ...: exits 2, naming the first tool that is missing.
+bench_require() {
+  local script=$1 tool
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$script: $tool is required" >&2; exit 2; }
+  done
+}
+
+# bench_pin DRIVER_LABEL: with 2+ cores both servers share core 0 (the runs alternate, so they
+# are never busy at once) and the load generator gets core 1, so it never steals the server's
+# core; on one core nothing is pinned. Sets server_cpu, driver (a command prefix) and pinning.
+bench_pin() {
+  if (($(nproc) >= 2)); then
+    server_cpu=(--cpu 0)
+    driver=(taskset -c 1)
+    pinning="servers on CPU 0, $1 on CPU 1"
+  else
+    server_cpu=()
+    driver=()
+    pinning="no pinning (one CPU)"
+  fi
+}
+
+# bench_loadgen SCRIPT: sets load_tool to pylon-loadgen (BENCH_LOADGEN, else next to pylond:
+# build/<type>/bench/pylon-loadgen; build/release's when a redis-server stands in for pylond);
+# exits 2 when it is not built. Call after servers_pylond_arg.
+bench_loadgen() {
+  load_tool="$root/build/release/bench/pylon-loadgen"
+  [[ "$PYLOND" == none ]] || load_tool="$(dirname "$PYLOND")/../bench/pylon-loadgen"
+  load_tool="${BENCH_LOADGEN:-$load_tool}"
+  [[ -x "$load_tool" ]] || {
+    echo "$1: $load_tool is missing: cmake --build <build dir> --target pylon-loadgen" >&2
+    exit 2
+  }
+}
+
+# bench_start_servers: redis-server (the reference) and pylond on server_cpu; sets redis_port
+# and pylond_port. The caller sets its EXIT trap first.
+bench_start_servers() {
+  redis_port="" pylond_port=""
+  server_start redis --reference "${server_cpu[@]}"
+  server_start pylond "${server_cpu[@]}"
+}
