@@ -1,6 +1,7 @@
 #include "modules/queue/queue.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace pylon::queue {
@@ -37,6 +38,25 @@ std::string_view PlaceName(Place place) {
       break;
   }
   return "dead";
+}
+
+void MessageView::SetGeneratedId(uint64_t n) {
+  id_ptr_ = nullptr;
+  const auto [end, ec] = std::to_chars(id_buf_, id_buf_ + sizeof(id_buf_), n);
+  id_len_ = static_cast<uint32_t>(end - id_buf_);
+}
+
+MessageView Queue::ViewOf(const Message& m) {
+  MessageView v;
+  v.SetId(m.id);
+  v.payload = m.payload;
+  v.priority = m.priority;
+  v.pushed_ms = m.pushed_ms;
+  v.due_ms = m.due_ms;
+  v.deliveries = m.deliveries;
+  v.place = m.place;
+  v.dead_reason = m.dead_reason;
+  return v;
 }
 
 std::map<Queue::Key, Message*>& Queue::IndexOf(Place place) {
@@ -100,17 +120,17 @@ Queue::PushResult Queue::Push(int64_t now_ms, std::string_view payload, int64_t 
   return {m.id, true};
 }
 
-std::vector<const Message*> Queue::Pop(int64_t now_ms, size_t count, int64_t lease_ms) {
+std::vector<MessageView> Queue::Pop(int64_t now_ms, size_t count, int64_t lease_ms) {
   Advance(now_ms);
   const int64_t lease = lease_ms > 0 ? lease_ms : config_.lease_ms;
-  std::vector<const Message*> out;
+  std::vector<MessageView> out;
   while (out.size() < count && !ready_.empty()) {
     Message& m = *ready_.begin()->second;
     Unplace(m);
     m.deliveries++;
     MoveTo(m, Place::kInFlight, now_ms + lease);
     stats_.delivered++;
-    out.push_back(&m);
+    out.push_back(ViewOf(m));
   }
   return out;
 }
@@ -197,25 +217,26 @@ std::optional<int64_t> Queue::NextDueMs() const {
   return next;
 }
 
-std::vector<const Message*> Queue::Peek(size_t count) const {
-  std::vector<const Message*> out;
+std::vector<MessageView> Queue::Peek(size_t count) const {
+  std::vector<MessageView> out;
   for (auto it = ready_.begin(); it != ready_.end() && out.size() < count; ++it) {
-    out.push_back(it->second);
+    out.push_back(ViewOf(*it->second));
   }
   return out;
 }
 
-std::vector<const Message*> Queue::Dead(size_t count) const {
-  std::vector<const Message*> out;
+std::vector<MessageView> Queue::Dead(size_t count) const {
+  std::vector<MessageView> out;
   for (auto it = dead_.begin(); it != dead_.end() && out.size() < count; ++it) {
-    out.push_back(it->second);
+    out.push_back(ViewOf(*it->second));
   }
   return out;
 }
 
-const Message* Queue::Find(std::string_view id) const {
+std::optional<MessageView> Queue::Find(std::string_view id) const {
   auto it = messages_.find(id);
-  return it == messages_.end() ? nullptr : &it->second;
+  if (it == messages_.end()) return std::nullopt;
+  return ViewOf(it->second);
 }
 
 size_t Queue::Redrive(size_t count) {

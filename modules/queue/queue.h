@@ -47,6 +47,34 @@ std::optional<std::string_view> ValidateConfig(const QueueConfig& config);
 enum class Place : uint8_t { kReady, kDelayed, kInFlight, kDead };
 std::string_view PlaceName(Place place);
 
+// A message as readers see it: views into the queue, valid until the queue next changes.
+// Copies are safe (a generated id is kept inside the view).
+class MessageView {
+ public:
+  std::string_view id() const {
+    return id_ptr_ ? std::string_view(id_ptr_, id_len_) : std::string_view(id_buf_, id_len_);
+  }
+  std::string_view payload;
+  int64_t priority = 0;
+  int64_t pushed_ms = 0;
+  int64_t due_ms = 0;       // delayed: ready at; in flight: lease end; dead: when it died
+  uint32_t deliveries = 0;  // pops of this message so far
+  Place place = Place::kReady;
+  std::string_view dead_reason;  // "lease expired" or "nack"; empty unless dead
+
+  // The id as stored bytes (kept by the queue), or as a number written into the view.
+  void SetId(std::string_view id) {
+    id_ptr_ = id.data();
+    id_len_ = static_cast<uint32_t>(id.size());
+  }
+  void SetGeneratedId(uint64_t n);
+
+ private:
+  const char* id_ptr_ = nullptr;
+  uint32_t id_len_ = 0;
+  char id_buf_[20] = {};
+};
+
 struct Message {
   std::string id;
   std::string payload;
@@ -96,7 +124,7 @@ class Queue {
 
   // Leases up to `count` ready messages (highest priority first, FIFO among equals) for
   // lease_ms (the config's when 0); returns them, their delivery counted.
-  std::vector<const Message*> Pop(int64_t now_ms, size_t count, int64_t lease_ms = 0);
+  std::vector<MessageView> Pop(int64_t now_ms, size_t count, int64_t lease_ms = 0);
 
   // Removes an in-flight message; false if `id` is not in flight.
   bool Ack(std::string_view id);
@@ -118,9 +146,9 @@ class Queue {
   std::optional<int64_t> NextDueMs() const;
 
   // Reading, in serving order for ready messages and in death order for dead letters.
-  std::vector<const Message*> Peek(size_t count) const;
-  std::vector<const Message*> Dead(size_t count) const;
-  const Message* Find(std::string_view id) const;
+  std::vector<MessageView> Peek(size_t count) const;
+  std::vector<MessageView> Dead(size_t count) const;
+  std::optional<MessageView> Find(std::string_view id) const;
 
   // Dead letters back to ready, oldest death first, deliveries reset; returns how many.
   size_t Redrive(size_t count);
@@ -148,6 +176,7 @@ class Queue {
  private:
   using Key = std::pair<int64_t, uint64_t>;  // (order value, seq)
 
+  static MessageView ViewOf(const Message& m);
   std::map<Key, Message*>& IndexOf(Place place);
   static Key KeyIn(const Message& m);
   // Puts m in `place` (and its index), due at due_ms; Unplace takes it out of its index.

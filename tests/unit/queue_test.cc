@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-using pylon::queue::Message;
+using pylon::queue::MessageView;
 using pylon::queue::Place;
 using pylon::queue::Queue;
 using pylon::queue::QueueConfig;
@@ -20,9 +20,9 @@ namespace {
 
 constexpr int64_t T0 = 4102444800000;  // 2100-01-01
 
-std::vector<std::string> Ids(const std::vector<const Message*>& messages) {
+std::vector<std::string> Ids(const std::vector<MessageView>& messages) {
   std::vector<std::string> out;
-  for (const Message* m : messages) out.push_back(m->id);
+  for (const MessageView& m : messages) out.push_back(std::string(m.id()));
   return out;
 }
 
@@ -91,7 +91,7 @@ TEST_CASE("queue: a lease that ends comes back with its deliveries kept; ack end
   q.Push(T0, "p", 0, 0, "m");
   auto popped = q.Pop(T0, 1);
   REQUIRE(popped.size() == 1);
-  CHECK(popped[0]->deliveries == 1);
+  CHECK(popped[0].deliveries == 1);
   CHECK(q.NextDueMs() == T0 + 100);
   q.Advance(T0 + 99);
   CHECK(q.in_flight() == 1);
@@ -99,7 +99,7 @@ TEST_CASE("queue: a lease that ends comes back with its deliveries kept; ack end
   CHECK(q.ready() == 1);
   CHECK(q.stats().redelivered == 1);
   popped = q.Pop(T0 + 100, 1, 1000);  // a lease of its own
-  CHECK(popped[0]->deliveries == 2);
+  CHECK(popped[0].deliveries == 2);
   CHECK(q.Extend(T0 + 500, "m", 1000));  // now ends at T0 + 1500
   q.Advance(T0 + 1499);
   CHECK(q.in_flight() == 1);
@@ -151,7 +151,7 @@ TEST_CASE("queue: past MAXDELIVER a failure dead-letters; redrive brings it back
   CHECK(q.ready() == 1);
   q.Pop(T0 + 10, 1);
   CHECK(q.Nack(T0 + 15, "m", int64_t{0}, ZeroJitter, nullptr) == Queue::NackResult::kDead);
-  const Message* m = q.Find("m");
+  const auto m = q.Find("m");
   CHECK(m->place == Place::kDead);
   CHECK(m->dead_reason == "nack");
   CHECK(m->due_ms == T0 + 15);
@@ -188,14 +188,14 @@ TEST_CASE("queue: retention drops old messages, but not one in flight", "[queue]
   q.Pop(T0, 1);  // "old" is first: leased now, until T0 + 5000
   CHECK(q.NextDueMs() == T0 + 1000);
   q.Advance(T0 + 1000);
-  CHECK(q.Find("leased") == nullptr);  // ready and 1000 ms old: dropped
-  CHECK(q.Find("old") != nullptr);     // in flight: kept
-  CHECK(q.Find("young") != nullptr);
+  CHECK(!q.Find("leased"));  // ready and 1000 ms old: dropped
+  CHECK(q.Find("old"));      // in flight: kept
+  CHECK(q.Find("young"));
   CHECK(q.stats().expired == 1);
   q.Advance(T0 + 5000);  // the lease ends: back as ready, and older than the retention
-  CHECK(q.Find("old") == nullptr);
+  CHECK(!q.Find("old"));
   q.Advance(T0 + 1500);  // the clock never runs backwards in use; nothing breaks if it does
-  CHECK(q.Find("young") == nullptr);
+  CHECK(!q.Find("young"));
 }
 
 TEST_CASE("queue: purge drops everything but the dead letters, or only them", "[queue]") {
@@ -251,8 +251,8 @@ TEST_CASE("queue: serialized, it reads back the same; every truncation is refuse
   CHECK(back->size() == q.size());
   CHECK(back->bytes() == q.bytes());
   for (const char* id : {"r", "d", "f", "x", "1"}) {
-    const Message* a = q.Find(id);
-    const Message* b = back->Find(id);
+    const auto a = q.Find(id);
+    const auto b = back->Find(id);
     REQUIRE(b);
     CHECK(b->payload == a->payload);
     CHECK(b->place == a->place);
@@ -492,7 +492,7 @@ TEST_CASE("queue: 100,000 random steps agree with a naive model; every message i
            "every message in exactly one place", step);
     if (step % 97 == 0) {  // the full comparison now and then: O(n) per message
       for (const Model::M& m : model.ms) {
-        const Message* got = q.Find(m.id);
+        const auto got = q.Find(m.id);
         expect(got && got->place == m.place && got->deliveries == m.deliveries &&
                    (m.place == Place::kReady || got->due_ms == m.due),
                "message " + m.id, step);
