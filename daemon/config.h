@@ -46,6 +46,13 @@ struct Config {
   int lfu_log_factor = 10;  // LFU counter growth: higher, slower (hits for 255: ~1M at 10)
   int lfu_decay_time = 1;   // minutes per decrement of an idle key's LFU counter; 0: never
   int hz = 10;              // background tasks per second (client timeouts, buffer limits, stats)
+  // A new queue's settings (Q.CONFIG changes one queue's): lease, deliveries before dead
+  // letters (0: never), the NACK backoff's base and cap, and how long a message may wait.
+  int64_t queue_lease_ms = 30000;
+  int64_t queue_max_deliver = 5;
+  int64_t queue_backoff_base_ms = 1000;
+  int64_t queue_backoff_cap_ms = 60000;
+  int64_t queue_retention_ms = int64_t{4} * 24 * 3600 * 1000;
   // Test-only: the clock stands still and moves only by TESTCLOCK commands. Start-up only.
   bool enable_test_clock = false;
 

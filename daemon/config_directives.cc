@@ -64,6 +64,8 @@ constexpr std::string_view kOne[] = {"1"};
 constexpr std::string_view kClassNames[] = {"normal", "slave", "pubsub"};  // Redis 7.0 prints these
 
 constexpr int64_t kMb = 1024 * 1024;
+// The longest queue time, as modules/queue/queue.h's kMaxTimeMs (the config depends on no family).
+constexpr int64_t kMaxQueueMs = int64_t{1} << 42;
 constexpr size_t kMaxBindAddresses = 16;  // Redis's CONFIG_BINDADDR_MAX
 
 // Sorted by name: CONFIG GET answers in this order. One row per directive, so it stays a table.
@@ -104,6 +106,16 @@ constexpr Directive kDirectives[] = {
      .field = &Config::protected_mode},
     {.name = "proto-max-bulk-len", .kind = Kind::kMemory, .is_mutable = true,
      .field = &Config::proto_max_bulk_len, .min = kMb, .max = UINT32_MAX},
+    {.name = "queue-backoff-base-ms", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::queue_backoff_base_ms, .min = 0, .max = kMaxQueueMs},
+    {.name = "queue-backoff-cap-ms", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::queue_backoff_cap_ms, .min = 0, .max = kMaxQueueMs},
+    {.name = "queue-lease-ms", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::queue_lease_ms, .min = 1, .max = kMaxQueueMs},
+    {.name = "queue-max-deliver", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::queue_max_deliver, .min = 0, .max = UINT32_MAX},
+    {.name = "queue-retention-ms", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::queue_retention_ms, .min = 1, .max = kMaxQueueMs},
     {.name = "requirepass", .kind = Kind::kString, .is_mutable = true,
      .field = &Config::requirepass},
     {.name = "save", .kind = Kind::kFixed, .is_mutable = true, .choices = kEmpty,

@@ -122,7 +122,7 @@ void Connection::ProcessInput() {
   Server& server = *server_;
   protocol::ParseLimits limits;
   limits.max_bulk_len = server.config().proto_max_bulk_len;
-  while (!closing_ && !close_after_reply_ && in_start_ < in_end_) {
+  while (!closing_ && !close_after_reply_ && !blocked && in_start_ < in_end_) {
     limits.authenticated = authenticated || !server.auth_required();
     std::string_view pending(in_.get() + in_start_, in_end_ - in_start_);
     protocol::ParseStatus status = parser_.Parse(pending, limits);
@@ -138,8 +138,13 @@ void Connection::ProcessInput() {
     }
     if (status == protocol::ParseStatus::kCommand) {
       server.dispatcher().Execute(*this, parser_.argv());
+      in_start_ += parser_.consumed();
+      // The command may have woken clients blocked on a key: they are served before this
+      // client's next command, as Redis does.
+      if (server.blocking().has_work()) server.blocking().ServeReady();
       // A client that pipelines without reading must not grow our memory past its limit.
       if (server.CloseIfOutputOverLimit(this, server.clock().NowMs())) return;
+      continue;
     }
     in_start_ += parser_.consumed();
   }

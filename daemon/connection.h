@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/blocking.h"
 #include "daemon/pubsub.h"
 #include "protocol/reply_buffer.h"
 #include "protocol/reply_writer.h"
@@ -64,6 +65,8 @@ class Connection {
   void ReleaseIdleBuffers();
   // Writes queued replies (uv_try_write, then uv_write for what the socket did not take).
   void Flush();
+  // Parses and runs the buffered commands, until one blocks the client.
+  void ProcessInput();
 
   bool closing() const { return closing_; }
   bool close_after_reply() const { return close_after_reply_; }
@@ -102,6 +105,9 @@ class Connection {
   // only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET are served.
   std::unique_ptr<ClientSubscriptions> subscriptions;
   bool pubsub_mode = false;
+  // Set while blocked on a key (daemon/blocking.h): its later commands wait until it is served.
+  std::unique_ptr<BlockedState> blocked;
+  bool executing_transaction = false;  // EXEC is running its queue: nothing may block
 
   size_t query_buffer_size() const { return in_end_ - in_start_; }
   size_t query_buffer_free() const { return in_cap_ - in_end_; }
@@ -112,7 +118,6 @@ class Connection {
   static void OnWrite(uv_write_t* req, int status);
   static void OnClose(uv_handle_t* h);
 
-  void ProcessInput();
   void StopReading();
   void AfterWrite(size_t written);
 

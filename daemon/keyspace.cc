@@ -156,6 +156,7 @@ void Keyspace::Install(KeyRef& ref, Entry* fresh, Ttl ttl) {
   }
   if (fresh->has_expire()) AddVolatile(fresh, at_ms);
   ref.entry = fresh;
+  if (fresh->is_object()) fresh->object()->Placed(ref.key);
   Notify(ref.key);
 }
 

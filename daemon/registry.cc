@@ -3,6 +3,7 @@
 #include "modules/core/core.h"
 #include "modules/keys/keys.h"
 #include "modules/pubsub/pubsub.h"
+#include "modules/queue/queues.h"
 #include "modules/ratelimit/ratelimit.h"
 #include "modules/strings/strings.h"
 
@@ -15,6 +16,7 @@ void RegisterAll(Registry& registry) {
   strings::RegisterStrings(registry);
   ratelimit::RegisterRateLimit(registry);
   pubsub::RegisterPubSub(registry);
+  queue::RegisterQueues(registry);
 }
 
 }  // namespace pylon::daemon

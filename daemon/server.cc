@@ -34,9 +34,9 @@ Server::Server(Config config)
       dispatcher_(*this),
       keyspace_(clock_),
       watches_(keyspace_) {
-  Registry registry{commands_, info_, config_};
+  Registry registry{commands_, info_, config_, timed_work_};
   RegisterAll(registry);
-  keyspace_.set_listener(&watches_);
+  keyspace_.set_listener(this);
   ApplyEvictionConfig();
   uv_loop_init(&loop_);
   loop_.data = this;
@@ -46,6 +46,8 @@ Server::Server(Config config)
   cron_timer_.data = this;
   uv_timer_init(&loop_, &shutdown_timer_);
   shutdown_timer_.data = this;
+  uv_timer_init(&loop_, &timed_work_timer_);
+  timed_work_timer_.data = this;
   uv_signal_init(&loop_, &sigterm_);
   uv_signal_init(&loop_, &sigint_);
   sigterm_.data = sigint_.data = this;
@@ -257,6 +259,7 @@ void Server::ScheduleFlush(Connection* conn) {
 }
 
 void Server::Unregister(Connection* conn) {
+  blocking_.Remove(conn);
   watches_.UnwatchAll(conn);
   pubsub_.UnsubscribeAll(conn);
   clients_by_id_.erase(conn->id());
@@ -273,6 +276,46 @@ void Server::OnPrepare(uv_prepare_t* handle) {
   server->FlushAll();
   // The next turn's commands see one instant, read once.
   server->clock_.Refresh();
+  server->ArmTimedWork();
+}
+
+void Server::KeyModified(std::string_view key) {
+  watches_.KeyModified(key);
+  blocking_.KeyChanged(key);
+}
+
+void Server::BeforeFlush() { watches_.BeforeFlush(); }
+
+void Server::ArmTimedWork() {
+  // With the test clock time moves only by TESTCLOCK, which runs the cron: no timer needed.
+  if (clock_.manual() || shutting_down_) return;
+  std::optional<int64_t> due = blocking_.NextDeadline();
+  for (const TimedWork& work : timed_work_) {
+    const std::optional<int64_t> next = work.next_due(*this);
+    if (next && (!due || *next < *due)) due = next;
+  }
+  if (due == timed_work_armed_) return;
+  timed_work_armed_ = due;
+  if (!due) {
+    uv_timer_stop(&timed_work_timer_);
+    return;
+  }
+  const int64_t delay = std::max<int64_t>(0, *due - clock_.NowMs());
+  uv_timer_start(&timed_work_timer_, OnTimedWorkTimer, static_cast<uint64_t>(delay), 0);
+}
+
+void Server::OnTimedWorkTimer(uv_timer_t* handle) {
+  auto* server = static_cast<Server*>(handle->data);
+  server->timed_work_armed_.reset();
+  server->clock_.Refresh();
+  server->RunTimedWork(server->clock_.NowMs());
+}
+
+void Server::RunTimedWork(int64_t now_ms) {
+  blocking_.ExpireTimeouts(now_ms);
+  for (const TimedWork& work : timed_work_) work.run(*this, now_ms);
+  // What the work made ready goes to the clients waiting for it now, not at the next command.
+  blocking_.ServeReady();
 }
 
 void Server::FlushAll() {
@@ -301,6 +344,7 @@ void Server::Cron() {
   int64_t now = clock_.NowMs();
   CheckClientLimits(now);
   SampleOps(now);
+  RunTimedWork(now);
   // As Redis's databasesCron: expiry may take a quarter of each cron period, rehashing 1 ms.
   const int64_t period_us = 1000000 / std::max(config_.hz, 1);
   keyspace_.ActiveExpireCycle(period_us / 4);
@@ -316,7 +360,8 @@ void Server::CheckClientLimits(int64_t now_ms) {
   // Copy: closing edits clients_.
   std::vector<Connection*> snapshot = clients_;
   for (Connection* c : snapshot) {
-    if (config_.timeout > 0 && !c->close_after_reply() &&
+    // A blocked client waits for its own timeout, not the idle one (as Redis).
+    if (config_.timeout > 0 && !c->close_after_reply() && !c->blocked &&
         now_ms - c->last_interaction_ms > int64_t{config_.timeout} * 1000) {
       spdlog::debug("closing idle client id={} addr={}", c->id(), c->addr());
       c->Close();
@@ -429,6 +474,7 @@ void Server::CloseServerHandles() {
   close(&prepare_);
   close(&cron_timer_);
   close(&shutdown_timer_);
+  close(&timed_work_timer_);
   close(&sigterm_);
   close(&sigint_);
   // Closing the last signal handle restores the default action, which would let a second

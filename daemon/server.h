@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/blocking.h"
 #include "daemon/clock.h"
 #include "daemon/command_table.h"
 #include "daemon/config.h"
@@ -17,6 +18,7 @@
 #include "daemon/info.h"
 #include "daemon/keyspace.h"
 #include "daemon/pubsub.h"
+#include "daemon/registry.h"
 #include "daemon/stats.h"
 #include "daemon/watch.h"
 
@@ -27,7 +29,7 @@ class Connection;
 // The spdlog level for a Redis loglevel name (debug, verbose, notice, warning).
 spdlog::level::level_enum SpdlogLevel(std::string_view loglevel);
 
-class Server {
+class Server final : private KeyspaceListener {
  public:
   explicit Server(Config config);
   ~Server();
@@ -86,6 +88,9 @@ class Server {
 
   Watches& watches() { return watches_; }
   PubSub& pubsub() { return pubsub_; }
+  BlockedClients& blocking() { return blocking_; }
+  // Runs what time made due: blocked clients' timeouts and the families' timed work.
+  void RunTimedWork(int64_t now_ms);
   // Ends a client's transaction: forgets the queue and every watched key (EXEC, DISCARD, RESET).
   void EndTransaction(Connection* conn);
 
@@ -107,6 +112,13 @@ class Server {
   static void OnCronTimer(uv_timer_t* handle);
   static void OnSignal(uv_signal_t* handle, int signum);
   static void OnShutdownTimer(uv_timer_t* handle);
+  static void OnTimedWorkTimer(uv_timer_t* handle);
+
+  // The keyspace's changes go to WATCH and to the clients blocked on the key.
+  void KeyModified(std::string_view key) override;
+  void BeforeFlush() override;
+  // Before the loop waits: sets the timer to the earliest timed work, if any.
+  void ArmTimedWork();
 
   void Accept(Listener& listener);
   void FlushAll();
@@ -129,6 +141,8 @@ class Server {
   Keyspace keyspace_;
   Watches watches_;
   PubSub pubsub_{*this};
+  BlockedClients blocking_{*this};
+  std::vector<TimedWork> timed_work_;
 
   uv_loop_t loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;
@@ -136,6 +150,8 @@ class Server {
   uv_prepare_t prepare_;
   uv_timer_t cron_timer_;
   uv_timer_t shutdown_timer_;
+  uv_timer_t timed_work_timer_;
+  std::optional<int64_t> timed_work_armed_;  // the clock time the timer is set for
   uv_signal_t sigterm_, sigint_;
 
   std::vector<Connection*> clients_;

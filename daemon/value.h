@@ -47,6 +47,9 @@ class Value {
   virtual size_t MemoryUsage() const = 0;
   // Appends a compact binary form that the type's restore function reads back.
   virtual void Dump(std::string* out) const = 0;
+  // The value now lives under `key` (stored, restored or renamed). Values that act on their own
+  // when time passes (a queue's leases) need their key to do so; others ignore it.
+  virtual void Placed(std::string_view /*key*/) {}
 
  private:
   friend class Keyspace;

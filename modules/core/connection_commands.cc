@@ -361,6 +361,26 @@ void CmdClientKill(CommandContext& ctx) {
   }
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: ends a blocked client's wait (Q.POP BLOCK) as if
+// it timed out, or with an -UNBLOCKED error.
+void CmdClientUnblock(CommandContext& ctx) {
+  int64_t id;
+  if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &id)) return;
+  bool with_error = false;
+  if (ctx.args.size() == 4) {
+    with_error = IsArg(ctx.args[3], "ERROR");
+    if (!with_error && !IsArg(ctx.args[3], "TIMEOUT")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  } else if (ctx.args.size() > 4) {
+    ctx.reply.Error(daemon::kErrSyntax);
+    return;
+  }
+  Connection* target = ctx.server.FindClient(static_cast<uint64_t>(id));
+  ctx.reply.Integer(target && ctx.server.blocking().Unblock(target, with_error) ? 1 : 0);
+}
+
 // CLIENT HELP
 void CmdClientHelp(CommandContext& ctx) {
   daemon::ReplyHelp(ctx, {
@@ -394,6 +414,8 @@ void CmdClientHelp(CommandContext& ctx) {
                              "    Set client meta attr. Options are:",
                              "    * LIB-NAME: the client lib name.",
                              "    * LIB-VER: the client lib version.",
+                             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                             "    Unblock the specified blocked client.",
                          });
 }
 
@@ -404,6 +426,7 @@ std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
   std::string flags;
   if (c.pubsub_mode) flags += 'P';
   if (c.tx.active) flags += 'x';
+  if (c.blocked) flags += 'b';
   if (c.watched_key_touched) flags += 'd';
   if (c.close_after_reply()) flags += 'c';
   if (c.transport() == Connection::Transport::kUnix) flags += 'U';
@@ -590,6 +613,15 @@ void RegisterConnectionCommands(daemon::Registry& registry) {
        .syntax = "(filter: old-format | [ID client-id:integer] [TYPE (client-type: NORMAL | "
                  "MASTER | REPLICA | PUBSUB)] [USER username] [ADDR addr] "
                  "[LADDR laddr] [SKIPME (yes-no: YES | NO)])"});
+  t.AddSubcommand("client", {.name = "unblock",
+                             .arity = -3,
+                             .flags = kAdmin | kCmdLoading | kCmdStale,
+                             .handler = CmdClientUnblock,
+                             .since = "5.0.0",
+                             .summary = "Unblocks a client blocked by a blocking command from a "
+                                        "different connection.",
+                             .complexity = "O(log N) where N is the number of client connections",
+                             .syntax = "client-id:integer [(unblock-type: TIMEOUT | ERROR)]"});
   t.AddSubcommand("client", {.name = "help",
                              .arity = 2,
                              .flags = kCmdLoading | kCmdStale,

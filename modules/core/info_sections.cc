@@ -111,7 +111,7 @@ void WriteClients(Server& s, std::string& out) {
   Line(out, "maxclients:{}", s.config().maxclients);
   Line(out, "client_recent_max_input_buffer:{}", biggest_in);
   Line(out, "client_recent_max_output_buffer:{}", biggest_out);
-  Line(out, "blocked_clients:0");
+  Line(out, "blocked_clients:{}", s.blocking().size());
   Line(out, "tracking_clients:0");
   Line(out, "clients_in_timeout_table:0");
 }

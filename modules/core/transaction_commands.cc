@@ -44,10 +44,12 @@ void CmdExec(CommandContext& ctx) {
   ctx.server.EndTransaction(&conn);
   ctx.reply.ArrayHeader(static_cast<int64_t>(queued.size()));
   std::vector<std::string_view> argv;
+  conn.executing_transaction = true;
   for (const auto& q : queued) {
     argv.assign(q.args.begin(), q.args.end());
     ctx.server.dispatcher().Call(conn, *q.cmd, argv);
   }
+  conn.executing_transaction = false;
 }
 
 // DISCARD

@@ -1,11 +1,12 @@
 // A work queue with leases, as a pure state machine over a millisecond clock: no I/O, no
-// keyspace. Commands (Q.*, a later step) keep one Queue per key; tests drive it with any clock.
+// keyspace. Commands (Q.*) keep one Queue per key; tests drive it with any clock.
 //
 // Every message is in exactly one place: ready (served by priority, highest first, then in push
 // order), delayed (ready once its time comes), in flight (leased to a worker until its lease
 // ends), or dead (it failed too often). Acked messages are gone, and so is their id.
 //
-// - Push: ready at once, or delayed; an id still known (in any place) is not pushed again.
+// - Push: ready at once, or delayed; an id still known (in any place) is not pushed again. A
+//   generated id is the next number not in use as a message's id.
 // - Pop: leases ready messages for LEASE ms and counts a delivery. A lease that ends without an
 //   ack puts the message back as ready, its deliveries kept.
 // - Nack: back now, after a given delay, or after the queue's backoff: exponential with full
@@ -17,19 +18,33 @@
 // - Retention: a message not in flight that was pushed more than RETENTION ms ago is dropped
 //   (dead letters included).
 //
-// Costs: O(log n) per message moved; Advance does the work that time made due.
+// Storage, in two forms. The backlog is the common case: messages pushed with a generated id
+// and no delay, never popped. Those are packed in one append-only log of segments per priority
+// (message_log.h): a record is ~4 bytes of varints and the payload, so a message with a 100-byte
+// payload costs ~105 bytes (Redis Streams: ~115). Every other message (an id of its own, a
+// delay, or popped at least once: in flight, back after a failure, dead) is kept one by one
+// (side_records.h): one allocation with its id and payload, in a hash set by id and ordered
+// indexes, ~205 bytes beyond id and payload (~155 in flight); those follow the activity, not
+// the backlog. Pop, Peek and retention merge both forms in one order.
+//
+// Costs: O(log n) per message moved; a lookup by a generated id that is still in a log decodes
+// part of one segment (at most 1024 records). Advance does the work that time made due.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "modules/queue/message_log.h"
+
 namespace pylon::queue {
+
+// The longest delay, lease, backoff or retention (~139 years): times stay far from overflow.
+inline constexpr int64_t kMaxTimeMs = int64_t{1} << 42;
 
 struct QueueConfig {
   int64_t lease_ms = 30000;        // how long a pop leases a message
@@ -75,18 +90,6 @@ class MessageView {
   char id_buf_[20] = {};
 };
 
-struct Message {
-  std::string id;
-  std::string payload;
-  int64_t priority = 0;
-  uint64_t seq = 0;  // push order (FIFO among equal priorities)
-  int64_t pushed_ms = 0;
-  int64_t due_ms = 0;       // delayed: ready at; in flight: lease end; dead: when it died
-  uint32_t deliveries = 0;  // pops of this message so far
-  Place place = Place::kReady;
-  std::string_view dead_reason;  // "lease expired" or "nack" (static strings)
-};
-
 struct QueueStats {
   uint64_t pushed = 0;
   uint64_t deduplicated = 0;  // pushes of an id already present
@@ -102,23 +105,33 @@ struct QueueStats {
 // A source of randomness for the backoff's jitter: returns a value in [0, bound] (inclusive).
 using Jitter = uint64_t (*)(void* state, uint64_t bound);
 
+// Internal (side_records.h): messages kept one by one.
+struct Message;
+struct SideRecords;
+enum class DeadReason : uint8_t;
+
 class Queue {
  public:
-  explicit Queue(const QueueConfig& config = {}) : config_(config) {}
+  explicit Queue(const QueueConfig& config = {});
+  ~Queue();
   // The indexes point into the messages: a move keeps them valid, a copy would not.
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
-  Queue(Queue&&) = default;
-  Queue& operator=(Queue&&) = default;
+  Queue(Queue&&) noexcept;
+  Queue& operator=(Queue&&) noexcept;
 
   const QueueConfig& config() const { return config_; }
   void set_config(const QueueConfig& config) { config_ = config; }
+  // While set, the id of every message that goes to the dead letters is appended to *ids (the
+  // server announces them).
+  void set_dead_letter_sink(std::vector<std::string>* ids) { dead_letter_sink_ = ids; }
 
   struct PushResult {
     std::string id;  // the new message's id, or the existing one's
     bool added = false;
   };
-  // id: empty for a generated one (decimal, increasing). delay_ms > 0 delays it.
+  // id: empty for a generated one (decimal, increasing, skipping numbers that are ids of
+  // messages pushed with their own). delay_ms > 0 delays it.
   PushResult Push(int64_t now_ms, std::string_view payload, int64_t delay_ms, int64_t priority,
                   std::string_view id = {});
 
@@ -156,54 +169,46 @@ class Queue {
   // returns how many.
   size_t Purge(bool dead);
 
-  // Bytes held, O(1): ids and payloads, plus a fixed cost per message for its record and its
-  // index entries (an estimate of the allocator's share, for MEMORY USAGE and used_memory).
-  size_t bytes() const { return sizeof(*this) + text_bytes_ + messages_.size() * kPerMessage; }
-  static constexpr size_t kPerMessage = sizeof(Message) + 64 + 2 * 48;
+  // Bytes held, O(1), as allocated (malloc's usable size of every block: log segments,
+  // messages kept one by one, index nodes and buckets; containers at their capacity), for
+  // MEMORY USAGE and used_memory. sizeof(*this) included.
+  size_t bytes() const;
 
   // A compact binary form of the config, the counters and every message, and back; nullopt
   // when the bytes are corrupt or inconsistent.
   void Serialize(std::string* out) const;
   static std::optional<Queue> Deserialize(std::string_view bytes);
 
-  size_t ready() const { return ready_.size(); }
-  size_t delayed() const { return delayed_.size(); }
-  size_t in_flight() const { return in_flight_.size(); }
-  size_t dead() const { return dead_.size(); }
-  size_t size() const { return messages_.size(); }
+  size_t ready() const;
+  size_t delayed() const;
+  size_t in_flight() const;
+  size_t dead() const;
+  size_t size() const;
   const QueueStats& stats() const { return stats_; }
 
  private:
-  using Key = std::pair<int64_t, uint64_t>;  // (order value, seq)
-
   static MessageView ViewOf(const Message& m);
-  std::map<Key, Message*>& IndexOf(Place place);
-  static Key KeyIn(const Message& m);
-  // Puts m in `place` (and its index), due at due_ms; Unplace takes it out of its index.
-  void MoveTo(Message& m, Place place, int64_t due_ms);
-  void Unplace(Message& m);
-  void Erase(Message& m);
+  static MessageView ViewOf(int64_t priority, const LogRecord& r);
+  // The side records, made on first need; a queue without any (new, or moved from) reads None.
+  const SideRecords& side() const;
+  SideRecords& MutableSide();
+  // Whether id is a message's, in either form.
+  bool Known(std::string_view id) const;
+  // The next generated id: a number no message has as its id.
+  uint64_t NextGeneratedId();
+  // Which form holds the next ready message to serve (compared by priority, then seq).
+  enum class Source { kNone, kLog, kSide };
+  Source NextReady() const;
   // A failed delivery (lease end or nack): dead past MAXDELIVER, else back after delay_ms.
-  bool Fail(Message& m, int64_t now_ms, int64_t delay_ms, std::string_view reason);
-
-  // Looks ids up by string_view without building a string.
-  struct IdHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
+  bool Fail(Message& m, int64_t now_ms, int64_t delay_ms, DeadReason reason);
 
   QueueConfig config_;
-  // By id: owns every message (nodes never move, so the indexes point into them).
-  std::unordered_map<std::string, Message, IdHash, std::equal_to<>> messages_;
-  std::map<Key, Message*> ready_;      // (~priority: highest first, seq)
-  std::map<Key, Message*> delayed_;    // (ready at, seq)
-  std::map<Key, Message*> in_flight_;  // (lease end, seq)
-  std::map<Key, Message*> dead_;       // (died at, seq)
-  std::map<Key, Message*> by_age_;     // (pushed at, seq): retention, for all but in flight
-  size_t text_bytes_ = 0;              // ids and payloads
+  ReadyLogs logs_;                     // ready messages with generated ids, never popped
+  std::unique_ptr<SideRecords> side_;  // every other message
   uint64_t next_seq_ = 1;
   uint64_t next_id_ = 1;
   QueueStats stats_;
+  std::vector<std::string>* dead_letter_sink_ = nullptr;  // not serialized: set per command
 };
 
 }  // namespace pylon::queue

@@ -85,7 +85,8 @@ TEST_CASE("lookups ignore case and resolve subcommands", "[command_table]") {
   CommandTable table;
   InfoRegistry info;
   Config config;
-  Registry registry{table, info, config};
+  std::vector<TimedWork> timed_work;
+  Registry registry{table, info, config, timed_work};
   RegisterAll(registry);
   REQUIRE(table.Find("PiNg") != nullptr);
   CHECK(table.Find("nosuch") == nullptr);
@@ -104,7 +105,8 @@ TEST_CASE("every argument in the command table has one of Redis's types", "[comm
   InfoRegistry info;
   Config config;
   config.enable_test_clock = true;
-  Registry registry{table, info, config};
+  std::vector<TimedWork> timed_work;
+  Registry registry{table, info, config, timed_work};
   RegisterAll(registry);
   const std::set<std::string> kTypes = {"string",    "integer",    "double", "key",  "pattern",
                                         "unix-time", "pure-token", "oneof",  "block"};
@@ -128,7 +130,8 @@ TEST_CASE("every command is documented in docs/commands.md", "[command_table]") 
   InfoRegistry info;
   Config config;
   config.enable_test_clock = true;  // document the test-only command too
-  Registry registry{table, info, config};
+  std::vector<TimedWork> timed_work;
+  Registry registry{table, info, config, timed_work};
   RegisterAll(registry);
   std::ifstream in(std::string(PYLON_SOURCE_DIR) + "/docs/commands.md");
   REQUIRE(in.good());

@@ -160,6 +160,11 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"port", "6379"},
       {"protected-mode", "yes"},
       {"proto-max-bulk-len", "536870912"},
+      {"queue-backoff-base-ms", "1000"},
+      {"queue-backoff-cap-ms", "60000"},
+      {"queue-lease-ms", "30000"},
+      {"queue-max-deliver", "5"},
+      {"queue-retention-ms", "345600000"},
       {"requirepass", ""},
       {"save", ""},
       {"tcp-backlog", "511"},
@@ -525,7 +530,7 @@ TEST_CASE("CONFIG GET: globs are case-insensitive, exact names echo the caller's
   CHECK(names(ConfigGet(c, "*keep*")) == std::vector<std::string>{"tcp-keepalive"});
   CHECK(names(ConfigGet(c, "[pt]ort")) == std::vector<std::string>{"port"});
   CHECK(names(ConfigGet(c, "h?")) == std::vector<std::string>{"hz"});
-  CHECK(ConfigGet(c, "*").size() == 26);
+  CHECK(ConfigGet(c, "*").size() == 31);
   CHECK(ConfigGet(c, "PORT") == Pairs{{"PORT", "6379"}});
   CHECK(ConfigGet(c, "nope").empty());
   CHECK(ConfigGet(c, "nope*").empty());

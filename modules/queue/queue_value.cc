@@ -1,0 +1,128 @@
+#include "modules/queue/queue_value.h"
+
+#include <set>
+#include <utility>
+
+#include "daemon/server.h"
+
+namespace pylon::queue {
+namespace {
+
+bool RestoreQueue(std::string_view payload, daemon::RestoredValue* out) {
+  std::optional<Queue> queue = Queue::Deserialize(payload);
+  if (!queue) return false;
+  out->object = std::make_unique<QueueValue>(std::move(*queue));
+  return true;
+}
+
+QueueTotals totals;
+// Every queue with timed work pending, by when: one process, one server.
+std::set<std::pair<int64_t, QueueValue*>> schedule;
+
+// The counters of QueueStats, in one list so adding them up cannot miss one.
+constexpr uint64_t QueueStats::*kCounters[] = {
+    &QueueStats::pushed,   &QueueStats::deduplicated, &QueueStats::delivered,
+    &QueueStats::acked,    &QueueStats::redelivered,  &QueueStats::dead_lettered,
+    &QueueStats::redriven, &QueueStats::expired,      &QueueStats::purged};
+
+}  // namespace
+
+const daemon::ValueType kQueueType = {2, "queue", RestoreQueue};
+
+QueueTotals& Totals() { return totals; }
+
+void ResetEventTotals() {
+  totals.events = QueueStats{};
+  totals.blocked_served = 0;
+}
+
+std::string DeadLetterChannel(std::string_view queue) {
+  std::string channel = "__queue__:deadletter:";
+  channel.append(queue);
+  return channel;
+}
+
+QueueValue::QueueValue(Queue queue) : queue_(std::move(queue)) {
+  totals.queues++;
+  Book(1);
+}
+
+QueueValue::~QueueValue() {
+  if (scheduled_) schedule.erase({*scheduled_, this});
+  totals.queues--;
+  Book(-1);
+}
+
+void QueueValue::Placed(std::string_view key) {
+  key_.assign(key);
+  Reschedule();
+}
+
+void QueueValue::Book(int sign) {
+  totals.ready += sign * static_cast<int64_t>(queue_.ready());
+  totals.delayed += sign * static_cast<int64_t>(queue_.delayed());
+  totals.in_flight += sign * static_cast<int64_t>(queue_.in_flight());
+  totals.dead += sign * static_cast<int64_t>(queue_.dead());
+}
+
+void QueueValue::Begin(daemon::Server& server) {
+  Book(-1);
+  stats_before_ = queue_.stats();
+  places_before_[0] = queue_.ready();
+  places_before_[1] = queue_.delayed();
+  places_before_[2] = queue_.in_flight();
+  places_before_[3] = queue_.dead();
+  queue_.set_dead_letter_sink(&died_);
+  queue_.Advance(server.keyspace().now_ms());
+}
+
+void QueueValue::End(daemon::Server& server, daemon::KeyRef& ref, bool always) {
+  queue_.set_dead_letter_sink(nullptr);
+  Book(1);
+  bool changed = always || places_before_[0] != queue_.ready() ||
+                 places_before_[1] != queue_.delayed() || places_before_[2] != queue_.in_flight() ||
+                 places_before_[3] != queue_.dead();
+  for (auto counter : kCounters) {
+    const uint64_t delta = queue_.stats().*counter - stats_before_.*counter;
+    totals.events.*counter += delta;
+    changed = changed || delta != 0;
+  }
+  PublishDead(server);
+  Reschedule();
+  if (changed) server.keyspace().Modified(ref);
+}
+
+void QueueValue::PublishDead(daemon::Server& server) {
+  if (died_.empty()) return;
+  const std::string channel = DeadLetterChannel(key_);
+  for (const std::string& id : died_) {
+    server.pubsub().Publish(daemon::SubscriptionKind::kChannel, channel, id);
+  }
+  died_.clear();
+}
+
+void QueueValue::Reschedule() {
+  const std::optional<int64_t> due = queue_.NextDueMs();
+  if (due == scheduled_) return;
+  if (scheduled_) schedule.erase({*scheduled_, this});
+  scheduled_ = due;
+  if (due) schedule.emplace(*due, this);
+}
+
+std::vector<QueueValue*> QueueValue::TakeDue(int64_t now_ms) {
+  std::vector<QueueValue*> due;
+  while (!schedule.empty() && schedule.begin()->first <= now_ms) {
+    QueueValue* q = schedule.begin()->second;
+    schedule.erase(schedule.begin());
+    q->scheduled_.reset();
+    due.push_back(q);
+  }
+  return due;
+}
+
+std::optional<int64_t> QueueValue::NextDue() {
+  if (schedule.empty()) return std::nullopt;
+  return schedule.begin()->first;
+}
+
+}  // namespace pylon::queue
