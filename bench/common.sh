@@ -1,5 +1,6 @@
-# What the benchmark scripts (run.sh, ratelimit.sh, pubsub.sh) share: the server helpers, the
-# required tools, CPU pinning, the load generator, and starting both servers. Sourced.
+# What the benchmark scripts (run.sh, ratelimit.sh, pubsub.sh, queue.sh) share: the server
+# helpers, the required tools, CPU pinning, the load generators, and starting both servers.
+# Sourced.
 #
 # shellcheck shell=bash
 # Helpers set variables for their callers:
@@ -31,18 +32,21 @@ bench_pin() {
   fi
 }
 
-# bench_loadgen SCRIPT: sets load_tool to pylon-loadgen (BENCH_LOADGEN, else next to pylond:
-# build/<type>/bench/pylon-loadgen; build/release's when a redis-server stands in for pylond);
-# exits 2 when it is not built. Call after servers_pylond_arg.
-bench_loadgen() {
-  load_tool="$root/build/release/bench/pylon-loadgen"
-  [[ "$PYLOND" == none ]] || load_tool="$(dirname "$PYLOND")/../bench/pylon-loadgen"
-  load_tool="${BENCH_LOADGEN:-$load_tool}"
+# bench_tool SCRIPT NAME [PATH]: sets load_tool to the driver NAME of bench/ (PATH when given, else
+# next to pylond: build/<type>/bench/NAME; build/release's when a redis-server stands in for
+# pylond); exits 2 when it is not built. Call after servers_pylond_arg.
+bench_tool() {
+  load_tool="$root/build/release/bench/$2"
+  [[ "$PYLOND" == none ]] || load_tool="$(dirname "$PYLOND")/../bench/$2"
+  load_tool="${3:-$load_tool}"
   [[ -x "$load_tool" ]] || {
-    echo "$1: $load_tool is missing: cmake --build <build dir> --target pylon-loadgen" >&2
+    echo "$1: $load_tool is missing: cmake --build <build dir> --target $2" >&2
     exit 2
   }
 }
+
+# bench_loadgen SCRIPT: load_tool is pylon-loadgen (BENCH_LOADGEN, else next to pylond).
+bench_loadgen() { bench_tool "$1" pylon-loadgen "${BENCH_LOADGEN:-}"; }
 
 # bench_start_servers: redis-server (the reference) and pylond on server_cpu; sets redis_port
 # and pylond_port. The caller sets its EXIT trap first.

@@ -26,41 +26,27 @@
 // "p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms". Latency is per batch
 // (the time from writing a connection's P requests to reading the last reply). An error reply,
 // a lost connection or a malformed reply ends the run with exit status 1.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "resp_client.h"
+
 namespace {
+
+using namespace pylon_bench;  // NOLINT: the shared helpers of the bench drivers
 
 constexpr std::string_view kRandToken = "__rand_int__";
 constexpr size_t kRandDigits = 12;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-[[noreturn]] void Fail(const std::string& message) {
-  std::fprintf(stderr, "pylon-loadgen: %s\n", message.c_str());
-  std::exit(1);
-}
 
 // xorshift64*: cheap, and good enough to spread keys over the keyspace.
 struct Rng {
@@ -71,113 +57,6 @@ struct Rng {
     state ^= state >> 27;
     return state * 0x2545F4914F6CDD1Dull;
   }
-};
-
-// Complete replies are counted without being decoded (RESP2 and RESP3). A reply split across
-// reads is scanned again from its start once more bytes came: replies here are small.
-
-// One whole reply at data[*p..size): 1 (and *p moves past it), 0 when incomplete, -1 when
-// malformed. Keeps the text of the first error reply in *error.
-int ScanOne(const char* data, size_t size, size_t* p, std::string* error) {
-  if (*p >= size) return 0;
-  const char type = data[*p];
-  const char* line = data + *p + 1;
-  const char* end = static_cast<const char*>(std::memchr(line, '\r', size - *p - 1));
-  if (!end || end + 1 >= data + size) return 0;
-  if (end[1] != '\n') return -1;
-  const std::string_view text(line, static_cast<size_t>(end - line));
-  size_t next = static_cast<size_t>(end + 2 - data);
-  int64_t n = 0;
-  switch (type) {
-    case '+':
-    case ':':
-    case '_':
-    case ',':
-    case '#':
-    case '(':
-      break;
-    case '-':
-      if (error->empty()) error->assign(text);
-      break;
-    case '$':
-    case '=':
-    case '!':
-    case '%':
-    case '*':
-    case '~':
-    case '>':
-    case '|': {
-      const auto [stop, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (ec != std::errc() || stop != text.data() + text.size()) return -1;
-      if (type == '$' || type == '=' || type == '!') {
-        if (n >= 0) {
-          if (size - next < static_cast<size_t>(n) + 2) return 0;
-          if (type == '!' && error->empty()) error->assign(data + next, static_cast<size_t>(n));
-          next += static_cast<size_t>(n) + 2;
-        }
-        break;
-      }
-      const int64_t elements = (type == '%' || type == '|') ? 2 * n : n;
-      for (int64_t i = 0; i < elements; i++) {
-        const int r = ScanOne(data, size, &next, error);
-        if (r <= 0) return r;
-      }
-      break;
-    }
-    default:
-      return -1;
-  }
-  *p = next;
-  return 1;
-}
-
-// The complete replies at data[*pos..size), *pos moved past them (a partial reply at the end
-// stays); -1 when one is malformed.
-int ScanReplies(const char* data, size_t size, size_t* pos, std::string* error) {
-  int complete = 0;
-  while (true) {
-    size_t p = *pos;
-    const int r = ScanOne(data, size, &p, error);
-    if (r < 0) return -1;
-    if (r == 0) return complete;
-    *pos = p;
-    complete++;
-  }
-}
-
-// Latency histogram: 1 us buckets up to 10 ms, then 100 us buckets up to 10 s.
-class Histogram {
- public:
-  void Add(int64_t ns) {
-    const int64_t us = ns / 1000;
-    count_++;
-    sum_ns_ += ns;
-    min_ns_ = std::min(min_ns_, ns);
-    max_ns_ = std::max(max_ns_, ns);
-    const size_t i = us < 10000 ? static_cast<size_t>(us)
-                                : 10000 + static_cast<size_t>(std::min<int64_t>(us / 100, 99999));
-    buckets_[std::min(i, buckets_.size() - 1)]++;
-  }
-  double AvgMs() const { return count_ ? sum_ns_ / 1e6 / static_cast<double>(count_) : 0; }
-  double MinMs() const { return count_ ? min_ns_ / 1e6 : 0; }
-  double MaxMs() const { return max_ns_ / 1e6; }
-  // The upper edge of the bucket holding the q-quantile, in ms.
-  double QuantileMs(double q) const {
-    const auto want = static_cast<uint64_t>(q * static_cast<double>(count_));
-    uint64_t seen = 0;
-    for (size_t i = 0; i < buckets_.size(); i++) {
-      seen += buckets_[i];
-      if (seen > want) return i < 10000 ? (i + 1) / 1000.0 : (i - 10000 + 1) / 10.0;
-    }
-    return MaxMs();
-  }
-
- private:
-  std::vector<uint64_t> buckets_ = std::vector<uint64_t>(10000 + 100000);
-  uint64_t count_ = 0;
-  int64_t sum_ns_ = 0;
-  int64_t min_ns_ = INT64_MAX;
-  int64_t max_ns_ = 0;
 };
 
 struct Options {
@@ -197,44 +76,29 @@ struct Options {
 
 Options ParseOptions(int argc, char** argv) {
   Options o;
-  int i = 1;
-  auto value = [&](const char* name) -> std::string {
-    if (i + 1 >= argc) Fail(std::string("missing value after ") + name);
-    return argv[++i];
-  };
-  auto number = [&](const char* name) -> int64_t {
-    const std::string v = value(name);
-    char* stop;
-    const long long n = std::strtoll(v.c_str(), &stop, 10);
-    if (*stop || n < 1) Fail(std::string(name) + " wants a positive integer, got '" + v + "'");
-    return n;
-  };
-  for (; i < argc && argv[i][0] == '-'; i++) {
-    const std::string_view a = argv[i];
-    if (a == "-h")
-      o.host = value("-h");
-    else if (a == "-p")
-      o.port = static_cast<int>(number("-p"));
-    else if (a == "-c")
-      o.clients = static_cast<int>(number("-c"));
+  ArgCursor args(argc, argv, &o.host, &o.port);
+  std::string_view a;
+  while (args.NextOption(&a)) {
+    if (a == "-c")
+      o.clients = static_cast<int>(args.Positive());
     else if (a == "-n")
-      o.requests = number("-n");
+      o.requests = args.Positive();
     else if (a == "-r")
-      o.keyspace = static_cast<uint64_t>(number("-r"));
+      o.keyspace = static_cast<uint64_t>(args.Positive());
     else if (a == "-P")
-      o.pipeline = static_cast<int>(number("-P"));
+      o.pipeline = static_cast<int>(args.Positive());
     else if (a == "--csv")
       o.csv = true;
     else if (a == "--subscribe" || a == "--psubscribe") {
-      o.subscribers = static_cast<int>(number(argv[i]));
+      o.subscribers = static_cast<int>(args.Positive());
       o.subscribe_command = a == "--subscribe" ? "SUBSCRIBE" : "PSUBSCRIBE";
-      o.subscribe_to = value(argv[i]);
+      o.subscribe_to = args.Value();
     } else if (a == "--lagging")
       o.lagging = true;
     else
       Fail("unknown option " + std::string(a));
   }
-  for (; i < argc; i++) o.command.emplace_back(argv[i]);
+  o.command = args.Rest();
   if (o.command.empty()) Fail("no command given");
   return o;
 }
@@ -275,86 +139,6 @@ struct Connection {
   int64_t sent_ns = 0;
 };
 
-int Connect(const Options& o, int receive_buffer = 0) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) Fail(std::string("socket: ") + std::strerror(errno));
-  // Before connect, so that the window the server sees is small from the start.
-  if (receive_buffer) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(int));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(o.port));
-  if (inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr) != 1) Fail("-h wants an IPv4 address");
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    Fail("cannot connect to " + o.host + ":" + std::to_string(o.port) + ": " +
-         std::strerror(errno));
-  }
-  const int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return fd;
-}
-
-void WriteAll(int fd, const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t w = write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) Fail(std::string("write: ") + std::strerror(errno));
-    done += static_cast<size_t>(w);
-  }
-}
-
-std::string Encode(const std::vector<std::string>& args) {
-  std::string out;
-  out.append("*").append(std::to_string(args.size())).append("\r\n");
-  for (const std::string& a : args) {
-    out.append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
-  }
-  return out;
-}
-
-// Reads from a blocking socket until one whole reply is there; returns its bytes.
-std::string ReadOneReply(int fd) {
-  std::string buf;
-  std::string error;
-  char chunk[65536];
-  while (true) {
-    size_t pos = 0;
-    const int n = ScanReplies(buf.data(), buf.size(), &pos, &error);
-    if (n < 0) Fail("a malformed reply");
-    if (!error.empty()) Fail("an error reply: " + error);
-    if (n > 0) return buf.substr(0, pos);
-    const ssize_t r = read(fd, chunk, sizeof chunk);
-    if (r <= 0) Fail("the server closed a connection");
-    buf.append(chunk, static_cast<size_t>(r));
-  }
-}
-
-// A field of INFO <section>, asked on a connection of its own.
-int64_t InfoField(const Options& o, const std::string& section, const std::string& field) {
-  const int fd = Connect(o);
-  WriteAll(fd, Encode({"INFO", section}));
-  const std::string reply = ReadOneReply(fd);
-  close(fd);
-  std::string key;
-  key.append("\n").append(field).append(":");
-  const size_t at = reply.find(key);
-  if (at == std::string::npos) Fail("INFO " + section + " has no " + field);
-  return std::strtoll(reply.c_str() + at + field.size() + 2, nullptr, 10);
-}
-
-// VmRSS of a local process, in bytes.
-int64_t RssBytes(int64_t pid) {
-  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
-  if (!f) Fail("cannot read the server's /proc status (is it local?)");
-  char line[256];
-  int64_t kb = -1;
-  while (std::fgets(line, sizeof line, f)) {
-    if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::strtoll(line + 6, nullptr, 10);
-  }
-  std::fclose(f);
-  return kb * 1024;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -365,7 +149,7 @@ int main(int argc, char** argv) {
   std::vector<Connection> conns(static_cast<size_t>(o.clients));
   for (size_t i = 0; i < conns.size(); i++) {
     Connection& c = conns[i];
-    c.fd = Connect(o);
+    c.fd = Connect(o.host, o.port);
     for (int k = 0; k < o.pipeline; k++) {
       for (size_t at : t.rand_at) c.rand_at.push_back(c.out.size() + at);
       c.out += t.bytes;
@@ -382,9 +166,9 @@ int main(int argc, char** argv) {
   std::vector<Connection> subs(static_cast<size_t>(o.subscribers));
   for (size_t i = 0; i < subs.size(); i++) {
     Connection& s = subs[i];
-    s.fd = Connect(o, o.lagging ? 4096 : 0);
+    s.fd = Connect(o.host, o.port, o.lagging ? 4096 : 0);
     WriteAll(s.fd, Encode({o.subscribe_command, o.subscribe_to}));
-    ReadOneReply(s.fd);  // the confirmation frame
+    ReadReplies(s.fd);  // the confirmation frame
     if (o.lagging) continue;
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -476,8 +260,8 @@ int main(int argc, char** argv) {
     // Give the server a moment to hand the sockets what they take, then read its memory while
     // the subscribers still lag.
     usleep(200 * 1000);
-    used_memory = InfoField(o, "memory", "used_memory");
-    rss = RssBytes(InfoField(o, "server", "process_id"));
+    used_memory = InfoField(o.host, o.port, "memory", "used_memory");
+    rss = RssBytes(InfoField(o.host, o.port, "server", "process_id"));
   }
   std::string name;
   for (const std::string& a : o.command) name += (name.empty() ? "" : " ") + a;

@@ -20,6 +20,7 @@
 #   BENCH_GROWTH_N   SET requests of the growth step, random keys out of 10^9 [5000000]
 #   BENCH_RL         1: then the rate-limit benchmark, bench/ratelimit.sh (BENCH_RL_* there) [0]
 #   BENCH_PUBSUB     1: then the pub/sub benchmark, bench/pubsub.sh [0]
+#   BENCH_QUEUE      1: then the queue benchmark, bench/queue.sh (BENCH_QUEUE_* there) [0]
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (to check the script)
 #
 # Output: tables on stdout and in bench/out/summary.md, bench/out/results.csv (medians),
@@ -72,6 +73,14 @@ if [[ "$rl" == 1 && "${PYLON_TEST_TARGET:-pylond}" != "redis" ]]; then
   read -r -a rl_algos <<< "${BENCH_RL_ALGOS:-token sliding gcra}"
   "$py" "$here/ratelimit.py" probe "$pylond_port" pylond target "${rl_algos[@]}" >/dev/null ||
     exit 1
+fi
+# BENCH_QUEUE=1: one queue cycle now (queue.sh runs the rest), with pylon-queuegen.
+if [[ "${BENCH_QUEUE:-0}" == 1 && "${PYLON_TEST_TARGET:-pylond}" != "redis" ]]; then
+  bench_tool bench/run.sh pylon-queuegen "${BENCH_QUEUEGEN:-}"
+  "$load_tool" -h 127.0.0.1 -p "$pylond_port" -n 1 >/dev/null || {
+    echo "bench: BENCH_QUEUE=1 needs a pylond with the queue commands (Q.PUSH, Q.POP, Q.ACK)" >&2
+    exit 1
+  }
 fi
 
 mkdir -p "$out"
@@ -171,4 +180,7 @@ if [[ "$rl" == 1 ]]; then
 fi
 if [[ "${BENCH_PUBSUB:-0}" == 1 ]]; then
   bash "$here/pubsub.sh" "${1:-$root/build/release/daemon/pylond}"
+fi
+if [[ "${BENCH_QUEUE:-0}" == 1 ]]; then
+  bash "$here/queue.sh" "${1:-$root/build/release/daemon/pylond}"
 fi

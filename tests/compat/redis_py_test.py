@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -333,6 +334,52 @@ def pubsub_handlers_and_thread(env):
         thread.join(timeout=5)
         p.close()
     eq(got, [("ev:login", "u1"), ("plain", "p1")], "the handlers' calls")
+
+
+@test
+def queue_workers(env):
+    """Workers in threads block on Q.POP through redis-py; every job is served exactly once and
+    acked; a job that is never acked stays in flight with its delivery counted."""
+    if servers.TARGET == "redis":
+        raise Skip("queues are Pylon's")
+    producer = env.client()
+    done, errors = [], []
+
+    def worker(name):
+        r = env.client()
+        try:
+            while True:
+                got = r.execute_command("Q.POP", "jobs", "BLOCK", "2000", "LEASE", "60000")
+                if got is None:
+                    return  # two seconds with nothing: the run is over
+                for msg_id, payload, deliveries in got:
+                    done.append((payload, name, deliveries))
+                    eq(r.execute_command("Q.ACK", "jobs", msg_id), 1, "Q.ACK of " + msg_id)
+        except Exception as e:  # reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=("w%d" % i,), daemon=True) for i in range(4)]
+    for t in threads:
+        t.start()
+    pipe = producer.pipeline(transaction=False)
+    for i in range(200):
+        pipe.execute_command("Q.PUSH", "jobs", "job-%d" % i)
+    ids = pipe.execute()
+    eq(ids, [str(i) for i in range(1, 201)], "generated ids")
+    for t in threads:
+        t.join(timeout=30)
+    eq(errors, [], "worker errors")
+    eq(sorted(p for p, _, _ in done), sorted("job-%d" % i for i in range(200)), "jobs served")
+    eq({d for _, _, d in done}, {1}, "deliveries")
+    info = producer.execute_command("Q.INFO", "jobs")
+    fields = dict(zip(info[::2], info[1::2]))
+    eq((fields["acked"], fields["inflight"], fields["ready"]), (200, 0, 0), "Q.INFO after the run")
+    eq(producer.type("jobs"), "queue", "TYPE")
+    producer.execute_command("Q.PUSH", "jobs", "kept", "ID", "k1")
+    eq(producer.execute_command("Q.POP", "jobs"), [["k1", "kept", 1]], "a pop never acked")
+    eq(producer.execute_command("Q.INFO", "jobs")[5], 1, "in flight")
+    raises(redis.ResponseError, producer.execute_command, "Q.POP", "jobs", "COUNT", "0",
+           contains="COUNT must be positive")
 
 
 @test
