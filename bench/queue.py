@@ -159,8 +159,9 @@ def main():
           " `XREADGROUP GROUP g c<N> COUNT 1`, `XACK`. %s cycles a run, median of %s rounds;"
           " the ratio is pylond / redis, of the medians (in brackets: its lowest and highest"
           " over the rounds). Memory: one queue of that many %s-byte messages in an empty"
-          " server, (after - before) / messages. pylond = %s."
-          % (a.size, a.cycles, a.rounds, a.size, a.target), ""]
+          " server, (after - before) / messages.%s"
+          % (a.size, a.cycles, a.rounds, a.size,
+             "" if a.target == "pylond" else " The pylond column is %s." % a.target), ""]
     cells = [["cycle (push, pop, ack), %s: msgs/s" % workers_label(r["workers"]),
               "{:,.0f}".format(r["m"][("pylond", "msgs_per_sec")]),
               "{:,.0f}".format(r["m"][("redis", "msgs_per_sec")]),

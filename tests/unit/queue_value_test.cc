@@ -1,0 +1,83 @@
+// A queue as a keyspace value: it knows its key wherever the keyspace puts it (stored, renamed,
+// restored from a dump), so the schedule of timed work finds it under its current name, and a
+// deleted queue leaves the schedule and the INFO gauges. (Commands over sockets:
+// tests/e2e/queue_test.cc.)
+#include "modules/queue/queue_value.h"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+
+#include "daemon/clock.h"
+#include "daemon/keyspace.h"
+
+namespace pylon::queue {
+namespace {
+
+using daemon::Clock;
+using daemon::KeyRef;
+using daemon::Keyspace;
+using daemon::Lookup;
+using daemon::Ttl;
+
+constexpr int64_t T0 = 1'700'000'000'000;
+
+// A queue with one message in flight (lease ends at T0 + 500) and one ready.
+Queue BusyQueue() {
+  Queue q;
+  q.Push(T0, "leased", 0, 0);
+  q.Push(T0, "waiting", 0, 0);
+  REQUIRE(q.Pop(T0, 1, 500).size() == 1);
+  return q;
+}
+
+QueueValue* Put(Keyspace& ks, const std::string& key, Queue q) {
+  KeyRef ref = ks.Locate(key, Lookup::kWrite);
+  ks.SetObject(ref, std::make_unique<QueueValue>(std::move(q)), Ttl::Clear());
+  return static_cast<QueueValue*>(ref.entry->object());
+}
+
+TEST_CASE("queue value: its key follows it, and the schedule finds it under that key",
+          "[queue][keyspace]") {
+  daemon::RegisterValueType(kQueueType);
+  Clock clock(true);
+  Keyspace ks(clock);
+  const int64_t queues_before = Totals().queues;
+  QueueValue* q = Put(ks, "jobs", BusyQueue());
+  CHECK(q->key() == "jobs");
+  CHECK(Totals().queues == queues_before + 1);
+  CHECK(QueueValue::NextDue() == T0 + 500);
+
+  REQUIRE(ks.Rename("jobs", "work", false) == Keyspace::RenameResult::kRenamed);
+  CHECK(q->key() == "work");  // the same object, under its new name
+  CHECK(QueueValue::TakeDue(T0 + 499).empty());
+  const auto due = QueueValue::TakeDue(T0 + 500);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0] == q);
+  CHECK(!QueueValue::NextDue());  // taken out until a change puts it back
+
+  // A dump read back is a queue of its own, placed under its key.
+  std::string dump;
+  Keyspace::Dump(*ks.Find("work", Lookup::kPeek), &dump);
+  daemon::RestoredValue restored;
+  REQUIRE(Keyspace::Restore(dump, &restored));
+  CHECK(restored.object->type().name == "queue");
+  KeyRef copy = ks.Locate("copy", Lookup::kWrite);
+  ks.SetRestored(copy, std::move(restored), Ttl::Clear());
+  auto* back = static_cast<QueueValue*>(copy.entry->object());
+  CHECK(back->key() == "copy");
+  CHECK(back->queue().in_flight() == 1);
+  CHECK(back->queue().ready() == 1);
+  CHECK(QueueValue::NextDue() == T0 + 500);  // the copy's lease is scheduled
+  CHECK(back->MemoryUsage() == ks.Find("work", Lookup::kPeek)->object()->MemoryUsage());
+
+  // Deleting a queue takes it out of the schedule and of the gauges.
+  CHECK(ks.Delete(copy));
+  CHECK(!QueueValue::NextDue());
+  KeyRef work = ks.Locate("work", Lookup::kWrite);
+  CHECK(ks.Delete(work));
+  CHECK(Totals().queues == queues_before);
+}
+
+}  // namespace
+}  // namespace pylon::queue
