@@ -1,0 +1,86 @@
+// Eviction policies for maxmemory, as exact O(1) structures (Redis samples; these do not):
+// LRU, LFU (Redis's logarithmic counter with decay, kept in one list per counter value), SIEVE
+// (NSDI'24) and S3-FIFO (SOSP'23). Pure: no keyspace, no clock of their own; the keyspace keeps
+// one policy over its evictable keys, and tests and the hit-ratio simulator drive them directly.
+//
+// Items live in slots: small stable integers that the owner stores with each item (4 bytes), so
+// the policy holds no pointer into the item and the item may move (SetHandle). A slot costs the
+// policy 24 bytes. Every operation is O(1) (S3-FIFO's and SIEVE's eviction: O(1) amortized).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace pylon::daemon::eviction {
+
+using Handle = uint64_t;  // the owner's reference to an item (an Entry*, a test's key)
+inline constexpr uint32_t kNoSlot = UINT32_MAX;
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual std::string_view name() const = 0;
+
+  // A new item of `bytes` (hash: the key's hash, for policies that remember evicted keys).
+  virtual uint32_t Insert(Handle handle, uint64_t hash, uint32_t bytes) = 0;
+  // The item was read or written.
+  virtual void Access(uint32_t slot) = 0;
+  // The item was deleted by its owner (DEL, expiry): forget it.
+  virtual void Remove(uint32_t slot) = 0;
+  // Chooses the item to evict next and forgets it; nullopt when there is none.
+  virtual std::optional<Handle> Evict() = 0;
+  // Time, for policies that age (LFU's decay): minutes, never decreasing.
+  virtual void SetMinutes(uint32_t /*minutes*/) {}
+  // Background upkeep on up to `budget` items (LFU: decays keys nobody touches).
+  virtual void Age(size_t /*budget*/) {}
+  // What a key of the slot counts for OBJECT FREQ (LFU), or 0.
+  virtual uint8_t Frequency(uint32_t /*slot*/) const { return 0; }
+
+  // The item moved in memory: its handle changes, its place does not.
+  void SetHandle(uint32_t slot, Handle handle) { nodes_[slot].handle = handle; }
+  Handle handle(uint32_t slot) const { return nodes_[slot].handle; }
+  size_t size() const { return size_; }
+  // Bytes the policy itself holds (its slots and lists), for INFO memory.
+  virtual size_t overhead_bytes() const { return nodes_.capacity() * sizeof(Node); }
+
+ protected:
+  // One item: its list links (slots), its size, and a byte or two of policy state.
+  struct Node {
+    Handle handle = 0;
+    uint32_t prev = kNoSlot, next = kNoSlot;
+    uint32_t bytes = 0;
+    uint8_t list = 0;      // which of the policy's lists holds it
+    uint8_t state = 0;     // LFU counter, SIEVE's visited bit, S3-FIFO's frequency
+    uint16_t minutes = 0;  // LFU: when the counter was last decayed
+  };
+  static_assert(sizeof(Node) == 24);
+
+  // A doubly linked list of slots: head is the newest.
+  struct List {
+    uint32_t head = kNoSlot, tail = kNoSlot;
+    uint32_t count = 0;
+    uint64_t bytes = 0;
+  };
+
+  uint32_t NewSlot(Handle handle, uint32_t bytes);
+  void FreeSlot(uint32_t slot);
+  void PushHead(List& list, uint32_t slot);
+  void Unlink(List& list, uint32_t slot);
+
+  std::vector<Node> nodes_;
+  std::vector<uint32_t> free_slots_;
+  size_t size_ = 0;
+};
+
+// maxmemory-policy names: "lru", "lfu", "sieve", "s3fifo". LFU's counter grows as Redis's with
+// lfu-log-factor and loses one per lfu-decay-time idle minutes (0: never).
+struct LfuParams {
+  int log_factor = 10;
+  int decay_minutes = 1;
+};
+std::unique_ptr<Policy> MakePolicy(std::string_view name, LfuParams lfu = {});
+
+}  // namespace pylon::daemon::eviction
