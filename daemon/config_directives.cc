@@ -55,9 +55,11 @@ namespace {
 
 // Redis 7.0's levels ("nothing" came with 7.2).
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
-constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu", "volatile-random",
-                                          "volatile-ttl",   "allkeys-lru",  "allkeys-lfu",
-                                          "allkeys-random", "noeviction"};
+// Redis's, and the exact-structure policies Pylon adds (daemon/eviction.h).
+constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu",   "volatile-random",
+                                          "volatile-ttl",   "allkeys-lru",    "allkeys-lfu",
+                                          "allkeys-random", "noeviction",     "allkeys-sieve",
+                                          "allkeys-s3fifo", "volatile-sieve", "volatile-s3fifo"};
 constexpr std::string_view kEmpty[] = {""};
 constexpr std::string_view kNo[] = {"no"};
 constexpr std::string_view kOne[] = {"1"};

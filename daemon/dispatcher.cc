@@ -111,6 +111,12 @@ void Dispatcher::Execute(Connection& conn, Args args) {
                "this context");
     return;
   }
+  // As Redis's processCommand: evict down to maxmemory first; a command that may grow memory is
+  // refused when that is not possible.
+  if (server_.config().maxmemory > 0 && !server_.EnforceMaxmemory() && (cmd->flags & kCmdDenyOom)) {
+    Reject(conn, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+    return;
+  }
   if (conn.tx.active && !RunsInsideMulti(*(cmd->parent ? cmd->parent : cmd))) {
     if (cmd->flags & kCmdNoMulti) {
       Reject(conn, cmd, "ERR Command not allowed inside a transaction");

@@ -59,10 +59,9 @@ class Entry {
   // As Redis: a key is expired once the clock is past its time (not at it).
   bool ExpiredAt(int64_t now_ms) const { return has_expire() && now_ms > ExpireField()->at_ms; }
 
-  // Last access, in seconds of the keyspace clock (LRU); with an LFU policy, the minute of the
-  // last counter decay.
-  uint32_t access() const { return access_; }
-  uint8_t lfu_counter() const { return lfu_counter_; }
+  // Whether an eviction policy tracks the key (then access_ is its slot there, and the policy
+  // keeps its access time and frequency).
+  bool evict_tracked() const { return flags_ & kEvictTracked; }
 
  private:
   friend class Keyspace;
@@ -75,6 +74,7 @@ class Entry {
   };
   static constexpr uint8_t kEncodingMask = 0x3;
   static constexpr uint8_t kHasExpire = 0x4;
+  static constexpr uint8_t kEvictTracked = 0x8;
 
   Entry() = default;
 
@@ -113,6 +113,8 @@ class Entry {
   uint8_t flags_ = 0;
   uint8_t lfu_counter_ = 0;
   uint8_t type_id_ = 0;  // kBytes: the value's type
+  // Untracked: last access in seconds of the keyspace clock (LRU), or with an LFU policy the
+  // minute of the last counter decay. Tracked by an eviction policy: the key's slot there.
   uint32_t access_ = 0;
 };
 static_assert(sizeof(Entry) == 24);

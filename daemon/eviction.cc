@@ -8,7 +8,7 @@ namespace pylon::daemon::eviction {
 
 // --- slots and lists ------------------------------------------------------------------------
 
-uint32_t Policy::NewSlot(Handle handle, uint32_t bytes) {
+uint32_t Policy::NewSlot(Handle handle) {
   uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -17,7 +17,7 @@ uint32_t Policy::NewSlot(Handle handle, uint32_t bytes) {
     slot = static_cast<uint32_t>(nodes_.size());
     nodes_.emplace_back();
   }
-  nodes_[slot] = Node{.handle = handle, .bytes = bytes};
+  nodes_[slot] = Node{.handle = handle, .seconds = now_seconds_};
   size_++;
   return slot;
 }
@@ -35,7 +35,6 @@ void Policy::PushHead(List& list, uint32_t slot) {
   list.head = slot;
   if (list.tail == kNoSlot) list.tail = slot;
   list.count++;
-  list.bytes += n.bytes;
 }
 
 void Policy::Unlink(List& list, uint32_t slot) {
@@ -44,7 +43,6 @@ void Policy::Unlink(List& list, uint32_t slot) {
   (n.next != kNoSlot ? nodes_[n.next].prev : list.tail) = n.prev;
   n.prev = n.next = kNoSlot;
   list.count--;
-  list.bytes -= n.bytes;
 }
 
 namespace {
@@ -54,12 +52,13 @@ namespace {
 class Lru final : public Policy {
  public:
   std::string_view name() const override { return "lru"; }
-  uint32_t Insert(Handle handle, uint64_t, uint32_t bytes) override {
-    const uint32_t slot = NewSlot(handle, bytes);
+  uint32_t Insert(Handle handle, uint64_t) override {
+    const uint32_t slot = NewSlot(handle);
     PushHead(list_, slot);
     return slot;
   }
   void Access(uint32_t slot) override {
+    Stamp(slot);
     Unlink(list_, slot);
     PushHead(list_, slot);
   }
@@ -93,18 +92,19 @@ class Lfu final : public Policy {
   explicit Lfu(LfuParams params) : params_(params) {}
   std::string_view name() const override { return "lfu"; }
 
-  uint32_t Insert(Handle handle, uint64_t, uint32_t bytes) override {
-    const uint32_t slot = NewSlot(handle, bytes);
+  uint32_t Insert(Handle handle, uint64_t) override {
+    const uint32_t slot = NewSlot(handle);
     nodes_[slot].state = kLfuInitial;
-    nodes_[slot].minutes = static_cast<uint16_t>(minutes_);
+    nodes_[slot].minutes = static_cast<uint16_t>(minutes());
     Link(slot);
     return slot;
   }
   void Access(uint32_t slot) override {
     Node& n = nodes_[slot];
+    Stamp(slot);
     Unlink(slot);
     n.state = Increment(Decayed(n));
-    n.minutes = static_cast<uint16_t>(minutes_);
+    n.minutes = static_cast<uint16_t>(minutes());
     Link(slot);
   }
   void Remove(uint32_t slot) override {
@@ -122,7 +122,6 @@ class Lfu final : public Policy {
     }
     return std::nullopt;
   }
-  void SetMinutes(uint32_t minutes) override { minutes_ = minutes; }
   uint8_t Frequency(uint32_t slot) const override { return Decayed(nodes_[slot]); }
 
   // Applies idle decay to `budget` keys, round robin over the slots, so that keys nobody
@@ -136,7 +135,7 @@ class Lfu final : public Policy {
       if (now == n.state) continue;
       Unlink(age_cursor_);
       n.state = now;
-      n.minutes = static_cast<uint16_t>(minutes_);
+      n.minutes = static_cast<uint16_t>(minutes());
       Link(static_cast<uint32_t>(age_cursor_));
     }
   }
@@ -146,7 +145,7 @@ class Lfu final : public Policy {
   // Redis's LFUTimeElapsed).
   uint8_t Decayed(const Node& n) const {
     if (params_.decay_minutes <= 0) return n.state;
-    const uint32_t now = minutes_ & 0xFFFF;
+    const uint32_t now = minutes() & 0xFFFF;
     const uint32_t elapsed = now >= n.minutes ? now - n.minutes : 0xFFFF - n.minutes + now;
     const uint32_t periods = elapsed / static_cast<uint32_t>(params_.decay_minutes);
     return periods >= n.state ? 0 : static_cast<uint8_t>(n.state - periods);
@@ -183,7 +182,6 @@ class Lfu final : public Policy {
   LfuParams params_;
   std::array<List, 256> lists_;
   std::array<uint64_t, 4> nonempty_{};
-  uint32_t minutes_ = 0;
   size_t age_cursor_ = 0;
   uint64_t rng_ = 0;
 };
@@ -196,12 +194,15 @@ class Lfu final : public Policy {
 class Sieve final : public Policy {
  public:
   std::string_view name() const override { return "sieve"; }
-  uint32_t Insert(Handle handle, uint64_t, uint32_t bytes) override {
-    const uint32_t slot = NewSlot(handle, bytes);
+  uint32_t Insert(Handle handle, uint64_t) override {
+    const uint32_t slot = NewSlot(handle);
     PushHead(list_, slot);
     return slot;
   }
-  void Access(uint32_t slot) override { nodes_[slot].state = 1; }
+  void Access(uint32_t slot) override {
+    Stamp(slot);
+    nodes_[slot].state = 1;
+  }
   void Remove(uint32_t slot) override {
     if (hand_ == slot) hand_ = nodes_[slot].prev;
     Unlink(list_, slot);
@@ -228,7 +229,7 @@ class Sieve final : public Policy {
 
 // --- S3-FIFO: a small FIFO for new keys, a main FIFO, and a ghost of keys evicted young ------
 //
-// New keys enter the small FIFO (10% of the bytes). Leaving it, a key hit at least once moves to
+// New keys enter the small FIFO (10% of the keys). Leaving it, a key hit at least once moves to
 // the main FIFO; one never hit is evicted and remembered (its hash) in the ghost, so that if it
 // comes back it goes straight to the main FIFO. The main FIFO is a CLOCK with a 2-bit counter:
 // a key whose counter is above 0 goes back to the head with one less. One-hit wonders and scans
@@ -294,8 +295,8 @@ class Ghost {
 class S3Fifo final : public Policy {
  public:
   std::string_view name() const override { return "s3fifo"; }
-  uint32_t Insert(Handle handle, uint64_t hash, uint32_t bytes) override {
-    const uint32_t slot = NewSlot(handle, bytes);
+  uint32_t Insert(Handle handle, uint64_t hash) override {
+    const uint32_t slot = NewSlot(handle);
     if (ghost_.Take(hash, GhostLimit())) {
       nodes_[slot].list = kMain;
       PushHead(main_, slot);
@@ -308,6 +309,7 @@ class S3Fifo final : public Policy {
     return slot;
   }
   void Access(uint32_t slot) override {
+    Stamp(slot);
     uint8_t& freq = nodes_[slot].state;
     if (freq < 3) freq++;
   }
@@ -317,9 +319,9 @@ class S3Fifo final : public Policy {
   }
   std::optional<Handle> Evict() override {
     while (size_ > 0) {
-      // The small FIFO keeps about a tenth of the bytes; the main one the rest.
+      // The small FIFO keeps about a tenth of the keys; the main one the rest.
       const bool from_small =
-          small_.count > 0 && (main_.count == 0 || small_.bytes * 10 >= small_.bytes + main_.bytes);
+          small_.count > 0 && (main_.count == 0 || small_.count * 10 >= small_.count + main_.count);
       const std::optional<Handle> h = from_small ? EvictSmall() : EvictMain();
       if (h) return h;
     }

@@ -5,7 +5,8 @@
 //
 // Items live in slots: small stable integers that the owner stores with each item (4 bytes), so
 // the policy holds no pointer into the item and the item may move (SetHandle). A slot costs the
-// policy 24 bytes. Every operation is O(1) (S3-FIFO's and SIEVE's eviction: O(1) amortized).
+// policy 24 bytes, and keeps the item's last access time (OBJECT IDLETIME) and, under LFU, its
+// counter (OBJECT FREQ). Every operation is O(1) (SIEVE's and S3-FIFO's eviction: amortized).
 #pragma once
 
 #include <cstdint>
@@ -24,20 +25,25 @@ class Policy {
   virtual ~Policy() = default;
   virtual std::string_view name() const = 0;
 
-  // A new item of `bytes` (hash: the key's hash, for policies that remember evicted keys).
-  virtual uint32_t Insert(Handle handle, uint64_t hash, uint32_t bytes) = 0;
+  // A new item (hash: its key's hash, for policies that remember evicted keys).
+  virtual uint32_t Insert(Handle handle, uint64_t hash) = 0;
   // The item was read or written.
   virtual void Access(uint32_t slot) = 0;
   // The item was deleted by its owner (DEL, expiry): forget it.
   virtual void Remove(uint32_t slot) = 0;
   // Chooses the item to evict next and forgets it; nullopt when there is none.
   virtual std::optional<Handle> Evict() = 0;
-  // Time, for policies that age (LFU's decay): minutes, never decreasing.
-  virtual void SetMinutes(uint32_t /*minutes*/) {}
+  // The clock, in seconds (never decreasing): stamps accesses; LFU decays by its minutes.
+  void SetNow(uint32_t seconds) { now_seconds_ = seconds; }
   // Background upkeep on up to `budget` items (LFU: decays keys nobody touches).
   virtual void Age(size_t /*budget*/) {}
   // What a key of the slot counts for OBJECT FREQ (LFU), or 0.
   virtual uint8_t Frequency(uint32_t /*slot*/) const { return 0; }
+  // Seconds since the item was inserted or last accessed (OBJECT IDLETIME).
+  uint32_t IdleSeconds(uint32_t slot) const {
+    const uint32_t at = nodes_[slot].seconds;
+    return now_seconds_ >= at ? now_seconds_ - at : 0;
+  }
 
   // The item moved in memory: its handle changes, its place does not.
   void SetHandle(uint32_t slot, Handle handle) { nodes_[slot].handle = handle; }
@@ -47,11 +53,11 @@ class Policy {
   virtual size_t overhead_bytes() const { return nodes_.capacity() * sizeof(Node); }
 
  protected:
-  // One item: its list links (slots), its size, and a byte or two of policy state.
+  // One item: its list links (slots), when it was last accessed, and policy state.
   struct Node {
     Handle handle = 0;
     uint32_t prev = kNoSlot, next = kNoSlot;
-    uint32_t bytes = 0;
+    uint32_t seconds = 0;  // last access
     uint8_t list = 0;      // which of the policy's lists holds it
     uint8_t state = 0;     // LFU counter, SIEVE's visited bit, S3-FIFO's frequency
     uint16_t minutes = 0;  // LFU: when the counter was last decayed
@@ -62,10 +68,11 @@ class Policy {
   struct List {
     uint32_t head = kNoSlot, tail = kNoSlot;
     uint32_t count = 0;
-    uint64_t bytes = 0;
   };
 
-  uint32_t NewSlot(Handle handle, uint32_t bytes);
+  uint32_t NewSlot(Handle handle);
+  void Stamp(uint32_t slot) { nodes_[slot].seconds = now_seconds_; }
+  uint32_t minutes() const { return now_seconds_ / 60; }
   void FreeSlot(uint32_t slot);
   void PushHead(List& list, uint32_t slot);
   void Unlink(List& list, uint32_t slot);
@@ -73,6 +80,7 @@ class Policy {
   std::vector<Node> nodes_;
   std::vector<uint32_t> free_slots_;
   size_t size_ = 0;
+  uint32_t now_seconds_ = 0;
 };
 
 // maxmemory-policy names: "lru", "lfu", "sieve", "s3fifo". LFU's counter grows as Redis's with

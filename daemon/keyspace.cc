@@ -128,6 +128,7 @@ Entry* Keyspace::NewEntry(std::string_view key, Entry::Kind kind, size_t str_len
 }
 
 void Keyspace::Free(Entry* e) {
+  if (e->evict_tracked()) Untrack(e);
   if (e->is_object()) {
     Value* v = e->object();
     if (v) {
@@ -146,6 +147,15 @@ void Keyspace::Install(KeyRef& ref, Entry* fresh, Ttl ttl) {
   if (ttl.mode == Ttl::Mode::kKeep && old) at_ms = old->expire_ms();
   if (fresh->has_expire()) fresh->ExpireField()->at_ms = at_ms;
   InitAccess(fresh, old);
+  if (old && old->evict_tracked() && !fresh->evict_tracked() && Trackable(fresh)) {
+    // An overwrite is an access: the key keeps its place (and frequency) in the policy.
+    fresh->access_ = old->access_;
+    fresh->flags_ |= Entry::kEvictTracked;
+    old->flags_ &= static_cast<uint8_t>(~Entry::kEvictTracked);
+    policy_->SetHandle(fresh->access_, reinterpret_cast<eviction::Handle>(fresh));
+    policy_->SetNow(LruClock());
+    policy_->Access(fresh->access_);
+  }
   if (old) {
     fresh->next_ = old->next_;
     KeyTable::Replace(ref.slot, fresh);
@@ -156,6 +166,7 @@ void Keyspace::Install(KeyRef& ref, Entry* fresh, Ttl ttl) {
   }
   if (fresh->has_expire()) AddVolatile(fresh, at_ms);
   ref.entry = fresh;
+  Track(fresh, ref.hash);
   if (fresh->is_object()) fresh->object()->Placed(ref.key);
   Notify(ref.key);
 }
@@ -199,7 +210,7 @@ Entry* Keyspace::SetInline(KeyRef& ref, Entry::Kind kind, uint8_t tag, std::stri
         RemoveVolatile(old);
         AddVolatile(old, ttl.at_ms);
       }
-      if (!lfu_) old->access_ = LruClock();
+      if (!lfu_ && !old->evict_tracked()) old->access_ = LruClock();
       Notify(ref.key);
       return old;
     }
@@ -234,6 +245,7 @@ char* Keyspace::ResizeString(KeyRef& ref, size_t length) {
     if (e != old) {
       KeyTable::Replace(ref.slot, e);
       if (e->has_expire()) volatile_[e->ExpireField()->volatile_pos] = e;
+      if (e->evict_tracked()) policy_->SetHandle(e->access_, reinterpret_cast<eviction::Handle>(e));
     }
   }
   if (length > old_length) std::memset(e->StringData() + old_length, 0, length - old_length);
@@ -304,6 +316,8 @@ void Keyspace::SetExpire(KeyRef& ref, int64_t at_ms) {
   e->flags_ |= Entry::kHasExpire;
   KeyTable::Replace(ref.slot, e);
   AddVolatile(e, at_ms);
+  if (e->evict_tracked()) policy_->SetHandle(e->access_, reinterpret_cast<eviction::Handle>(e));
+  Track(e, ref.hash);  // volatile-*: a key with a TTL becomes a candidate
   ref.entry = e;
   Notify(ref.key);
 }
@@ -322,6 +336,10 @@ bool Keyspace::Persist(KeyRef& ref) {
   if (shrunk) e = shrunk;
   dataset_bytes_ += malloc_usable_size(e);
   KeyTable::Replace(ref.slot, e);
+  if (e->evict_tracked()) {
+    policy_->SetHandle(e->access_, reinterpret_cast<eviction::Handle>(e));
+    if (!Trackable(e)) Untrack(e);  // volatile-*: no TTL, no candidate
+  }
   ref.entry = e;
   Notify(ref.key);
   return true;
@@ -337,6 +355,12 @@ Keyspace::RenameResult Keyspace::Rename(std::string_view src, std::string_view d
   Entry* fresh = NewEntry(dst, from->kind_, from->str_len_, from->has_expire());
   fresh->flags_ = from->flags_;
   fresh->type_id_ = from->type_id_;
+  if (from->evict_tracked()) {
+    // The value keeps its place in the eviction policy under its new key.
+    from->flags_ &= static_cast<uint8_t>(~Entry::kEvictTracked);
+    fresh->access_ = from->access_;
+    policy_->SetHandle(fresh->access_, reinterpret_cast<eviction::Handle>(fresh));
+  }
   if (from->is_object()) {
     // The value changes hands: its bytes stay counted once.
     *fresh->ObjectSlot() = from->object();
@@ -346,8 +370,10 @@ Keyspace::RenameResult Keyspace::Rename(std::string_view src, std::string_view d
   }
   const int64_t at_ms = from->expire_ms();
   Install(to, fresh, at_ms >= 0 ? Ttl::At(at_ms) : Ttl::Clear());
-  fresh->access_ = from->access_;
-  fresh->lfu_counter_ = from->lfu_counter_;
+  if (!fresh->evict_tracked()) {
+    fresh->access_ = from->access_;
+    fresh->lfu_counter_ = from->lfu_counter_;
+  }
   KeyTable::Slot slot = table_.Find(src, table_.Hash(src));
   Entry* old = table_.Unlink(slot);
   if (old->has_expire()) RemoveVolatile(old);
@@ -434,6 +460,7 @@ void Keyspace::Rehash(int64_t budget_us) {
 // --- access tracking -----------------------------------------------------------------------------
 
 void Keyspace::InitAccess(Entry* e, const Entry* previous) {
+  if (e->evict_tracked()) return;  // the policy keeps its access data
   if (lfu_) {
     // An overwrite keeps the key's frequency, as Redis does.
     e->lfu_counter_ = previous ? previous->lfu_counter_ : kLfuInitialCounter;
@@ -444,6 +471,11 @@ void Keyspace::InitAccess(Entry* e, const Entry* previous) {
 }
 
 void Keyspace::UpdateAccess(Entry* e) {
+  if (e->evict_tracked()) {
+    policy_->SetNow(LruClock());
+    policy_->Access(e->access_);
+    return;
+  }
   if (!lfu_) {
     e->access_ = LruClock();
     return;
@@ -462,15 +494,105 @@ void Keyspace::UpdateAccess(Entry* e) {
 }
 
 uint64_t Keyspace::IdleSeconds(const Entry& e) const {
+  if (e.evict_tracked()) {
+    policy_->SetNow(LruClock());
+    return policy_->IdleSeconds(e.access_);
+  }
   const uint32_t now = LruClock();
   return now >= e.access_ ? now - e.access_ : 0;
 }
 
 uint8_t Keyspace::Frequency(const Entry& e) const {
+  if (e.evict_tracked()) {
+    policy_->SetNow(LruClock());
+    return policy_->Frequency(e.access_);
+  }
   if (lfu_decay_minutes_ <= 0) return e.lfu_counter_;
   const uint32_t now = LfuMinutes();
   const uint64_t periods = now >= e.access_ ? (now - e.access_) / lfu_decay_minutes_ : 0;
   return periods >= e.lfu_counter_ ? 0 : static_cast<uint8_t>(e.lfu_counter_ - periods);
+}
+
+// --- eviction ------------------------------------------------------------------------------------
+
+void Keyspace::SetEvictionPolicy(std::string_view name, bool active) {
+  // Untrack every key first: the new policy starts from the keys as they are.
+  if (policy_) {
+    table_.ForEach([this](Entry* e) {
+      if (!e->evict_tracked()) return;
+      e->flags_ &= static_cast<uint8_t>(~Entry::kEvictTracked);
+      InitAccess(e, nullptr);
+    });
+    policy_.reset();
+  }
+  evict_volatile_ = name.starts_with("volatile-");
+  const size_t dash = name.find('-');
+  evict_kind_ =
+      dash == std::string_view::npos ? std::string(name) : std::string(name.substr(dash + 1));
+  if (!active) return;
+  policy_ = eviction::MakePolicy(evict_kind_, {lfu_log_factor_, lfu_decay_minutes_});
+  if (!policy_) return;  // random, ttl, noeviction: nothing to track
+  policy_->SetNow(LruClock());
+  table_.ForEach([this](Entry* e) { Track(e, table_.Hash(e->key())); });
+}
+
+bool Keyspace::Trackable(const Entry* e) const {
+  return policy_ && e->type().evictable && (!evict_volatile_ || e->has_expire());
+}
+
+void Keyspace::Track(Entry* e, uint64_t hash) {
+  if (e->evict_tracked() || !Trackable(e)) return;
+  policy_->SetNow(LruClock());
+  e->access_ = policy_->Insert(reinterpret_cast<eviction::Handle>(e), hash);
+  e->flags_ |= Entry::kEvictTracked;
+}
+
+void Keyspace::Untrack(Entry* e) {
+  policy_->Remove(e->access_);
+  e->flags_ &= static_cast<uint8_t>(~Entry::kEvictTracked);
+  InitAccess(e, nullptr);
+}
+
+Entry* Keyspace::SampledVictim() {
+  constexpr int kSamples = 16;
+  Entry* best = nullptr;
+  for (int i = 0; i < kSamples; i++) {
+    Entry* e = nullptr;
+    if (evict_volatile_) {
+      if (volatile_.empty()) return nullptr;
+      e = volatile_[Random() % volatile_.size()];
+    } else {
+      e = table_.RandomEntry([this] { return Random(); });
+      if (!e) return nullptr;
+    }
+    if (!e->type().evictable) continue;
+    if (evict_kind_ == "random") return e;
+    // volatile-ttl: the nearest expiry among the sample, as Redis samples.
+    if (!best || e->expire_ms() < best->expire_ms()) best = e;
+  }
+  return evict_kind_ == "ttl" ? best : nullptr;
+}
+
+bool Keyspace::EvictOne() {
+  Entry* victim;
+  if (policy_) {
+    const std::optional<eviction::Handle> h = policy_->Evict();
+    if (!h) return false;
+    victim = reinterpret_cast<Entry*>(*h);
+    victim->flags_ &= static_cast<uint8_t>(~Entry::kEvictTracked);
+  } else {
+    victim = SampledVictim();
+    if (!victim) return false;
+  }
+  stats_.evicted_keys++;
+  DeleteAt(table_.Find(victim->key(), table_.Hash(victim->key())));
+  return true;
+}
+
+void Keyspace::AgeEvictionPolicy(size_t budget) {
+  if (!policy_) return;
+  policy_->SetNow(LruClock());
+  policy_->Age(budget);
 }
 
 size_t Keyspace::MemoryUsage(const Entry& e) const {

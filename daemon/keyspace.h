@@ -14,6 +14,7 @@
 
 #include "daemon/clock.h"
 #include "daemon/entry.h"
+#include "daemon/eviction.h"
 #include "daemon/key_table.h"
 #include "daemon/value.h"
 
@@ -60,6 +61,7 @@ class KeyspaceListener {
 };
 
 struct KeyspaceStats {
+  uint64_t evicted_keys = 0;
   uint64_t hits = 0;
   uint64_t misses = 0;
   uint64_t expired_keys = 0;
@@ -86,6 +88,16 @@ class Keyspace {
   // time (OBJECT FREQ / IDLETIME answer accordingly).
   void SetLfu(bool lfu, int log_factor, int decay_minutes);
   bool lfu() const { return lfu_; }
+  // The maxmemory-policy: for lru, lfu, sieve and s3fifo (allkeys- or volatile-) with `active`
+  // (maxmemory set), every evictable key (with a TTL, for volatile-) is tracked by an exact
+  // policy (daemon/eviction.h); random, ttl and noeviction need no tracking. A change rebuilds
+  // the tracking: O(keys), once.
+  void SetEvictionPolicy(std::string_view maxmemory_policy, bool active);
+  // Evicts one key by the policy; false when there is none to evict (noeviction, or nothing
+  // evictable left).
+  bool EvictOne();
+  // Ages the policy's keys nobody touches (LFU's decay), a few at a time (the cron).
+  void AgeEvictionPolicy(size_t budget);
 
   // --- lookups --------------------------------------------------------------------------------
   KeyRef Locate(std::string_view key, Lookup how);
@@ -149,6 +161,8 @@ class Keyspace {
   // Bytes held by entries and values (the dataset), and by the table's bucket arrays.
   size_t dataset_bytes() const { return dataset_bytes_; }
   size_t table_bytes() const { return table_.bucket_count() * sizeof(Entry*); }
+  // The eviction policy's own bytes (its slots), for INFO memory.
+  size_t eviction_bytes() const { return policy_ ? policy_->overhead_bytes() : 0; }
   const KeyTable& table() const { return table_; }
   // MEMORY USAGE: the entry's allocation, its value's, and its share of the bucket array.
   size_t MemoryUsage(const Entry& entry) const;
@@ -180,6 +194,12 @@ class Keyspace {
   void InitAccess(Entry* entry, const Entry* previous);
   void UpdateAccess(Entry* entry);
   uint32_t LruClock() const { return static_cast<uint32_t>(clock_.NowMs() / 1000); }
+  // Puts a key under the eviction policy if it qualifies; takes it out.
+  void Track(Entry* entry, uint64_t hash);
+  void Untrack(Entry* entry);
+  bool Trackable(const Entry* entry) const;
+  // A random candidate for the sampling policies (random, ttl); nullptr if none.
+  Entry* SampledVictim();
   uint32_t LfuMinutes() const { return static_cast<uint32_t>(clock_.NowMs() / 60000); }
   uint64_t Random();
   void Notify(std::string_view key) {
@@ -195,6 +215,11 @@ class Keyspace {
   KeyspaceStats stats_;
   uint64_t rng_state_;
   bool lfu_ = false;
+  // The eviction policy: its name after the prefix ("lru", "random", "ttl", ...), whether it
+  // applies only to keys with a TTL, and the tracking structure when it has one.
+  std::string evict_kind_ = "none";
+  bool evict_volatile_ = false;
+  std::unique_ptr<eviction::Policy> policy_;
   int lfu_log_factor_ = 10;
   int lfu_decay_minutes_ = 1;
 };

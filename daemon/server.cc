@@ -10,6 +10,7 @@
 #include <random>
 
 #include "daemon/connection.h"
+#include "daemon/memory.h"
 #include "daemon/registry.h"
 
 namespace pylon::daemon {
@@ -17,6 +18,10 @@ namespace {
 
 constexpr int64_t kShutdownGraceMs = 3000;      // how long shutdown waits for slow readers
 constexpr int64_t kIdleBufferReleaseMs = 2000;  // idle this long: free the client's buffers
+// Evictions per EnforceMaxmemory call: a lowered maxmemory is reached over several commands and
+// cron runs instead of in one stall.
+constexpr int kMaxEvictionsPerCall = 10000;
+constexpr size_t kAgePerCron = 4096;  // LFU keys aged per cron run
 
 std::string RandomRunId() {
   std::random_device rd;
@@ -345,15 +350,36 @@ void Server::Cron() {
   CheckClientLimits(now);
   SampleOps(now);
   RunTimedWork(now);
+  PeakMemory();
+  keyspace_.AgeEvictionPolicy(kAgePerCron);
+  EnforceMaxmemory();
   // As Redis's databasesCron: expiry may take a quarter of each cron period, rehashing 1 ms.
   const int64_t period_us = 1000000 / std::max(config_.hz, 1);
   keyspace_.ActiveExpireCycle(period_us / 4);
   keyspace_.Rehash(1000);
 }
 
+int64_t Server::UsedMemory() const { return static_cast<int64_t>(AllocatedBytes()); }
+
+int64_t Server::PeakMemory() {
+  peak_memory_ = std::max(peak_memory_, UsedMemory());
+  return peak_memory_;
+}
+
+bool Server::EnforceMaxmemory() {
+  const int64_t limit = config_.maxmemory;
+  if (limit <= 0) return true;
+  for (int i = 0; i < kMaxEvictionsPerCall; i++) {
+    if (UsedMemory() <= limit) return true;
+    if (!keyspace_.EvictOne()) return false;
+  }
+  return UsedMemory() <= limit;
+}
+
 void Server::ApplyEvictionConfig() {
   keyspace_.SetLfu(config_.maxmemory_policy.find("lfu") != std::string::npos,
                    config_.lfu_log_factor, config_.lfu_decay_time);
+  keyspace_.SetEvictionPolicy(config_.maxmemory_policy, config_.maxmemory > 0);
 }
 
 void Server::CheckClientLimits(int64_t now_ms) {
@@ -428,7 +454,8 @@ void Server::OnConfigChanged(const std::vector<std::string>& names) {
     } else if (name == "hz") {
       uint64_t period = static_cast<uint64_t>(1000 / std::max(config_.hz, 1));
       uv_timer_start(&cron_timer_, OnCronTimer, period, period);
-    } else if (name == "maxmemory-policy" || name == "lfu-log-factor" || name == "lfu-decay-time") {
+    } else if (name == "maxmemory" || name == "maxmemory-policy" || name == "lfu-log-factor" ||
+               name == "lfu-decay-time") {
       ApplyEvictionConfig();
     }
   }

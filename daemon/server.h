@@ -89,6 +89,13 @@ class Server final : private KeyspaceListener {
   Watches& watches() { return watches_; }
   PubSub& pubsub() { return pubsub_; }
   BlockedClients& blocking() { return blocking_; }
+  // Memory as maxmemory and INFO count it: the heap in use (daemon/memory.h), O(1).
+  int64_t UsedMemory() const;
+  // The most UsedMemory has been, as seen by the cron and INFO.
+  int64_t PeakMemory();
+  // Evicts keys by maxmemory-policy until used memory is within maxmemory (at most a bounded
+  // number per call; the cron goes on); false when over and nothing can be evicted.
+  bool EnforceMaxmemory();
   // Runs what time made due: blocked clients' timeouts and the families' timed work.
   void RunTimedWork(int64_t now_ms);
   // Ends a client's transaction: forgets the queue and every watched key (EXEC, DISCARD, RESET).
@@ -152,6 +159,7 @@ class Server final : private KeyspaceListener {
   uv_timer_t shutdown_timer_;
   uv_timer_t timed_work_timer_;
   std::optional<int64_t> timed_work_armed_;  // the clock time the timer is set for
+  int64_t peak_memory_ = 0;
   uv_signal_t sigterm_, sigint_;
 
   std::vector<Connection*> clients_;

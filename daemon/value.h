@@ -35,6 +35,9 @@ struct ValueType {
   // bytes, and their dump payload.
   std::string_view (*bytes_encoding)(std::string_view bytes) = nullptr;
   void (*dump_bytes)(std::string_view bytes, std::string* out) = nullptr;
+  // maxmemory may evict values of this type. Types whose loss a client would not expect (a
+  // queue's messages) say false.
+  bool evictable = true;
 };
 
 class Value {

@@ -9,13 +9,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#if defined(__SANITIZE_ADDRESS__)
-// From the sanitizer runtime (g++ 12 ships no header for its allocator interface).
-extern "C" size_t __sanitizer_get_current_allocated_bytes();
-extern "C" size_t __sanitizer_get_heap_size();
-#endif
-
 #include "daemon/connection.h"
+#include "daemon/memory.h"
 #include "daemon/server.h"
 #include "protocol/text.h"
 
@@ -51,23 +46,6 @@ uint64_t RssBytes() {
     std::fclose(f);
   }
   return static_cast<uint64_t>(rss) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-// Bytes the allocator has handed out and not had back, and the most it has held from the system.
-struct HeapBytes {
-  uint64_t used;
-  uint64_t peak;
-};
-HeapBytes ReadHeapBytes() {
-#if defined(__SANITIZE_ADDRESS__)
-  // AddressSanitizer's allocator replaces glibc's, whose mallinfo2 then reads all zeros.
-  const uint64_t used = __sanitizer_get_current_allocated_bytes();
-  return {used, std::max<uint64_t>(used, __sanitizer_get_heap_size())};
-#else
-  const struct mallinfo2 mi = mallinfo2();
-  const uint64_t used = mi.uordblks + mi.hblkhd;
-  return {used, std::max<uint64_t>(used, mi.arena + mi.hblkhd)};
-#endif
 }
 
 void WriteServer(Server& s, std::string& out) {
@@ -117,7 +95,8 @@ void WriteClients(Server& s, std::string& out) {
 }
 
 void WriteMemory(Server& s, std::string& out) {
-  const auto [used, peak] = ReadHeapBytes();
+  const auto used = static_cast<uint64_t>(s.UsedMemory());
+  const auto peak = static_cast<uint64_t>(s.PeakMemory());
   const uint64_t rss = RssBytes();
   Line(out, "used_memory:{}", used);
   Line(out, "used_memory_human:{}", HumanBytes(used));
@@ -169,7 +148,7 @@ void WriteStats(Server& s, std::string& out) {
   Line(out, "expired_keys:{}", ks.expired_keys);
   Line(out, "expired_stale_perc:{:.2f}", ks.expired_stale_perc);
   Line(out, "expired_time_cap_reached_count:{}", ks.expire_cycle_time_cap_reached);
-  Line(out, "evicted_keys:0");
+  Line(out, "evicted_keys:{}", s.keyspace().stats().evicted_keys);
   Line(out, "keyspace_hits:{}", ks.hits);
   Line(out, "keyspace_misses:{}", ks.misses);
   const daemon::PubSub& pubsub = s.pubsub();

@@ -27,7 +27,9 @@ constexpr uint64_t QueueStats::*kCounters[] = {
 
 }  // namespace
 
-const daemon::ValueType kQueueType = {2, "queue", RestoreQueue};
+// Queues are never evicted: a message accepted is a promise (at-least-once).
+const daemon::ValueType kQueueType = {
+    .id = 2, .name = "queue", .restore = RestoreQueue, .evictable = false};
 
 QueueTotals& Totals() { return totals; }
 

@@ -4,6 +4,7 @@
 // Time moves only by TESTCLOCK; the queue's state machine is unit-tested in
 // tests/unit/queue_test.cc.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,11 +27,15 @@ int64_t Blocked(const Connection& c) {
   return std::stoll(InfoField(info.str, "blocked_clients").value_or("-1"));
 }
 
-// Until the server has seen `n` clients blocked (a raw client's command is in flight).
-void WaitBlocked(const Connection& c, int64_t n) {
-  for (int i = 0; i < 500 && Blocked(c) != n; i++) Command(c, {"PING"});
+// Until the server has seen `n` clients blocked: a raw client's command is on its way, and on a
+// loaded machine the server may take a while to accept and read it. Bounded (5 s), then fails.
+void WaitBlocked(const Connection& c, int64_t n, int line) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (Blocked(c) != n && std::chrono::steady_clock::now() < give_up) Command(c, {"PING"});
+  INFO("WaitBlocked called at line " << line);
   REQUIRE(Blocked(c) == n);
 }
+#define WAIT_BLOCKED(c, n) WaitBlocked(c, n, __LINE__)
 
 TEST_CASE("q: push, pop, ack: ids, priority then FIFO, deliveries, and the replies' shapes",
           "[queue]") {
@@ -90,7 +95,7 @@ TEST_CASE("q: blocked pops are served in the order they blocked", "[queue][block
   for (int i = 0; i < 3; i++) {
     workers.push_back(server.Raw());
     REQUIRE(workers.back().Send(Encode({"Q.POP", "jobs", "BLOCK", "0"})));
-    WaitBlocked(c, i + 1);
+    WAIT_BLOCKED(c, i + 1);
   }
   CHECK(Command(c, {"Q.PUSH", "jobs", "first"}) == Reply::Bulk("1"));
   CHECK(workers[0].ReadReply() == Reply::Array({Msg("1", "first", 1)}));
@@ -118,7 +123,7 @@ TEST_CASE("q: a blocked pop times out with a null on the server's clock", "[queu
   auto c = server.Connect();
   RawClient w = server.Raw();
   REQUIRE(w.Send(Encode({"Q.POP", "jobs", "BLOCK", "500"}) + Encode({"PING"})));
-  WaitBlocked(c, 1);
+  WAIT_BLOCKED(c, 1);
   Advance(c, 499);
   CHECK(Blocked(c) == 1);
   Advance(c, 1);
@@ -138,11 +143,12 @@ TEST_CASE("q: a client that leaves while blocked is forgotten; the next one gets
   {
     RawClient gone = server.Raw();
     REQUIRE(gone.Send(Encode({"Q.POP", "jobs", "BLOCK", "0"})));
-    WaitBlocked(c, 1);
-  }  // closed
+    WAIT_BLOCKED(c, 1);
+  }                    // closed
+  WAIT_BLOCKED(c, 0);  // the server has seen it go (before, its count would satisfy the next wait)
   RawClient w = server.Raw();
   REQUIRE(w.Send(Encode({"Q.POP", "jobs", "BLOCK", "0"})));
-  WaitBlocked(c, 1);  // the first is gone, the second waits
+  WAIT_BLOCKED(c, 1);
   CHECK(Command(c, {"Q.PUSH", "jobs", "x"}) == Reply::Bulk("1"));
   CHECK(w.ReadReply() == Reply::Array({Msg("1", "x", 1)}));
   CHECK(Command(c, {"Q.LEN", "jobs"}) == Reply::Int(0));
@@ -153,7 +159,7 @@ TEST_CASE("q: a client that leaves while blocked is forgotten; the next one gets
   RawClient u = server.Raw();
   const Reply id = u.Call({"CLIENT", "ID"});
   REQUIRE(u.Send(Encode({"Q.POP", "other", "BLOCK", "0"})));
-  WaitBlocked(c, 1);
+  WAIT_BLOCKED(c, 1);
   CHECK(ClientListLine(c, id.integer).find("flags=b") != std::string::npos);
   CHECK(Command(c, {"CLIENT", "UNBLOCK", std::to_string(id.integer), "ERROR"}) == Reply::Int(1));
   CHECK(u.ReadReply() == Reply::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK"));
@@ -177,7 +183,7 @@ TEST_CASE("q: a worker that dies holding leases: its messages come back when the
   RawClient w = server.Raw();
   CHECK(w.Call({"Q.POP", "jobs", "LEASE", "60000"}) == Reply::Array({Msg("3", "c", 1)}));
   REQUIRE(w.Send(Encode({"Q.POP", "jobs", "COUNT", "5", "BLOCK", "0"})));
-  WaitBlocked(c, 1);
+  WAIT_BLOCKED(c, 1);
   Advance(c, 999);
   CHECK(Blocked(c) == 1);
   Advance(c, 1);
@@ -193,7 +199,7 @@ TEST_CASE("q: a worker that dies holding leases: its messages come back when the
   RawClient w2 = server.Raw();
   CHECK(w2.Call({"Q.POP", "work", "COUNT", "3", "BLOCK", "0"}).elements.size() == 2);  // at once
   REQUIRE(w2.Send(Encode({"Q.POP", "work", "BLOCK", "0"})));
-  WaitBlocked(c, 1);
+  WAIT_BLOCKED(c, 1);
   Advance(c, 100);
   CHECK(w2.ReadReply().elements.size() == 1);  // the leased one, when its lease ended
 }

@@ -281,7 +281,7 @@ TEST_CASE("Booleans, enums and strings", "[config]") {
   CHECK(ParseError("maxmemory-policy lru") ==
         "t.conf:1: invalid value for 'maxmemory-policy': 'lru' (must be one of volatile-lru, "
         "volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, "
-        "noeviction)");
+        "noeviction, allkeys-sieve, allkeys-s3fifo, volatile-sieve, volatile-s3fifo)");
 
   c = Parse("unixsocket /tmp/pylon.sock\nlogfile /var/log/pylon.log\npidfile /run/pylon.pid\n");
   CHECK(c.unixsocket == "/tmp/pylon.sock");
@@ -618,7 +618,8 @@ TEST_CASE("CONFIG SET: Redis 7.0's error texts per value kind", "[config]") {
         failed +
             "'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, "
             "volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, "
-            "allkeys-random, noeviction");
+            "allkeys-random, noeviction, allkeys-sieve, allkeys-s3fifo, volatile-sieve, "
+            "volatile-s3fifo");
   CHECK(SetError(&c, {{"client-output-buffer-limit", "normal 1 2"}}) ==
         failed +
             "'client-output-buffer-limit') - Wrong number of arguments in buffer limit "

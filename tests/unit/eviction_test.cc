@@ -18,7 +18,7 @@ struct Cache {
   explicit Cache(std::string_view policy, LfuParams lfu = {}) : p(MakePolicy(policy, lfu)) {
     REQUIRE(p);
   }
-  void Add(Handle item, uint32_t bytes = 1) { slots[item] = p->Insert(item, Hash(item), bytes); }
+  void Add(Handle item) { slots[item] = p->Insert(item, Hash(item)); }
   void Hit(Handle item) { p->Access(slots.at(item)); }
   void Drop(Handle item) {
     p->Remove(slots.at(item));
@@ -65,7 +65,7 @@ TEST_CASE("eviction lfu: the lowest counter first, least recently used among equ
   CHECK(c.Victim() == 2);
   // Five idle minutes take five off every counter: 1 falls to 3, and 3 (6 -> 1) climbs back to
   // 4 with three hits. Only ageing moves 1 to its new list, where eviction finds it first.
-  c.p->SetMinutes(5);
+  c.p->SetNow(5 * 60);
   CHECK(c.p->Frequency(c.slots[1]) == 3);
   for (int i = 0; i < 3; i++) c.Hit(3);
   CHECK(c.p->Frequency(c.slots[3]) == 4);
@@ -153,7 +153,7 @@ TEST_CASE("eviction: random operations keep every item in one place, evicted onc
       const int op = static_cast<int>(rng() % 10);
       if (op < 4 || live.empty()) {
         const Handle h = next++;
-        c.Add(h, static_cast<uint32_t>(1 + rng() % 100));
+        c.Add(h);
         live.insert(h);
       } else if (op < 7) {
         auto it = live.begin();
@@ -170,7 +170,7 @@ TEST_CASE("eviction: random operations keep every item in one place, evicted onc
         live.erase(h);
         gone.insert(h);
       }
-      if (step % 1000 == 0) c.p->SetMinutes(static_cast<uint32_t>(step / 1000));
+      if (step % 1000 == 0) c.p->SetNow(static_cast<uint32_t>(step / 1000 * 60));
       if (step % 100 == 0) c.p->Age(64);
       REQUIRE(c.p->size() == live.size());
     }

@@ -342,3 +342,50 @@ TEST_CASE("bytes values: typed, rewritten in place, renamed, dumped", "[keyspace
   CHECK(ks.Clear() == 2);
   CHECK(ks.dataset_bytes() == 0);
 }
+
+TEST_CASE(
+    "eviction: the policy follows keys that move (overwrite, expiry added or removed, "
+    "rename) and evicts the right one",
+    "[keyspace][eviction]") {
+  Clock clock(true);
+  Keyspace ks(clock);
+  ks.SetEvictionPolicy("allkeys-lru", true);
+  for (const char* k : {"a", "b", "c", "d"}) Set(ks, k, "v");
+  ks.Find("a", Lookup::kRead);  // a is now the most recently used
+  // b gains an expiry: its entry is reallocated; the policy must follow it.
+  KeyRef b = ks.Locate("b", Lookup::kWrite);
+  ks.SetExpire(b, clock.NowMs() + 100000);
+  Set(ks, "c", "a longer value than before, so the entry is replaced");  // an access
+  CHECK(ks.Rename("d", "e", false) == Keyspace::RenameResult::kRenamed);
+  // Least recently used first: every lookup for a write is an access (as Redis's lookupKeyWrite),
+  // so after a's read come b's expiry, c's overwrite and d's rename, each under its new place.
+  std::vector<std::string> order;
+  while (ks.size() > 0) {
+    std::vector<std::string> before;
+    ks.ForEach([&](Entry* e) { before.emplace_back(e->key()); });
+    REQUIRE(ks.EvictOne());
+    for (const std::string& k : before) {
+      if (!ks.Find(k, Lookup::kPeek)) order.push_back(k);
+    }
+  }
+  CHECK(order == std::vector<std::string>{"a", "b", "c", "e"});
+  CHECK_FALSE(ks.EvictOne());
+  CHECK(ks.stats().evicted_keys == 4);
+
+  // volatile-*: only keys with a TTL are candidates.
+  ks.SetEvictionPolicy("volatile-lru", true);
+  Set(ks, "keep", "v");
+  Set(ks, "tmp", "v", Ttl::At(clock.NowMs() + 100000));
+  KeyRef keep = ks.Locate("keep", Lookup::kWrite);
+  ks.SetExpire(keep, clock.NowMs() + 100000);  // now a candidate
+  KeyRef tmp = ks.Locate("tmp", Lookup::kWrite);
+  CHECK(ks.Persist(tmp));  // no longer one
+  REQUIRE(ks.EvictOne());
+  CHECK(ks.Find("keep", Lookup::kPeek) == nullptr);
+  CHECK_FALSE(ks.EvictOne());
+  CHECK(ks.Find("tmp", Lookup::kPeek) != nullptr);
+  // Switching policies keeps every key tracked by the new one.
+  ks.SetEvictionPolicy("allkeys-s3fifo", true);
+  CHECK(ks.EvictOne());
+  CHECK(ks.size() == 0);
+}
