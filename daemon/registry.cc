@@ -1,5 +1,6 @@
 #include "daemon/registry.h"
 
+#include "modules/cache/cache.h"
 #include "modules/core/core.h"
 #include "modules/keys/keys.h"
 #include "modules/pubsub/pubsub.h"
@@ -17,6 +18,7 @@ void RegisterAll(Registry& registry) {
   ratelimit::RegisterRateLimit(registry);
   pubsub::RegisterPubSub(registry);
   queue::RegisterQueues(registry);
+  cache::RegisterCache(registry);
 }
 
 }  // namespace pylon::daemon

@@ -251,7 +251,10 @@ TEST_CASE("queue: serialized, it reads back the same; every truncation is refuse
   CHECK(again.size() == bytes.size());
   CHECK(back->config() == config);
   CHECK(back->size() == q.size());
-  CHECK(back->bytes() == q.bytes());
+  // bytes() counts real allocations (malloc_usable_size), and a chunk glibc reuses may be a few
+  // bytes larger than asked, depending on the heap's history: equal within that.
+  CHECK(back->bytes() <= q.bytes() + 64);
+  CHECK(back->bytes() + 64 >= q.bytes());
   for (const char* id : {"r", "d", "f", "x", "1"}) {
     const auto a = q.Find(id);
     const auto b = back->Find(id);

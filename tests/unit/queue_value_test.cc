@@ -69,7 +69,10 @@ TEST_CASE("queue value: its key follows it, and the schedule finds it under that
   CHECK(back->queue().in_flight() == 1);
   CHECK(back->queue().ready() == 1);
   CHECK(QueueValue::NextDue() == T0 + 500);  // the copy's lease is scheduled
-  CHECK(back->MemoryUsage() == ks.Find("work", Lookup::kPeek)->object()->MemoryUsage());
+  // Real allocation sizes: equal up to what glibc's chunk reuse adds (heap history).
+  const size_t original = ks.Find("work", Lookup::kPeek)->object()->MemoryUsage();
+  CHECK(back->MemoryUsage() <= original + 64);
+  CHECK(back->MemoryUsage() + 64 >= original);
 
   // Deleting a queue takes it out of the schedule and of the gauges.
   CHECK(ks.Delete(copy));

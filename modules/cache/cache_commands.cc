@@ -1,0 +1,350 @@
+// CACHE.SET, CACHE.GET, CACHE.FETCH (leases against stampedes), CACHE.FILL, CACHE.DEL,
+// CACHE.INVALIDATE (tags) and CACHE.STATS over the cache entries of cache_value.h. An entry's
+// key expires at the end of its stale-while-revalidate window (TTL + SWR); a placeholder's, when
+// its lease ends.
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/command_helpers.h"
+#include "daemon/connection.h"
+#include "daemon/server.h"
+#include "modules/cache/cache_value.h"
+#include "protocol/text.h"
+
+namespace pylon::cache {
+namespace {
+
+using daemon::CommandContext;
+using daemon::IsArg;
+using daemon::KeyRef;
+using daemon::Lookup;
+using daemon::Ttl;
+
+constexpr int64_t kMaxMs = int64_t{1} << 42;
+constexpr int64_t kDefaultLeaseMs = 10000;  // how long a filler has before another gets a token
+
+// What a store says: the value's TTL and SWR windows (0: none) and its tags.
+struct StoreOptions {
+  int64_t ttl_ms = 0;
+  int64_t swr_ms = 0;
+  std::vector<std::string> tags;
+};
+
+bool ParseMsOrReply(CommandContext& ctx, std::string_view name, std::string_view arg, int64_t min,
+                    int64_t* out) {
+  int64_t v;
+  if (!daemon::ParseIntOrReply(ctx, arg, &v)) return false;
+  if (v < min || v > kMaxMs) {
+    ctx.reply.Error(fmt::format("ERR {} must be from {} to {} ms", name, min, kMaxMs));
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// "[TTL ms] [SWR ms] [TAGS n tag ...]" from args[pos..].
+bool ParseStoreOptionsOrReply(CommandContext& ctx, size_t pos, StoreOptions* out) {
+  for (size_t i = pos; i < ctx.args.size();) {
+    const std::string_view opt = ctx.args[i];
+    if (i + 1 >= ctx.args.size()) {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return false;
+    }
+    if (IsArg(opt, "TTL")) {
+      if (!ParseMsOrReply(ctx, "TTL", ctx.args[i + 1], 1, &out->ttl_ms)) return false;
+      i += 2;
+    } else if (IsArg(opt, "SWR")) {
+      if (!ParseMsOrReply(ctx, "SWR", ctx.args[i + 1], 0, &out->swr_ms)) return false;
+      i += 2;
+    } else if (IsArg(opt, "TAGS")) {
+      int64_t n;
+      if (!daemon::ParseIntOrReply(ctx, ctx.args[i + 1], &n)) return false;
+      if (n < 1 || static_cast<size_t>(n) > ctx.args.size() - i - 2) {
+        ctx.reply.Error("ERR TAGS wants a count of 1 or more, then that many tags");
+        return false;
+      }
+      out->tags.assign(ctx.args.begin() + static_cast<long>(i) + 2,
+                       ctx.args.begin() + static_cast<long>(i) + 2 + n);
+      i += 2 + static_cast<size_t>(n);
+    } else {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return false;
+    }
+  }
+  if (out->swr_ms > 0 && out->ttl_ms == 0) {
+    ctx.reply.Error("ERR SWR needs a TTL (the value is stale after its TTL)");
+    return false;
+  }
+  return true;
+}
+
+// The cache entry at args[1] (nullptr when absent); *ok is false after a WRONGTYPE reply.
+CacheValue* FindEntry(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
+  *ref = ctx.server.keyspace().Locate(ctx.args[1], how);
+  *ok = daemon::CheckTypeOrReply(ctx, ref->entry, kCacheType);
+  if (!*ok || !ref->entry) return nullptr;
+  return static_cast<CacheValue*>(ref->entry->object());
+}
+
+// Stores `data` at ref as a fresh entry (any lease on it ends: a later fill with it is refused).
+void Store(CommandContext& ctx, KeyRef& ref, std::string_view data, StoreOptions options) {
+  const int64_t now = ctx.server.keyspace().now_ms();
+  auto v = std::make_unique<CacheValue>();
+  v->has_data = true;
+  v->data.assign(data);
+  v->fresh_until_ms = options.ttl_ms > 0 ? now + options.ttl_ms : 0;
+  v->SetTags(std::move(options.tags));
+  const Ttl ttl =
+      options.ttl_ms > 0 ? Ttl::At(now + options.ttl_ms + options.swr_ms) : Ttl::Clear();
+  ctx.server.keyspace().SetObject(ref, std::move(v), ttl);
+}
+
+// CACHE.SET key value [TTL ms] [SWR ms] [TAGS n tag ...]
+void CmdSet(CommandContext& ctx) {
+  StoreOptions options;
+  if (!ParseStoreOptionsOrReply(ctx, 3, &options)) return;
+  KeyRef ref = ctx.server.keyspace().Locate(ctx.args[1], Lookup::kWrite);
+  Store(ctx, ref, ctx.args[2], std::move(options));
+  ctx.reply.Ok();
+}
+
+// CACHE.GET key
+void CmdGet(CommandContext& ctx) {
+  KeyRef ref;
+  bool ok;
+  const CacheValue* v = FindEntry(ctx, Lookup::kRead, &ref, &ok);
+  if (!ok) return;
+  if (!v || !v->has_data) {
+    Stats().misses++;
+    ctx.reply.Null();
+    return;
+  }
+  (v->Fresh(ctx.server.keyspace().now_ms()) ? Stats().hits : Stats().stale_hits)++;
+  ctx.reply.Bulk(v->data);
+}
+
+void ReplyWithToken(CommandContext& ctx, std::string_view kind, const CacheValue* v,
+                    uint64_t token) {
+  ctx.reply.ArrayHeader(v ? 3 : 2);
+  ctx.reply.Bulk(kind);
+  if (v) ctx.reply.Bulk(v->data);
+  ctx.reply.Bulk(std::to_string(token));
+}
+
+// CACHE.FETCH key [LEASE ms] [BLOCK ms]
+void CmdFetch(CommandContext& ctx) {
+  int64_t lease = kDefaultLeaseMs, block = -1;
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    if (i + 1 >= ctx.args.size()) {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return;
+    }
+    bool parsed;
+    if (IsArg(ctx.args[i], "LEASE")) {
+      parsed = ParseMsOrReply(ctx, "LEASE", ctx.args[i + 1], 1, &lease);
+    } else if (IsArg(ctx.args[i], "BLOCK")) {
+      parsed = ParseMsOrReply(ctx, "BLOCK", ctx.args[i + 1], 0, &block);
+    } else {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return;
+    }
+    if (!parsed) return;
+  }
+  KeyRef ref;
+  bool ok;
+  CacheValue* v = FindEntry(ctx, Lookup::kRead, &ref, &ok);
+  if (!ok) return;
+  daemon::Keyspace& ks = ctx.server.keyspace();
+  const int64_t now = ks.now_ms();
+  if (v && v->has_data) {
+    if (v->Fresh(now)) {
+      Stats().hits++;
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk("HIT");
+      ctx.reply.Bulk(v->data);
+      return;
+    }
+    Stats().stale_hits++;
+    if (v->Leased(now)) {  // someone is refreshing it: serve the stale value
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk("STALE");
+      ctx.reply.Bulk(v->data);
+      return;
+    }
+    v->lease_token = NewLeaseToken();
+    v->lease_until_ms = now + lease;
+    ks.Modified(ref);
+    ReplyWithToken(ctx, "STALE", v, v->lease_token);
+    return;
+  }
+  if (v && v->Leased(now)) {  // a placeholder: another client is filling it
+    if (block >= 0 && daemon::BlockedClients::CanBlock(ctx)) {
+      if (!ctx.conn.blocked) Stats().lease_waits++;
+      ctx.server.blocking().Block(ctx, ctx.args[1], block == 0 ? 0 : now + block);
+      return;
+    }
+    Stats().lease_waits++;
+    ctx.reply.ArrayHeader(1);
+    ctx.reply.Bulk("WAIT");
+    return;
+  }
+  // A miss (or an abandoned lease): this caller fills it. The placeholder expires with the lease.
+  Stats().misses++;
+  auto placeholder = std::make_unique<CacheValue>();
+  placeholder->lease_token = NewLeaseToken();
+  placeholder->lease_until_ms = now + lease;
+  const uint64_t token = placeholder->lease_token;
+  ks.SetObject(ref, std::move(placeholder), Ttl::At(now + lease));
+  ReplyWithToken(ctx, "MISS", nullptr, token);
+}
+
+// CACHE.FILL key token value [TTL ms] [SWR ms] [TAGS n tag ...]
+void CmdFill(CommandContext& ctx) {
+  StoreOptions options;
+  if (!ParseStoreOptionsOrReply(ctx, 4, &options)) return;
+  int64_t token = 0;
+  if (!protocol::ParseInt64(ctx.args[2], &token) || token <= 0) {
+    ctx.reply.Error("ERR the lease token is not valid");
+    return;
+  }
+  KeyRef ref;
+  bool ok;
+  const CacheValue* v = FindEntry(ctx, Lookup::kWrite, &ref, &ok);
+  if (!ok) return;
+  if (!v || v->lease_token != static_cast<uint64_t>(token) ||
+      !v->Leased(ctx.server.keyspace().now_ms())) {
+    Stats().fills_refused++;
+    ctx.reply.Error(
+        "ERR stale lease token: the key was stored, invalidated or deleted since, or the lease "
+        "ended");
+    return;
+  }
+  Store(ctx, ref, ctx.args[3], std::move(options));
+  Stats().fills++;
+  ctx.reply.Ok();
+}
+
+// CACHE.DEL key [key ...]
+void CmdDel(CommandContext& ctx) {
+  int64_t deleted = 0;
+  for (size_t i = 1; i < ctx.args.size(); i++) {
+    KeyRef ref = ctx.server.keyspace().Locate(ctx.args[i], Lookup::kExpire);
+    if (ref.entry && &ref.entry->type() == &kCacheType)
+      deleted += ctx.server.keyspace().Delete(ref);
+  }
+  ctx.reply.Integer(deleted);
+}
+
+// CACHE.INVALIDATE tag [tag ...]
+void CmdInvalidate(CommandContext& ctx) {
+  int64_t dropped = 0;
+  for (size_t i = 1; i < ctx.args.size(); i++) {
+    for (const std::string& key : KeysTagged(ctx.args[i])) {
+      KeyRef ref = ctx.server.keyspace().Locate(key, Lookup::kExpire);
+      if (ref.entry && &ref.entry->type() == &kCacheType)
+        dropped += ctx.server.keyspace().Delete(ref);
+    }
+  }
+  Stats().invalidated += static_cast<uint64_t>(dropped);
+  ctx.reply.Integer(dropped);
+}
+
+// CACHE.STATS
+void CmdStats(CommandContext& ctx) {
+  const CacheStats& s = Stats();
+  const auto& ks = ctx.server.keyspace().stats();
+  const uint64_t served = s.hits + s.stale_hits;
+  ctx.reply.MapHeader(10);
+  const std::pair<std::string_view, uint64_t> fields[] = {
+      {"hits", s.hits},
+      {"stale_hits", s.stale_hits},
+      {"misses", s.misses},
+      {"fills", s.fills},
+      {"fills_refused", s.fills_refused},
+      {"lease_waits", s.lease_waits},
+      {"invalidated", s.invalidated},
+      {"evictions", ks.evicted_keys},
+      {"expirations", ks.expired_keys},
+  };
+  for (const auto& [name, value] : fields) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Integer(static_cast<int64_t>(value));
+  }
+  ctx.reply.Bulk("hit_ratio");
+  ctx.reply.Double(served + s.misses ? static_cast<double>(served) / (served + s.misses) : 0.0);
+}
+
+}  // namespace
+
+void RegisterCacheCommands(daemon::CommandTable& t) {
+  using namespace daemon;
+  auto add = [&t](CommandSpec spec) {
+    spec.group = "cache";
+    spec.since = "0.1.0";
+    t.Add(std::move(spec));
+  };
+  auto key1 = [](CommandSpec spec) {
+    spec.first_key = 1;
+    spec.last_key = 1;
+    spec.key_step = 1;
+    return spec;
+  };
+  add(key1({.name = "cache.set",
+            .arity = -3,
+            .flags = kCmdWrite | kCmdDenyOom,
+            .handler = CmdSet,
+            .summary = "Store a cache entry with a TTL, a stale-while-revalidate window and tags",
+            .complexity = "O(1 + T) for T tags",
+            .syntax = "key value [TTL milliseconds:integer] [SWR milliseconds:integer] "
+                      "[TAGS numtags:integer tag [tag ...]]"}));
+  add(key1({.name = "cache.get",
+            .arity = 2,
+            .flags = kCmdReadonly | kCmdFast,
+            .handler = CmdGet,
+            .summary = "Read a cache entry, fresh or stale",
+            .complexity = "O(1)",
+            .syntax = "key"}));
+  add(key1({.name = "cache.fetch",
+            .arity = -2,
+            .flags = kCmdWrite | kCmdDenyOom | kCmdBlocking,
+            .handler = CmdFetch,
+            .summary = "Read a cache entry, or get the lease to fill it (one caller per miss)",
+            .complexity = "O(1)",
+            .syntax = "key [LEASE milliseconds:integer] [BLOCK milliseconds:integer]"}));
+  add(key1({.name = "cache.fill",
+            .arity = -4,
+            .flags = kCmdWrite | kCmdDenyOom,
+            .handler = CmdFill,
+            .summary = "Store the value a lease was for; refused when the lease is stale",
+            .complexity = "O(1 + T) for T tags",
+            .syntax = "key token:string value [TTL milliseconds:integer] "
+                      "[SWR milliseconds:integer] [TAGS numtags:integer tag [tag ...]]"}));
+  CommandSpec del = key1({.name = "cache.del",
+                          .arity = -2,
+                          .flags = kCmdWrite,
+                          .handler = CmdDel,
+                          .summary = "Delete cache entries",
+                          .complexity = "O(N) for N keys",
+                          .syntax = "key [key ...]"});
+  del.last_key = -1;
+  add(std::move(del));
+  add({.name = "cache.invalidate",
+       .arity = -2,
+       .flags = kCmdWrite,
+       .handler = CmdInvalidate,
+       .summary = "Drop every cache entry stored with any of the tags",
+       .complexity = "O(N) for N keys dropped",
+       .syntax = "tag [tag ...]"});
+  add({.name = "cache.stats",
+       .arity = 1,
+       .flags = kCmdReadonly | kCmdFast,
+       .handler = CmdStats,
+       .summary = "Hits, misses, stale hits, fills, lease waits, evictions, expirations",
+       .complexity = "O(1)",
+       .syntax = ""});
+}
+
+}  // namespace pylon::cache

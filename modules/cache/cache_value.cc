@@ -1,0 +1,126 @@
+#include "modules/cache/cache_value.h"
+
+#include <cstring>
+#include <memory>
+#include <random>
+#include <unordered_set>
+
+#include "daemon/command_table.h"
+
+namespace pylon::cache {
+namespace {
+
+CacheStats stats;
+// tag -> the keys stored with it. One server per process, so one index.
+daemon::NameMap<std::unordered_set<std::string>> tag_index;
+
+// --- dump form: [format 1][has_data u8][fresh_until i64][lease_token u64][lease_until i64]
+// [tag count u32]([length u32][tag])*[data...]; host byte order.
+constexpr uint8_t kFormat = 1;
+
+template <typename T>
+void Put(std::string* out, T v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
+}
+
+template <typename T>
+bool Get(std::string_view* in, T* v) {
+  if (in->size() < sizeof(T)) return false;
+  std::memcpy(v, in->data(), sizeof(T));
+  in->remove_prefix(sizeof(T));
+  return true;
+}
+
+bool RestoreCache(std::string_view in, daemon::RestoredValue* out) {
+  auto v = std::make_unique<CacheValue>();
+  uint8_t format, has_data;
+  uint32_t count;
+  if (!Get(&in, &format) || format != kFormat || !Get(&in, &has_data) || has_data > 1 ||
+      !Get(&in, &v->fresh_until_ms) || !Get(&in, &v->lease_token) ||
+      !Get(&in, &v->lease_until_ms) || !Get(&in, &count) || count > in.size()) {
+    return false;
+  }
+  std::vector<std::string> tags(count);
+  for (std::string& tag : tags) {
+    uint32_t n;
+    if (!Get(&in, &n) || n > in.size()) return false;
+    tag.assign(in.substr(0, n));
+    in.remove_prefix(n);
+  }
+  v->has_data = has_data == 1;
+  if (!v->has_data && !in.empty()) return false;
+  v->data.assign(in);
+  v->SetTags(std::move(tags));
+  out->object = std::move(v);
+  return true;
+}
+
+}  // namespace
+
+const daemon::ValueType kCacheType = {.id = 3, .name = "cache", .restore = RestoreCache};
+
+CacheStats& Stats() { return stats; }
+
+uint64_t NewLeaseToken() {
+  // A random start below 2^62, then counting: tokens of an earlier run do not match this one's,
+  // and every token is a positive 64-bit integer as clients parse it.
+  static uint64_t next = (std::random_device{}() | (uint64_t{std::random_device{}()} << 32)) >> 2;
+  return ++next == 0 ? ++next : next;
+}
+
+CacheValue::~CacheValue() { Index(false); }
+
+size_t CacheValue::MemoryUsage() const {
+  size_t bytes =
+      sizeof(*this) + data.capacity() + key_.capacity() + tags_.capacity() * sizeof(std::string);
+  for (const std::string& tag : tags_) bytes += tag.capacity();
+  return bytes;
+}
+
+void CacheValue::Dump(std::string* out) const {
+  Put(out, kFormat);
+  Put(out, static_cast<uint8_t>(has_data));
+  Put(out, fresh_until_ms);
+  Put(out, lease_token);
+  Put(out, lease_until_ms);
+  Put(out, static_cast<uint32_t>(tags_.size()));
+  for (const std::string& tag : tags_) {
+    Put(out, static_cast<uint32_t>(tag.size()));
+    out->append(tag);
+  }
+  out->append(data);
+}
+
+void CacheValue::Placed(std::string_view key) {
+  Index(false);
+  key_.assign(key);
+  Index(true);
+}
+
+void CacheValue::SetTags(std::vector<std::string> tags) {
+  Index(false);
+  tags_ = std::move(tags);
+  Index(true);
+}
+
+void CacheValue::Index(bool add) {
+  if (key_.empty()) return;  // not placed under a key yet
+  for (const std::string& tag : tags_) {
+    if (add) {
+      tag_index[tag].insert(key_);
+      continue;
+    }
+    auto it = tag_index.find(tag);
+    if (it == tag_index.end()) continue;
+    it->second.erase(key_);
+    if (it->second.empty()) tag_index.erase(it);
+  }
+}
+
+std::vector<std::string> KeysTagged(std::string_view tag) {
+  auto it = tag_index.find(tag);
+  if (it == tag_index.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+}  // namespace pylon::cache

@@ -1,0 +1,78 @@
+// A cache entry in the keyspace (TYPE "cache"): a value that is fresh until its TTL, then stale
+// but still served during its stale-while-revalidate window, then gone (the key's expiry); the
+// tags it was stored with; and the lease of the one client asked to (re)fill it.
+//
+// Leases, as Facebook's memcache leases: the first CACHE.FETCH of a missing (or stale) key gets
+// a token; CACHE.FILL with that token stores the value, and is refused once the token is stale
+// (the key was stored, invalidated or deleted since, or the lease ran out), so a slow filler
+// cannot overwrite newer data. While a lease on a missing key runs, the key holds a placeholder
+// (a value without data) that expires with the lease, so an abandoned lease frees itself.
+//
+// Tags: every entry is listed under each of its tags (one index for the server), so
+// CACHE.INVALIDATE drops a tag's keys in O(keys); an entry leaves the index when it goes, however
+// it goes (DEL, expiry, eviction, overwrite).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/value.h"
+
+namespace pylon::cache {
+
+extern const daemon::ValueType kCacheType;
+
+// CACHE.STATS's counters (and INFO # Cache).
+struct CacheStats {
+  uint64_t hits = 0;        // fresh values served (CACHE.GET, CACHE.FETCH)
+  uint64_t stale_hits = 0;  // values served in their stale-while-revalidate window
+  uint64_t misses = 0;
+  uint64_t fills = 0;          // CACHE.FILL accepted
+  uint64_t fills_refused = 0;  // CACHE.FILL with a stale token
+  uint64_t lease_waits = 0;    // CACHE.FETCH answered WAIT, or blocked waiting for a fill
+  uint64_t invalidated = 0;    // keys dropped by CACHE.INVALIDATE
+};
+CacheStats& Stats();
+
+class CacheValue final : public daemon::Value {
+ public:
+  CacheValue() = default;
+  ~CacheValue() override;
+  CacheValue(const CacheValue&) = delete;
+  CacheValue& operator=(const CacheValue&) = delete;
+
+  const daemon::ValueType& type() const override { return kCacheType; }
+  std::string_view Encoding() const override { return has_data ? "cache" : "lease"; }
+  size_t MemoryUsage() const override;
+  void Dump(std::string* out) const override;
+  void Placed(std::string_view key) override;
+
+  // The tags, as stored (the index follows: call only through SetTags).
+  const std::vector<std::string>& tags() const { return tags_; }
+  void SetTags(std::vector<std::string> tags);
+
+  bool has_data = false;
+  std::string data;
+  int64_t fresh_until_ms = 0;  // 0: fresh until it goes
+  uint64_t lease_token = 0;    // 0: no lease
+  int64_t lease_until_ms = 0;
+
+  bool Fresh(int64_t now_ms) const { return fresh_until_ms == 0 || now_ms < fresh_until_ms; }
+  bool Leased(int64_t now_ms) const { return lease_token != 0 && now_ms < lease_until_ms; }
+
+ private:
+  void Index(bool add);
+
+  std::vector<std::string> tags_;
+  std::string key_;
+};
+
+// A new lease token: never 0, never handed out twice by this process.
+uint64_t NewLeaseToken();
+
+// The keys listed under `tag` (a copy: dropping them edits the index).
+std::vector<std::string> KeysTagged(std::string_view tag);
+
+}  // namespace pylon::cache
