@@ -159,37 +159,38 @@ void CmdFetch(CommandContext& ctx) {
   if (!ok) return;
   daemon::Keyspace& ks = ctx.server.keyspace();
   const int64_t now = ks.now_ms();
-  if (v && v->has_data) {
-    if (v->Fresh(now)) {
+  switch (DecideFetch(v, now)) {
+    case FetchOutcome::kHit:
       Stats().hits++;
       ctx.reply.ArrayHeader(2);
       ctx.reply.Bulk("HIT");
       ctx.reply.Bulk(v->data);
       return;
-    }
-    Stats().stale_hits++;
-    if (v->Leased(now)) {  // someone is refreshing it: serve the stale value
+    case FetchOutcome::kStale:
+      Stats().stale_hits++;
       ctx.reply.ArrayHeader(2);
       ctx.reply.Bulk("STALE");
       ctx.reply.Bulk(v->data);
       return;
-    }
-    v->lease_token = NewLeaseToken();
-    v->lease_until_ms = now + lease;
-    ks.Modified(ref);
-    ReplyWithToken(ctx, "STALE", v, v->lease_token);
-    return;
-  }
-  if (v && v->Leased(now)) {  // a placeholder: another client is filling it
-    if (block >= 0 && daemon::BlockedClients::CanBlock(ctx)) {
-      if (!ctx.conn.blocked) Stats().lease_waits++;
-      ctx.server.blocking().Block(ctx, ctx.args[1], block == 0 ? 0 : now + block);
+    case FetchOutcome::kStaleRefresh:
+      Stats().stale_hits++;
+      v->lease_token = NewLeaseToken();
+      v->lease_until_ms = now + lease;
+      ks.Modified(ref);
+      ReplyWithToken(ctx, "STALE", v, v->lease_token);
       return;
-    }
-    Stats().lease_waits++;
-    ctx.reply.ArrayHeader(1);
-    ctx.reply.Bulk("WAIT");
-    return;
+    case FetchOutcome::kWait:
+      if (block >= 0 && daemon::BlockedClients::CanBlock(ctx)) {
+        if (!ctx.conn.blocked) Stats().lease_waits++;
+        ctx.server.blocking().Block(ctx, ctx.args[1], block == 0 ? 0 : now + block);
+        return;
+      }
+      Stats().lease_waits++;
+      ctx.reply.ArrayHeader(1);
+      ctx.reply.Bulk("WAIT");
+      return;
+    case FetchOutcome::kMiss:
+      break;
   }
   // A miss (or an abandoned lease): this caller fills it. The placeholder expires with the lease.
   Stats().misses++;
@@ -214,8 +215,7 @@ void CmdFill(CommandContext& ctx) {
   bool ok;
   const CacheValue* v = FindEntry(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  if (!v || v->lease_token != static_cast<uint64_t>(token) ||
-      !v->Leased(ctx.server.keyspace().now_ms())) {
+  if (!FillAllowed(v, static_cast<uint64_t>(token), ctx.server.keyspace().now_ms())) {
     Stats().fills_refused++;
     ctx.reply.Error(
         "ERR stale lease token: the key was stored, invalidated or deleted since, or the lease "

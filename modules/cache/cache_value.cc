@@ -117,6 +117,18 @@ void CacheValue::Index(bool add) {
   }
 }
 
+FetchOutcome DecideFetch(const CacheValue* v, int64_t now_ms) {
+  if (v && v->has_data) {
+    if (v->Fresh(now_ms)) return FetchOutcome::kHit;
+    return v->Leased(now_ms) ? FetchOutcome::kStale : FetchOutcome::kStaleRefresh;
+  }
+  return v && v->Leased(now_ms) ? FetchOutcome::kWait : FetchOutcome::kMiss;
+}
+
+bool FillAllowed(const CacheValue* v, uint64_t token, int64_t now_ms) {
+  return v && token != 0 && v->lease_token == token && v->Leased(now_ms);
+}
+
 std::vector<std::string> KeysTagged(std::string_view tag) {
   auto it = tag_index.find(tag);
   if (it == tag_index.end()) return {};

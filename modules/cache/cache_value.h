@@ -72,6 +72,19 @@ class CacheValue final : public daemon::Value {
 // A new lease token: never 0, never handed out twice by this process.
 uint64_t NewLeaseToken();
 
+// The lease protocol's decisions, pure so that they are tested alone.
+enum class FetchOutcome {
+  kHit,           // fresh: the value
+  kStale,         // stale, and someone is refreshing it: the value
+  kStaleRefresh,  // stale, nobody refreshing: the value and a token for this caller
+  kWait,          // missing, and someone is filling it
+  kMiss,          // missing (or its filler's lease ended): a token for this caller
+};
+// What CACHE.FETCH answers for the entry at a key (nullptr: none) at now_ms.
+FetchOutcome DecideFetch(const CacheValue* entry, int64_t now_ms);
+// Whether CACHE.FILL with `token` may store: the token is the entry's and its lease still runs.
+bool FillAllowed(const CacheValue* entry, uint64_t token, int64_t now_ms);
+
 // The keys listed under `tag` (a copy: dropping them edits the index).
 std::vector<std::string> KeysTagged(std::string_view tag);
 
