@@ -1,5 +1,7 @@
 #include "daemon/command_helpers.h"
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "protocol/text.h"
@@ -18,6 +20,18 @@ bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, i
   int64_t v;
   if (!protocol::ParseInt64(arg, &v) || v < min || v > max) {
     ctx.reply.Error(error);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseDurationOrReply(CommandContext& ctx, std::string_view name, std::string_view arg,
+                          int64_t min, int64_t* out) {
+  int64_t v;
+  if (!ParseIntOrReply(ctx, arg, &v)) return false;
+  if (v < min || v > kMaxDurationMs) {
+    ctx.reply.Error(fmt::format("ERR {} must be from {} to {} ms", name, min, kMaxDurationMs));
     return false;
   }
   *out = v;

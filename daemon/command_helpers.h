@@ -25,6 +25,13 @@ bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int64_t* out,
 bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
                        int64_t* out, std::string_view error = kErrNotInteger);
 
+// The longest duration an option takes (~139 years): times stay far from overflow.
+inline constexpr int64_t kMaxDurationMs = int64_t{1} << 42;
+// A duration option in ms, from min to kMaxDurationMs; otherwise replies
+// "ERR <name> must be from <min> to 4398046511104 ms" (or Redis's integer error).
+bool ParseDurationOrReply(CommandContext& ctx, std::string_view name, std::string_view arg,
+                          int64_t min, int64_t* out);
+
 // Replies WRONGTYPE and returns false when `entry` is present but holds another type.
 bool CheckTypeOrReply(CommandContext& ctx, const Entry* entry, const ValueType& type);
 

@@ -23,7 +23,6 @@ using daemon::KeyRef;
 using daemon::Lookup;
 using daemon::Ttl;
 
-constexpr int64_t kMaxMs = int64_t{1} << 42;
 constexpr int64_t kDefaultLeaseMs = 10000;  // how long a filler has before another gets a token
 
 // What a store says: the value's TTL and SWR windows (0: none) and its tags.
@@ -32,18 +31,6 @@ struct StoreOptions {
   int64_t swr_ms = 0;
   std::vector<std::string> tags;
 };
-
-bool ParseMsOrReply(CommandContext& ctx, std::string_view name, std::string_view arg, int64_t min,
-                    int64_t* out) {
-  int64_t v;
-  if (!daemon::ParseIntOrReply(ctx, arg, &v)) return false;
-  if (v < min || v > kMaxMs) {
-    ctx.reply.Error(fmt::format("ERR {} must be from {} to {} ms", name, min, kMaxMs));
-    return false;
-  }
-  *out = v;
-  return true;
-}
 
 // "[TTL ms] [SWR ms] [TAGS n tag ...]" from args[pos..].
 bool ParseStoreOptionsOrReply(CommandContext& ctx, size_t pos, StoreOptions* out) {
@@ -54,10 +41,10 @@ bool ParseStoreOptionsOrReply(CommandContext& ctx, size_t pos, StoreOptions* out
       return false;
     }
     if (IsArg(opt, "TTL")) {
-      if (!ParseMsOrReply(ctx, "TTL", ctx.args[i + 1], 1, &out->ttl_ms)) return false;
+      if (!daemon::ParseDurationOrReply(ctx, "TTL", ctx.args[i + 1], 1, &out->ttl_ms)) return false;
       i += 2;
     } else if (IsArg(opt, "SWR")) {
-      if (!ParseMsOrReply(ctx, "SWR", ctx.args[i + 1], 0, &out->swr_ms)) return false;
+      if (!daemon::ParseDurationOrReply(ctx, "SWR", ctx.args[i + 1], 0, &out->swr_ms)) return false;
       i += 2;
     } else if (IsArg(opt, "TAGS")) {
       int64_t n;
@@ -144,9 +131,9 @@ void CmdFetch(CommandContext& ctx) {
     }
     bool parsed;
     if (IsArg(ctx.args[i], "LEASE")) {
-      parsed = ParseMsOrReply(ctx, "LEASE", ctx.args[i + 1], 1, &lease);
+      parsed = daemon::ParseDurationOrReply(ctx, "LEASE", ctx.args[i + 1], 1, &lease);
     } else if (IsArg(ctx.args[i], "BLOCK")) {
-      parsed = ParseMsOrReply(ctx, "BLOCK", ctx.args[i + 1], 0, &block);
+      parsed = daemon::ParseDurationOrReply(ctx, "BLOCK", ctx.args[i + 1], 0, &block);
     } else {
       ctx.reply.Error(daemon::kErrSyntax);
       return;

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "daemon/command_table.h"
+#include "daemon/wire.h"
 
 namespace pylon::cache {
 namespace {
@@ -18,18 +19,10 @@ daemon::NameMap<std::unordered_set<std::string>> tag_index;
 // [tag count u32]([length u32][tag])*[data...]; host byte order.
 constexpr uint8_t kFormat = 1;
 
-template <typename T>
-void Put(std::string* out, T v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
-}
-
-template <typename T>
-bool Get(std::string_view* in, T* v) {
-  if (in->size() < sizeof(T)) return false;
-  std::memcpy(v, in->data(), sizeof(T));
-  in->remove_prefix(sizeof(T));
-  return true;
-}
+using daemon::wire::Get;
+using daemon::wire::GetText;
+using daemon::wire::Put;
+using daemon::wire::PutText;
 
 bool RestoreCache(std::string_view in, daemon::RestoredValue* out) {
   auto v = std::make_unique<CacheValue>();
@@ -42,10 +35,9 @@ bool RestoreCache(std::string_view in, daemon::RestoredValue* out) {
   }
   std::vector<std::string> tags(count);
   for (std::string& tag : tags) {
-    uint32_t n;
-    if (!Get(&in, &n) || n > in.size()) return false;
-    tag.assign(in.substr(0, n));
-    in.remove_prefix(n);
+    std::string_view text;
+    if (!GetText(&in, &text)) return false;
+    tag.assign(text);
   }
   v->has_data = has_data == 1;
   if (!v->has_data && !in.empty()) return false;
@@ -84,10 +76,7 @@ void CacheValue::Dump(std::string* out) const {
   Put(out, lease_token);
   Put(out, lease_until_ms);
   Put(out, static_cast<uint32_t>(tags_.size()));
-  for (const std::string& tag : tags_) {
-    Put(out, static_cast<uint32_t>(tag.size()));
-    out->append(tag);
-  }
+  for (const std::string& tag : tags_) PutText(out, tag);
   out->append(data);
 }
 

@@ -22,19 +22,8 @@ using daemon::KeyRef;
 using daemon::Lookup;
 
 constexpr int64_t kDefaultListCount = 10;  // Q.PEEK and Q.DEAD without COUNT
-
-// A duration option: an integer from min to kMaxTimeMs.
-bool ParseMsOrReply(CommandContext& ctx, std::string_view name, std::string_view arg, int64_t min,
-                    int64_t* out) {
-  int64_t v;
-  if (!daemon::ParseIntOrReply(ctx, arg, &v)) return false;
-  if (v < min || v > kMaxTimeMs) {
-    ctx.reply.Error(fmt::format("ERR {} must be from {} to {} ms", name, min, kMaxTimeMs));
-    return false;
-  }
-  *out = v;
-  return true;
-}
+// The command helpers' duration bound is the queue's own.
+static_assert(daemon::kMaxDurationMs == kMaxTimeMs);
 
 bool ParseCountOrReply(CommandContext& ctx, std::string_view arg, int64_t* out) {
   if (!daemon::ParseIntOrReply(ctx, arg, out)) return false;
@@ -113,7 +102,7 @@ void CmdPush(CommandContext& ctx) {
     }
     const std::string_view opt = ctx.args[i], value = ctx.args[i + 1];
     if (IsArg(opt, "DELAY")) {
-      if (!ParseMsOrReply(ctx, "DELAY", value, 0, &delay)) return;
+      if (!daemon::ParseDurationOrReply(ctx, "DELAY", value, 0, &delay)) return;
     } else if (IsArg(opt, "PRIORITY")) {
       if (!daemon::ParseIntOrReply(ctx, value, &priority)) return;
     } else if (IsArg(opt, "ID")) {
@@ -150,9 +139,9 @@ void CmdPop(CommandContext& ctx) {
     if (IsArg(opt, "COUNT")) {
       ok = ParseCountOrReply(ctx, value, &count);
     } else if (IsArg(opt, "LEASE")) {
-      ok = ParseMsOrReply(ctx, "LEASE", value, 1, &lease);
+      ok = daemon::ParseDurationOrReply(ctx, "LEASE", value, 1, &lease);
     } else if (IsArg(opt, "BLOCK")) {
-      ok = ParseMsOrReply(ctx, "BLOCK", value, 0, &block);
+      ok = daemon::ParseDurationOrReply(ctx, "BLOCK", value, 0, &block);
     } else {
       ctx.reply.Error(daemon::kErrSyntax);
       return;
@@ -205,7 +194,7 @@ void CmdNack(CommandContext& ctx) {
       ctx.reply.Error(daemon::kErrSyntax);
       return;
     }
-    if (!ParseMsOrReply(ctx, "DELAY", ctx.args[4], 0, &ms)) return;
+    if (!daemon::ParseDurationOrReply(ctx, "DELAY", ctx.args[4], 0, &ms)) return;
     delay = ms;
   }
   KeyRef ref;
@@ -225,7 +214,7 @@ void CmdNack(CommandContext& ctx) {
 // Q.EXTEND queue id ms
 void CmdExtend(CommandContext& ctx) {
   int64_t ms;
-  if (!ParseMsOrReply(ctx, "the lease", ctx.args[3], 1, &ms)) return;
+  if (!daemon::ParseDurationOrReply(ctx, "the lease", ctx.args[3], 1, &ms)) return;
   KeyRef ref;
   bool ok;
   QueueValue* q = FindQueue(ctx, Lookup::kWrite, &ref, &ok);
@@ -280,15 +269,17 @@ void CmdConfig(CommandContext& ctx) {
     }
     bool parsed;
     if (IsArg(opt, "LEASE")) {
-      parsed = ParseMsOrReply(ctx, "LEASE", ctx.args[i + 1], 1, &c.lease_ms);
+      parsed = daemon::ParseDurationOrReply(ctx, "LEASE", ctx.args[i + 1], 1, &c.lease_ms);
     } else if (IsArg(opt, "MAXDELIVER")) {
       parsed = daemon::ParseRangeOrReply(ctx, ctx.args[i + 1], 0, UINT32_MAX, &c.max_deliver,
                                          "ERR MAXDELIVER must be from 0 (never) to 4294967295");
     } else if (IsArg(opt, "BACKOFF")) {
-      parsed = ParseMsOrReply(ctx, "BACKOFF base", ctx.args[i + 1], 0, &c.backoff_base_ms) &&
-               ParseMsOrReply(ctx, "BACKOFF cap", ctx.args[i + 2], 0, &c.backoff_cap_ms);
+      parsed =
+          daemon::ParseDurationOrReply(ctx, "BACKOFF base", ctx.args[i + 1], 0,
+                                       &c.backoff_base_ms) &&
+          daemon::ParseDurationOrReply(ctx, "BACKOFF cap", ctx.args[i + 2], 0, &c.backoff_cap_ms);
     } else if (IsArg(opt, "RETENTION")) {
-      parsed = ParseMsOrReply(ctx, "RETENTION", ctx.args[i + 1], 1, &c.retention_ms);
+      parsed = daemon::ParseDurationOrReply(ctx, "RETENTION", ctx.args[i + 1], 1, &c.retention_ms);
     } else {
       ctx.reply.Error(daemon::kErrSyntax);
       return;

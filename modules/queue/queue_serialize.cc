@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "daemon/wire.h"
 #include "modules/queue/queue.h"
 #include "modules/queue/side_records.h"
 #include "modules/queue/varint.h"
@@ -18,31 +19,10 @@ namespace {
 
 constexpr uint8_t kFormat = 2;
 
-template <typename T>
-void Put(std::string* out, T v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
-}
-
-template <typename T>
-bool Get(std::string_view* in, T* v) {
-  if (in->size() < sizeof(T)) return false;
-  std::memcpy(v, in->data(), sizeof(T));
-  in->remove_prefix(sizeof(T));
-  return true;
-}
-
-void PutText(std::string* out, std::string_view s) {
-  Put(out, static_cast<uint32_t>(s.size()));
-  out->append(s);
-}
-
-bool GetText(std::string_view* in, std::string_view* s) {
-  uint32_t n;
-  if (!Get(in, &n) || in->size() < n) return false;
-  *s = in->substr(0, n);
-  in->remove_prefix(n);
-  return true;
-}
+using daemon::wire::Get;
+using daemon::wire::GetText;
+using daemon::wire::Put;
+using daemon::wire::PutText;
 
 void PutLog(std::string* out, int64_t priority, const MessageLog& log) {
   Put(out, priority);
