@@ -1,6 +1,6 @@
-# What the benchmark scripts (run.sh, ratelimit.sh, pubsub.sh, queue.sh) share: the server
-# helpers, the required tools, CPU pinning, the load generators, and starting both servers.
-# Sourced.
+# What the benchmark scripts (run.sh, ratelimit.sh, pubsub.sh, queue.sh, cache.sh) share: the
+# server helpers, the required tools, CPU pinning, the load generators, and starting both
+# servers. Sourced.
 #
 # shellcheck shell=bash
 # Helpers set variables for their callers:

@@ -48,17 +48,6 @@ using namespace pylon_bench;  // NOLINT: the shared helpers of the bench drivers
 constexpr std::string_view kRandToken = "__rand_int__";
 constexpr size_t kRandDigits = 12;
 
-// xorshift64*: cheap, and good enough to spread keys over the keyspace.
-struct Rng {
-  uint64_t state = 0x9E3779B97F4A7C15ull;
-  uint64_t Next() {
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return state * 0x2545F4914F6CDD1Dull;
-  }
-};
-
 struct Options {
   std::string host = "127.0.0.1";
   int port = 6379;

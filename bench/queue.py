@@ -17,7 +17,7 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from summarize import ratio, table  # noqa: E402
+from summarize import finish_markdown, ratio, read_rows, table  # noqa: E402
 
 GOAL_RATE = 2.0
 GOAL_MEMORY = 1.0
@@ -25,13 +25,6 @@ BUSY = 90.0  # % of a core: a driver this busy next to a server that is not set 
 SERVERS = ("pylond", "redis")
 FIELDS = ("msgs_per_sec", "p50_latency_ms", "p99_latency_ms", "server_cpu_us_per_msg",
           "driver_cpu_pct")
-
-
-def read_rows(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def server_busy(run):
@@ -172,15 +165,7 @@ def main():
     if cycles:
         md += detail_table(cycles)
     goals, notes = goals_and_notes(cycles, memory)
-    md += ["Goals:", ""] + ["- " + g for g in goals] + [""]
-    if notes:
-        md += ["Notes:", ""] + ["- " + n for n in notes] + [""]
-
-    text = "\n".join(md)
-    print()
-    print(text)
-    with open(os.path.join(a.out_dir, "queue.md"), "w") as f:
-        f.write(text)
+    finish_markdown(md, goals, notes, os.path.join(a.out_dir, "queue.md"))
     return 0
 
 

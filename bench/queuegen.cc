@@ -388,19 +388,6 @@ class CycleRun {
   int64_t idle_ns_ = 0;  // in polls that found nothing (--spin)
 };
 
-// used_memory once it stops moving (a closed client's buffers are freed on the server's next
-// loop turn): two equal readings 100 ms apart, or the last one after 5 s.
-int64_t SettledUsedMemory(const Options& o) {
-  int64_t last = InfoField(o.host, o.port, "memory", "used_memory");
-  for (int i = 0; i < 50; i++) {
-    usleep(100 * 1000);
-    const int64_t now = InfoField(o.host, o.port, "memory", "used_memory");
-    if (now == last) break;
-    last = now;
-  }
-  return last;
-}
-
 // Pushes o.fill messages in batches of o.batch, one batch in flight (so no large query buffer is
 // counted); returns the seconds it took.
 double PushAll(const Options& o, const Dialect& d) {
@@ -423,14 +410,14 @@ double PushAll(const Options& o, const Dialect& d) {
 void RunFill(const Options& o, const Dialect& d) {
   const int64_t pid = ServerPid(o);
   ResetQueue(o, d, false);
-  const int64_t used0 = SettledUsedMemory(o), rss0 = RssBytes(pid);
+  const int64_t used0 = SettledUsedMemory(o.host, o.port), rss0 = RssBytes(pid);
   const double seconds = PushAll(o, d);
   const int64_t stored = CallInteger(o, d.length);
   if (stored != o.fill) {
     Fail(d.length.front() + " is " + std::to_string(stored) + " after " + std::to_string(o.fill) +
          " pushes");
   }
-  const int64_t used1 = SettledUsedMemory(o), rss1 = RssBytes(pid);
+  const int64_t used1 = SettledUsedMemory(o.host, o.port), rss1 = RssBytes(pid);
   ResetQueue(o, d, false);
   const double n = static_cast<double>(o.fill);
   const double used_per = static_cast<double>(used1 - used0) / n;

@@ -1,7 +1,8 @@
-// What the benchmark drivers (pylon-loadgen, pylon-queuegen) share: a RESP reply scanner that
-// finds where replies end without decoding them, a path lookup into a reply for the few values a
-// driver needs, blocking loopback sockets, a latency histogram, and the server's memory and CPU
-// read from INFO and /proc. Header-only: each driver is one translation unit.
+// What the benchmark drivers (pylon-loadgen, pylon-queuegen, pylon-cachegen) share: a RESP reply
+// scanner that finds where replies end without decoding them, a path lookup into a reply for the
+// few values a driver needs, blocking loopback sockets, a latency histogram, a seeded random
+// generator, and the server's memory and CPU read from INFO and /proc. Header-only: each driver is
+// one translation unit.
 #pragma once
 
 #include <arpa/inet.h>
@@ -31,6 +32,26 @@ inline int64_t NowNs() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+// xorshift64*: cheap, good enough to spread keys over a key space, and the same sequence on every
+// machine for the same seed (std:: distributions are not: their algorithms are left to the
+// library).
+struct Rng {
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  Rng() = default;
+  // A zero state would stay zero: the seed is mixed into the default state instead.
+  explicit Rng(uint64_t seed) : state(0x9E3779B97F4A7C15ull ^ (seed * 0xBF58476D1CE4E5B9ull)) {
+    if (state == 0) state = 1;
+  }
+  uint64_t Next() {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 0x2545F4914F6CDD1Dull;
+  }
+  // Uniform in [0, 1), from the top 53 bits.
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+};
 
 // Prints "<program>: message" and exits 1: every driver failure ends the run.
 [[noreturn]] inline void Fail(const std::string& message) {
@@ -282,19 +303,27 @@ inline void WriteAll(int fd, std::string_view bytes) {
   }
 }
 
+// The pieces of a command in RESP: an array header, then one bulk string per argument. Drivers
+// that build many commands into one buffer append them directly.
+inline void AppendArrayHeader(std::string* out, size_t elements) {
+  out->append("*").append(std::to_string(elements)).append("\r\n");
+}
+inline void AppendBulk(std::string* out, std::string_view a) {
+  out->append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
+}
+
 // One command as a RESP array of bulk strings.
 inline std::string Encode(const std::vector<std::string>& args) {
   std::string out;
-  out.append("*").append(std::to_string(args.size())).append("\r\n");
-  for (const std::string& a : args) {
-    out.append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
-  }
+  AppendArrayHeader(&out, args.size());
+  for (const std::string& a : args) AppendBulk(&out, a);
   return out;
 }
 
-// Reads from a blocking socket until `count` whole replies are there; returns their bytes. An
-// error reply or a malformed one ends the run.
-inline std::string ReadReplies(int fd, int count = 1) {
+// Reads from a blocking socket until `count` whole replies are there; returns their bytes. A
+// malformed reply ends the run, and so does an error reply unless errors_ok (the caller then
+// looks at each reply itself).
+inline std::string ReadReplies(int fd, int count = 1, bool errors_ok = false) {
   std::string buf;
   std::string error;
   char chunk[65536];
@@ -302,7 +331,7 @@ inline std::string ReadReplies(int fd, int count = 1) {
     size_t pos = 0;
     const int n = ScanReplies(buf.data(), buf.size(), &pos, &error);
     if (n < 0) Fail("a malformed reply");
-    if (!error.empty()) Fail("an error reply: " + error);
+    if (!error.empty() && !errors_ok) Fail("an error reply: " + error);
     if (n >= count) return buf.substr(0, pos);
     const ssize_t r = read(fd, chunk, sizeof chunk);
     if (r <= 0) Fail("the server closed a connection");
@@ -316,17 +345,37 @@ inline std::string Call(int fd, const std::vector<std::string>& args) {
   return ReadReplies(fd);
 }
 
+// The number of a field in an INFO reply (`info` is the whole reply, `section` only names it in
+// the message when the field is missing).
+inline int64_t InfoNumber(const std::string& info, const std::string& section,
+                          const std::string& field) {
+  std::string key;
+  key.append("\n").append(field).append(":");
+  const size_t at = info.find(key);
+  if (at == std::string::npos) Fail("INFO " + section + " has no " + field);
+  return std::strtoll(info.c_str() + at + field.size() + 2, nullptr, 10);
+}
+
 // A field of INFO <section>, asked on a connection of its own.
 inline int64_t InfoField(const std::string& host, int port, const std::string& section,
                          const std::string& field) {
   const int fd = Connect(host, port);
   const std::string reply = Call(fd, {"INFO", section});
   close(fd);
-  std::string key;
-  key.append("\n").append(field).append(":");
-  const size_t at = reply.find(key);
-  if (at == std::string::npos) Fail("INFO " + section + " has no " + field);
-  return std::strtoll(reply.c_str() + at + field.size() + 2, nullptr, 10);
+  return InfoNumber(reply, section, field);
+}
+
+// used_memory once it stops moving (a closed client's buffers are freed on the server's next
+// loop turn): two equal readings 100 ms apart, or the last one after 5 s.
+inline int64_t SettledUsedMemory(const std::string& host, int port) {
+  int64_t last = InfoField(host, port, "memory", "used_memory");
+  for (int i = 0; i < 50; i++) {
+    usleep(100 * 1000);
+    const int64_t now = InfoField(host, port, "memory", "used_memory");
+    if (now == last) break;
+    last = now;
+  }
+  return last;
 }
 
 // VmRSS of a local process, in bytes.

@@ -21,6 +21,7 @@
 #   BENCH_RL         1: then the rate-limit benchmark, bench/ratelimit.sh (BENCH_RL_* there) [0]
 #   BENCH_PUBSUB     1: then the pub/sub benchmark, bench/pubsub.sh [0]
 #   BENCH_QUEUE      1: then the queue benchmark, bench/queue.sh (BENCH_QUEUE_* there) [0]
+#   BENCH_CACHE      1: then the cache benchmark, bench/cache.sh (BENCH_CACHE_* there) [0]
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (to check the script)
 #
 # Output: tables on stdout and in bench/out/summary.md, bench/out/results.csv (medians),
@@ -79,6 +80,15 @@ if [[ "${BENCH_QUEUE:-0}" == 1 && "${PYLON_TEST_TARGET:-pylond}" != "redis" ]]; 
   bench_tool bench/run.sh pylon-queuegen "${BENCH_QUEUEGEN:-}"
   "$load_tool" -h 127.0.0.1 -p "$pylond_port" -n 1 >/dev/null || {
     echo "bench: BENCH_QUEUE=1 needs a pylond with the queue commands (Q.PUSH, Q.POP, Q.ACK)" >&2
+    exit 1
+  }
+fi
+# BENCH_CACHE=1: pylond's INFO must have the counters cache.sh checks (keyspace_hits, ...).
+if [[ "${BENCH_CACHE:-0}" == 1 ]]; then
+  bench_tool bench/run.sh pylon-cachegen "${BENCH_CACHEGEN:-}"
+  "$load_tool" -h 127.0.0.1 -p "$pylond_port" --stats >/dev/null || {
+    echo "bench: BENCH_CACHE=1 needs a pylond with INFO keyspace_hits, keyspace_misses," \
+      "evicted_keys and used_memory" >&2
     exit 1
   }
 fi
@@ -183,4 +193,7 @@ if [[ "${BENCH_PUBSUB:-0}" == 1 ]]; then
 fi
 if [[ "${BENCH_QUEUE:-0}" == 1 ]]; then
   bash "$here/queue.sh" "${1:-$root/build/release/daemon/pylond}"
+fi
+if [[ "${BENCH_CACHE:-0}" == 1 ]]; then
+  bash "$here/cache.sh" "${1:-$root/build/release/daemon/pylond}"
 fi

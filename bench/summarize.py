@@ -63,6 +63,27 @@ def read_by_server(path):
     return rows if all(s in rows for s in SERVERS) else None
 
 
+def read_rows(path):
+    """The rows of a CSV file as dicts; [] when the file is not there (a step that did not run)."""
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def finish_markdown(md, goals, notes, path):
+    """Appends the goals and the notes (if any) to the markdown lines md, prints them and writes
+    them to path: the end of every benchmark's summary."""
+    md = md + ["Goals:", ""] + ["- " + g for g in goals] + [""]
+    if notes:
+        md += ["Notes:", ""] + ["- " + n for n in notes] + [""]
+    text = "\n".join(md)
+    print()
+    print(text)
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def upper_first(text):
     return text[:1].upper() + text[1:]
 
