@@ -292,8 +292,11 @@ def main():
         md += miss_tables(h)
     if tput:
         md += ["Throughput at maxmemory (the largest cache size, filled first) with eviction"
-               " under way: `pylon-loadgen -c {} -n {:,} -r {:,}`, keys below the key space (most"
-               " SETs add a key, so evict one); pylond `{}`, redis `{}`; median of {} rounds."
+               " under way: `pylon-loadgen -c {} -n {:,} -r {:,}`, random keys below the key"
+               " space, drawn afresh every run: most SETs add a key and so evict one; a GET hits"
+               " about as often as the cache holds keys. A GET row reads the keys the SET row"
+               " before it wrote; the CACHE.* rows (pylond) use keys of their own, and Redis runs"
+               " GET/SET on those. pylond `{}`, redis `{}`; median of {} rounds."
                .format(a.clients, a.tput_requests, a.keys, tput[0]["policy"]["pylond"],
                        tput[0]["policy"]["redis"], tput[0]["rounds"]), ""]
         md += ["Medians; pairs are redis / pylond. Server CPU per op: the server's CPU time"

@@ -15,8 +15,9 @@
 #    maxmemory and maxmemory-policy replays the trace cache-aside (pylon-cachegen: GET, and SET
 #    on a miss); miss ratio after the warm-up, checked against the server's INFO counters.
 # 3. throughput: both servers at the largest cache size, filled past maxmemory; rounds of
-#    pylon-loadgen GET and SET over the same key space (most SETs evict), pipeline 1 and 16,
-#    alternating servers. pylond runs the policy with the best hit ratios (BENCH_CACHE_POLICY).
+#    pylon-loadgen SET, GET, and pylond's CACHE.SET, CACHE.GET (Redis: SET, GET) over the key
+#    space (most SETs evict), pipeline 1 and 16, alternating servers. pylond runs the policy
+#    with the best hit ratios (BENCH_CACHE_POLICY).
 #
 # Environment (defaults in brackets):
 #   BENCH_CACHE_KEYS        the traces' key space N [1000000]
@@ -37,7 +38,8 @@
 #                             checks the script (every reduction ~0, every ratio ~1.0)
 #
 # Output: tables on stdout and in bench/out/cache.md; bench/out/cache-sizing.csv,
-# cache-raw.csv (every replay), cache-tput-raw.csv (every throughput run), cache-results.csv.
+# cache-raw.csv (every replay), cache-tput-raw.csv (every throughput run), cache-results.csv,
+# cache-tput-results.csv.
 # See bench/README.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -68,12 +70,16 @@ py=/usr/bin/python3
 [[ -x "$py" ]] || py=python3
 
 # The throughput rows, one line each: label|pylond's command|redis-server's command. Keys are
-# "key:" and 12 digits below BENCH_CACHE_KEYS, the trace's names (pylon-loadgen's __rand_int__).
+# a prefix and 12 digits below BENCH_CACHE_KEYS (pylon-loadgen's __rand_int__). Each round runs
+# the rows in this order: a row that reads (GET) follows the row that writes its keys (SET), so
+# it reads a cache full of them. Rows of pylond's CACHE.* commands use keys of their own (a
+# CACHE.SET entry is a value of its own type: a GET on it would answer WRONGTYPE).
 value="$(printf '%*s' "$value_bytes" '' | tr ' ' v)"
 throughput_rows=(
-  "GET|GET key:__rand_int__|GET key:__rand_int__"
   "SET|SET key:__rand_int__ $value|SET key:__rand_int__ $value"
-  # "CACHE.GET|CACHE.GET key:__rand_int__|GET key:__rand_int__"     once pylond has CACHE.*
+  "GET|GET key:__rand_int__|GET key:__rand_int__"
+  "CACHE.SET|CACHE.SET ckey:__rand_int__ $value|SET ckey:__rand_int__ $value"
+  "CACHE.GET|CACHE.GET ckey:__rand_int__|GET ckey:__rand_int__"
 )
 
 servers_pylond_arg "bench/cache.sh" "${1:-$root/build/release/daemon/pylond}" || exit 2
@@ -134,17 +140,24 @@ server_stats() { drive "$cachegen_bin" "$1" --stats | tail -1; }
 # One throughput run, recorded in $tput: pylon-loadgen against SERVER, with the keys evicted and
 # the server's CPU time per request during it (from server_stats before and after: eviction under
 # way, and what a request costs the server whatever limits the rate), and how busy the driver
-# was (its CPU time over its wall time, in %: near 100 its core set the rate).
-# $1 = round, $2 = SERVER, $3 = policy, $4 = row label, $5 = pipeline, then the command.
+# was (its CPU time over its wall time, in %: near 100 its core set the rate). SEED picks the
+# keys: the same for both servers, another for every other run (a GET then does not read the
+# very keys the SET before it wrote).
+# $1 = round, $2 = SERVER, $3 = policy, $4 = row label, $5 = pipeline, $6 = SEED, then the
+# command.
 throughput_run() {
-  local round=$1 server=$2 policy=$3 label=$4 pipeline=$5 before after csv times
+  local round=$1 server=$2 policy=$3 label=$4 pipeline=$5 seed=$6 before after csv times
   local TIMEFORMAT='%3U %3S %3R'
-  shift 5
+  shift 6
   before="$(server_stats "$server")"
   if ! { time drive "$loadgen_bin" "$server" -c "$clients" -n "$tput_n" -r "$keys" \
-      -P "$pipeline" --csv "$@" >"$out/.cache-run" 2>&1; } 2>"$out/.cache-time"; then
+      -P "$pipeline" --seed "$seed" --csv "$@" >"$out/.cache-run" 2>&1; } 2>"$out/.cache-time"; then
     echo "bench-cache: pylon-loadgen $1 -P $pipeline failed against $server:" \
       "$(cat "$out/.cache-run")" >&2
+    # Both servers count their clients' buffers as used memory: a small cache may not hold them.
+    grep -q OOM "$out/.cache-run" && echo "bench-cache: maxmemory ${maxmemory[$tput_pct]} is" \
+      "too small for $clients connections' buffers: raise BENCH_CACHE_KEYS or lower" \
+      "BENCH_CLIENTS" >&2
     exit 1
   fi
   after="$(server_stats "$server")"
@@ -216,9 +229,10 @@ if [[ "$throughput" == 1 ]]; then
   fresh_server pylond "$tput_policy" "${maxmemory[$tput_pct]}"
   echo "bench-cache: throughput at maxmemory ${maxmemory[$tput_pct]} ($tput_pct %): pylond" \
     "$tput_policy, redis $redis_policy; $rounds rounds of $tput_n requests, $clients clients"
-  # Fill: as many SETs as keys, so both caches are full (and evicting) before the first run.
+  # Fill: as many SETs as keys, so both caches are full (and evicting) before the first run. Few
+  # connections: their buffers count against maxmemory too.
   for server in redis pylond; do
-    drive "$loadgen_bin" "$server" -c "$clients" -P 16 -n "$keys" -r "$keys" \
+    drive "$loadgen_bin" "$server" -c 4 -P 16 -n "$keys" -r "$keys" \
       SET 'key:__rand_int__' "$value" >/dev/null || {
       echo "bench-cache: filling $server failed" >&2
       exit 1
@@ -227,10 +241,12 @@ if [[ "$throughput" == 1 ]]; then
       echo "bench-cache: warning: $server evicted nothing while filling: its cache is not full" >&2
   done
   tput="$out/cache-tput-raw.csv"
+  seed=0
   for ((round = 1; round <= rounds; round++)); do
     for row in "${throughput_rows[@]}"; do
       IFS='|' read -r label pylond_cmd redis_cmd <<< "$row"
       for pipeline in "${pipelines[@]}"; do
+        seed=$((seed + 1))
         # Alternate who goes first, so drift (thermal, noisy neighbours) cancels out.
         order=(redis pylond)
         ((round % 2)) || order=(pylond redis)
@@ -242,7 +258,7 @@ if [[ "$throughput" == 1 ]]; then
             ((standin)) || read -r -a cmd <<< "$pylond_cmd"
             policy="$tput_policy"
           fi
-          throughput_run "$round" "$server" "$policy" "$label" "$pipeline" "${cmd[@]}"
+          throughput_run "$round" "$server" "$policy" "$label" "$pipeline" "$seed" "${cmd[@]}"
         done
       done
     done

@@ -8,11 +8,13 @@
 // scanner without being decoded, and each connection costs one read and one write per batch.
 //
 //   pylon-loadgen [-h host] [-p port] [-c clients] [-n requests] [-r keyspace] [-P pipeline]
-//                 [--csv] [--subscribe N channel | --psubscribe N pattern [--lagging]]
+//                 [--seed S] [--csv] [--subscribe N channel | --psubscribe N pattern [--lagging]]
 //                 command [arg ...]
 //
 // As in redis-benchmark, each "__rand_int__" in the arguments becomes a 12-digit number below
-// the -r keyspace, drawn afresh for each request.
+// the -r keyspace, drawn afresh for each request. The draws are the same in every run (so two
+// servers get the same keys); --seed S gives another sequence, for runs that should not repeat
+// the keys of the one before.
 //
 // Pub/sub: --subscribe / --psubscribe open N more connections subscribed to the channel or
 // pattern before the run; the command (PUBLISH ...) is then the load, and the run lasts until
@@ -54,6 +56,7 @@ struct Options {
   int clients = 50;
   int64_t requests = 100000;
   uint64_t keyspace = 0;  // 0: __rand_int__ stays as it is (redis-benchmark without -r)
+  int64_t seed = 0;       // 0: the generator's own start
   int pipeline = 1;
   bool csv = false;
   int subscribers = 0;
@@ -74,6 +77,8 @@ Options ParseOptions(int argc, char** argv) {
       o.requests = args.Positive();
     else if (a == "-r")
       o.keyspace = static_cast<uint64_t>(args.Positive());
+    else if (a == "--seed")
+      o.seed = args.Positive();
     else if (a == "-P")
       o.pipeline = static_cast<int>(args.Positive());
     else if (a == "--csv")
@@ -133,7 +138,7 @@ struct Connection {
 int main(int argc, char** argv) {
   const Options o = ParseOptions(argc, argv);
   const Template t = Format(o);
-  Rng rng;
+  Rng rng = o.seed ? Rng(static_cast<uint64_t>(o.seed)) : Rng();
   const int ep = epoll_create1(0);
   std::vector<Connection> conns(static_cast<size_t>(o.clients));
   for (size_t i = 0; i < conns.size(); i++) {
