@@ -41,8 +41,10 @@ def _client_line(line):
     return " ".join(fields)
 
 
-mask_client_info = mask_text(lambda s: "\n".join(_client_line(l) for l in s.split("\n") if l)
-                             + "\n")
+# Lines sorted: Redis's clientsCron rotates its client list, so its CLIENT LIST order depends
+# on when the cron last ran (a rare mismatch against pylond's connection order otherwise).
+mask_client_info = mask_text(
+    lambda s: "\n".join(sorted(_client_line(l) for l in s.split("\n") if l)) + "\n")
 
 # INFO: section headers are compared (only the sections pylond must have), then for each section
 # its required fields: a value of None means "present, value masked", otherwise compared.
