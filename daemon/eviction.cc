@@ -9,38 +9,40 @@ namespace pylon::daemon::eviction {
 // --- slots and lists ------------------------------------------------------------------------
 
 uint32_t Policy::NewSlot(Handle handle) {
-  uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
+  uint32_t slot = free_head_;
+  if (slot != kNoSlot) {
+    free_head_ = node(slot).next;
   } else {
-    slot = static_cast<uint32_t>(nodes_.size());
-    nodes_.emplace_back();
+    slot = slot_count_++;
+    if ((slot >> kChunkBits) == chunks_.size()) chunks_.push_back(std::make_unique<Node[]>(kChunk));
   }
-  nodes_[slot] = Node{.handle = handle, .seconds = now_seconds_};
+  node(slot) = Node{.handle = handle, .seconds = now_seconds_, .list = 1};
   size_++;
   return slot;
 }
 
 void Policy::FreeSlot(uint32_t slot) {
-  free_slots_.push_back(slot);
+  Node& n = node(slot);
+  n.list = 0;
+  n.next = free_head_;
+  free_head_ = slot;
   size_--;
 }
 
 void Policy::PushHead(List& list, uint32_t slot) {
-  Node& n = nodes_[slot];
+  Node& n = node(slot);
   n.prev = kNoSlot;
   n.next = list.head;
-  if (list.head != kNoSlot) nodes_[list.head].prev = slot;
+  if (list.head != kNoSlot) node(list.head).prev = slot;
   list.head = slot;
   if (list.tail == kNoSlot) list.tail = slot;
   list.count++;
 }
 
 void Policy::Unlink(List& list, uint32_t slot) {
-  Node& n = nodes_[slot];
-  (n.prev != kNoSlot ? nodes_[n.prev].next : list.head) = n.next;
-  (n.next != kNoSlot ? nodes_[n.next].prev : list.tail) = n.prev;
+  Node& n = node(slot);
+  (n.prev != kNoSlot ? node(n.prev).next : list.head) = n.next;
+  (n.next != kNoSlot ? node(n.next).prev : list.tail) = n.prev;
   n.prev = n.next = kNoSlot;
   list.count--;
 }
@@ -69,7 +71,7 @@ class Lru final : public Policy {
   std::optional<Handle> Evict() override {
     if (list_.tail == kNoSlot) return std::nullopt;
     const uint32_t slot = list_.tail;
-    const Handle h = nodes_[slot].handle;
+    const Handle h = node(slot).handle;
     Remove(slot);
     return h;
   }
@@ -94,13 +96,13 @@ class Lfu final : public Policy {
 
   uint32_t Insert(Handle handle, uint64_t) override {
     const uint32_t slot = NewSlot(handle);
-    nodes_[slot].state = kLfuInitial;
-    nodes_[slot].minutes = static_cast<uint16_t>(minutes());
+    node(slot).state = kLfuInitial;
+    node(slot).minutes = static_cast<uint16_t>(minutes());
     Link(slot);
     return slot;
   }
   void Access(uint32_t slot) override {
-    Node& n = nodes_[slot];
+    Node& n = node(slot);
     Stamp(slot);
     Unlink(slot);
     n.state = Increment(Decayed(n));
@@ -116,20 +118,20 @@ class Lfu final : public Policy {
       if (nonempty_[w] == 0) continue;
       const uint32_t counter = static_cast<uint32_t>(w * 64 + __builtin_ctzll(nonempty_[w]));
       const uint32_t slot = lists_[counter].tail;
-      const Handle h = nodes_[slot].handle;
+      const Handle h = node(slot).handle;
       Remove(slot);
       return h;
     }
     return std::nullopt;
   }
-  uint8_t Frequency(uint32_t slot) const override { return Decayed(nodes_[slot]); }
+  uint8_t Frequency(uint32_t slot) const override { return Decayed(node(slot)); }
 
   // Applies idle decay to `budget` keys, round robin over the slots, so that keys nobody
   // touches sink to where eviction finds them.
   void Age(size_t budget) override {
-    for (size_t i = 0; i < budget && !nodes_.empty(); i++) {
-      age_cursor_ = (age_cursor_ + 1) % nodes_.size();
-      Node& n = nodes_[age_cursor_];
+    for (size_t i = 0; i < budget && slot_count_ > 0; i++) {
+      age_cursor_ = (age_cursor_ + 1) % slot_count_;
+      Node& n = node(age_cursor_);
       if (n.list == 0) continue;  // a free slot
       const uint8_t now = Decayed(n);
       if (now == n.state) continue;
@@ -164,18 +166,16 @@ class Lfu final : public Policy {
     z ^= z >> 31;
     return static_cast<double>(z >> 11) * 0x1.0p-53;
   }
-  // list 0 marks a free slot: counter c lives in list c + 1.
+  // Counter c lives in lists_[c].
   void Link(uint32_t slot) {
-    Node& n = nodes_[slot];
-    n.list = 1;
+    Node& n = node(slot);
     PushHead(lists_[n.state], slot);
     nonempty_[n.state / 64] |= uint64_t{1} << (n.state % 64);
   }
   void Unlink(uint32_t slot) {
-    Node& n = nodes_[slot];
+    Node& n = node(slot);
     List& list = lists_[n.state];
     Policy::Unlink(list, slot);
-    n.list = 0;
     if (list.count == 0) nonempty_[n.state / 64] &= ~(uint64_t{1} << (n.state % 64));
   }
 
@@ -201,22 +201,22 @@ class Sieve final : public Policy {
   }
   void Access(uint32_t slot) override {
     Stamp(slot);
-    nodes_[slot].state = 1;
+    node(slot).state = 1;
   }
   void Remove(uint32_t slot) override {
-    if (hand_ == slot) hand_ = nodes_[slot].prev;
+    if (hand_ == slot) hand_ = node(slot).prev;
     Unlink(list_, slot);
     FreeSlot(slot);
   }
   std::optional<Handle> Evict() override {
     if (list_.tail == kNoSlot) return std::nullopt;
     uint32_t slot = hand_ != kNoSlot ? hand_ : list_.tail;
-    while (nodes_[slot].state) {
-      nodes_[slot].state = 0;
-      slot = nodes_[slot].prev != kNoSlot ? nodes_[slot].prev : list_.tail;
+    while (node(slot).state) {
+      node(slot).state = 0;
+      slot = node(slot).prev != kNoSlot ? node(slot).prev : list_.tail;
     }
-    const Handle h = nodes_[slot].handle;
-    hand_ = nodes_[slot].prev;
+    const Handle h = node(slot).handle;
+    hand_ = node(slot).prev;
     Unlink(list_, slot);
     FreeSlot(slot);
     return h;
@@ -235,82 +235,94 @@ class Sieve final : public Policy {
 // a key whose counter is above 0 goes back to the head with one less. One-hit wonders and scans
 // pass through the small FIFO without disturbing the main one.
 
-// A set of recently evicted hashes, bounded to about `limit` by age: an open-addressed table
-// of (fingerprint, insertion number); an entry older than limit insertions counts as absent and
-// is overwritten. No per-key allocation.
+// The hashes of about the last `limit` keys evicted from the small FIFO. An open-addressed table
+// of 4-byte slots, 1.25 per remembered key: a 24-bit fingerprint and the 8-bit generation it was
+// added in, a generation being limit / 8 additions. A slot older than 8 generations counts as
+// empty and is overwritten; when all probed slots are live the oldest goes. Approximate by
+// design (a fingerprint may collide: a new key then starts in the main FIFO), and no per-key
+// allocation.
 class Ghost {
  public:
   void Add(uint64_t hash, size_t limit) {
-    Resize(limit);
-    clock_++;
-    Slot* victim = nullptr;
+    Fit(limit);
+    if (++added_in_generation_ >= std::max<size_t>(limit / kGenerations, 1)) {
+      generation_++;
+      added_in_generation_ = 0;
+    }
+    const uint32_t fp = Fingerprint(hash);
+    const size_t start = Start(hash);
+    uint32_t* victim = nullptr;
     for (size_t i = 0; i < kProbe; i++) {
-      Slot& s = table_[(hash + i) & mask_];
-      if (s.fingerprint == Fingerprint(hash) || !Live(s, limit)) {
+      uint32_t& s = table_[(start + i) % table_.size()];
+      if ((s >> 8) == fp || !Live(s)) {
         victim = &s;
         break;
       }
-      if (!victim || s.added < victim->added) victim = &s;
+      if (!victim || Age(s) > Age(*victim)) victim = &s;
     }
-    *victim = {Fingerprint(hash), clock_};
+    *victim = fp << 8 | generation_;
   }
-  // True (and forgets it) when the hash was added within the last `limit` additions.
-  bool Take(uint64_t hash, size_t limit) {
+  // True (and forgets it) when the hash was added within about the last `limit` additions.
+  bool Take(uint64_t hash) {
     if (table_.empty()) return false;
+    const uint32_t fp = Fingerprint(hash);
+    const size_t start = Start(hash);
     for (size_t i = 0; i < kProbe; i++) {
-      Slot& s = table_[(hash + i) & mask_];
-      if (s.fingerprint == Fingerprint(hash) && Live(s, limit)) {
-        s = {};
+      uint32_t& s = table_[(start + i) % table_.size()];
+      if ((s >> 8) == fp && Live(s)) {
+        s = 0;
         return true;
       }
     }
     return false;
   }
-  size_t bytes() const { return table_.capacity() * sizeof(Slot); }
+  size_t bytes() const { return table_.capacity() * sizeof(uint32_t); }
 
  private:
-  struct Slot {
-    uint32_t fingerprint = 0;
-    uint32_t added = 0;
-  };
   static constexpr size_t kProbe = 8;
-  static uint32_t Fingerprint(uint64_t hash) { return static_cast<uint32_t>(hash >> 32) | 1; }
-  bool Live(const Slot& s, size_t limit) const {
-    return s.fingerprint != 0 && clock_ - s.added < limit;
+  static constexpr uint32_t kGenerations = 8;
+  // 24 bits, never 0 (0 is an empty slot).
+  static uint32_t Fingerprint(uint64_t hash) { return static_cast<uint32_t>(hash & 0xFFFFFF) | 1; }
+  // Where the hash's probes start: its high bits mapped onto the table by multiply-shift
+  // (Lemire's), so the table needs no power-of-two size.
+  size_t Start(uint64_t hash) const {
+    return static_cast<size_t>((static_cast<unsigned __int128>(hash) * table_.size()) >> 64);
   }
-  // About two slots per remembered key; grows (and forgets) when the limit has doubled.
-  void Resize(size_t limit) {
-    size_t want = 16;
-    while (want < 2 * limit) want *= 2;
-    if (want <= table_.size()) return;
-    table_.assign(want, Slot{});
-    mask_ = want - 1;
+  uint32_t Age(uint32_t slot) const { return (generation_ - slot) & 0xFF; }
+  bool Live(uint32_t slot) const { return slot != 0 && Age(slot) < kGenerations; }
+  // Sized for the limit (1.25 slots per key), resized (forgetting) when the limit has grown by
+  // an eighth or halved: that happens while a cache fills, not once its size is steady.
+  void Fit(size_t limit) {
+    if (!table_.empty() && limit <= sized_for_ + sized_for_ / 8 && limit >= sized_for_ / 2) return;
+    sized_for_ = limit;
+    table_.assign(limit + limit / 4 + kProbe, 0);
+    table_.shrink_to_fit();
   }
 
-  std::vector<Slot> table_;
-  size_t mask_ = 0;
-  uint32_t clock_ = 0;
+  std::vector<uint32_t> table_;
+  size_t sized_for_ = 0;
+  size_t added_in_generation_ = 0;
+  uint8_t generation_ = 0;
 };
 
 class S3Fifo final : public Policy {
  public:
+  explicit S3Fifo(HashOf hash_of) : hash_of_(std::move(hash_of)) {}
   std::string_view name() const override { return "s3fifo"; }
   uint32_t Insert(Handle handle, uint64_t hash) override {
     const uint32_t slot = NewSlot(handle);
-    if (ghost_.Take(hash, GhostLimit())) {
-      nodes_[slot].list = kMain;
+    if (ghost_.Take(hash)) {
+      node(slot).list = kMain;
       PushHead(main_, slot);
     } else {
-      nodes_[slot].list = kSmall;
+      node(slot).list = kSmall;
       PushHead(small_, slot);
     }
-    hashes_.resize(std::max(hashes_.size(), size_t{slot} + 1));
-    hashes_[slot] = hash;
     return slot;
   }
   void Access(uint32_t slot) override {
     Stamp(slot);
-    uint8_t& freq = nodes_[slot].state;
+    uint8_t& freq = node(slot).state;
     if (freq < 3) freq++;
   }
   void Remove(uint32_t slot) override {
@@ -327,26 +339,23 @@ class S3Fifo final : public Policy {
     }
     return std::nullopt;
   }
-  size_t overhead_bytes() const override {
-    return Policy::overhead_bytes() + hashes_.capacity() * sizeof(uint64_t) + ghost_.bytes();
-  }
+  size_t overhead_bytes() const override { return Policy::overhead_bytes() + ghost_.bytes(); }
 
  private:
   static constexpr uint8_t kSmall = 1, kMain = 2;
-  List& ListOf(uint32_t slot) { return nodes_[slot].list == kSmall ? small_ : main_; }
-  size_t GhostLimit() const { return std::max<size_t>(main_.count, 16); }
+  List& ListOf(uint32_t slot) { return node(slot).list == kSmall ? small_ : main_; }
 
   // The small FIFO's oldest: to main if it was hit, else out (remembered in the ghost).
   std::optional<Handle> EvictSmall() {
     const uint32_t slot = small_.tail;
     Unlink(small_, slot);
-    if (nodes_[slot].state > 0) {  // its count goes with it (the paper's EVICTS)
-      nodes_[slot].list = kMain;
+    if (node(slot).state > 0) {  // its count goes with it (the paper's EVICTS)
+      node(slot).list = kMain;
       PushHead(main_, slot);
       return std::nullopt;
     }
-    ghost_.Add(hashes_[slot], GhostLimit());
-    const Handle h = nodes_[slot].handle;
+    const Handle h = node(slot).handle;
+    ghost_.Add(hash_of_(h), std::max<size_t>(main_.count, 16));
     FreeSlot(slot);
     return h;
   }
@@ -354,28 +363,28 @@ class S3Fifo final : public Policy {
   std::optional<Handle> EvictMain() {
     const uint32_t slot = main_.tail;
     Unlink(main_, slot);
-    if (nodes_[slot].state > 0) {
-      nodes_[slot].state--;
+    if (node(slot).state > 0) {
+      node(slot).state--;
       PushHead(main_, slot);
       return std::nullopt;
     }
-    const Handle h = nodes_[slot].handle;
+    const Handle h = node(slot).handle;
     FreeSlot(slot);
     return h;
   }
 
+  HashOf hash_of_;
   List small_, main_;
-  std::vector<uint64_t> hashes_;  // by slot: for the ghost when a key leaves the small FIFO
   Ghost ghost_;
 };
 
 }  // namespace
 
-std::unique_ptr<Policy> MakePolicy(std::string_view name, LfuParams lfu) {
+std::unique_ptr<Policy> MakePolicy(std::string_view name, LfuParams lfu, HashOf hash_of) {
   if (name == "lru") return std::make_unique<Lru>();
   if (name == "lfu") return std::make_unique<Lfu>(lfu);
   if (name == "sieve") return std::make_unique<Sieve>();
-  if (name == "s3fifo") return std::make_unique<S3Fifo>();
+  if (name == "s3fifo") return std::make_unique<S3Fifo>(std::move(hash_of));
   return nullptr;
 }
 

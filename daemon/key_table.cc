@@ -36,7 +36,7 @@ KeyTable::Slot KeyTable::Find(std::string_view key, uint64_t hash) const {
 KeyTable::Slot KeyTable::Insert(Entry* entry, uint64_t hash) {
   if (!buckets_[0]) {
     StartResize(size_t{1} << kInitialExponent);
-  } else if (!rehashing() && used_[0] >= Capacity(0)) {
+  } else if (!rehashing() && used_[0] >= Capacity(0) && MayGrow()) {
     StartResize(used_[0] + 1);  // grow at load factor 1, as Redis
   }
   // While resizing, new entries go straight to the new table.
@@ -46,6 +46,14 @@ KeyTable::Slot KeyTable::Insert(Entry* entry, uint64_t hash) {
   *head = entry;
   used_[t]++;
   return {head, t};
+}
+
+bool KeyTable::MayGrow() const {
+  if (!growth_check_) return true;
+  if (static_cast<double>(used_[0]) >= static_cast<double>(Capacity(0)) * kForcedGrowthLoad) {
+    return true;
+  }
+  return growth_check_(2 * Capacity(0) * sizeof(Entry*));
 }
 
 Entry* KeyTable::Unlink(Slot slot) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "daemon/entry.h"
@@ -36,6 +37,12 @@ class KeyTable {
   // Adds an entry whose key is absent and returns its slot. May start a resize (which moves
   // nothing yet).
   Slot Insert(Entry* entry, uint64_t hash);
+  // Asked before the table grows at load factor 1, with the bytes the new bucket array takes:
+  // false defers the growth until the load reaches kForcedGrowthLoad. As Redis does over
+  // maxmemory: doubling the array there would evict a burst of keys to pay for it.
+  void set_growth_check(std::function<bool(size_t bytes)> check) {
+    growth_check_ = std::move(check);
+  }
   // Removes the entry at `slot` and returns it.
   Entry* Unlink(Slot slot);
   // Points `slot` at `replacement`, a moved copy of the entry there (same key, same chain
@@ -70,10 +77,13 @@ class KeyTable {
 
  private:
   static constexpr int kInitialExponent = 2;  // 4 buckets
+  // Redis's HASHTABLE_MAX_LOAD_FACTOR: past it the table grows whatever the check says.
+  static constexpr double kForcedGrowthLoad = 1.618;
 
   size_t Capacity(int t) const { return buckets_[t] ? size_t{1} << exponent_[t] : 0; }
   size_t Mask(int t) const { return Capacity(t) - 1; }
   void StartResize(size_t min_capacity);
+  bool MayGrow() const;
   void FinishRehashIfDone();
   template <typename Fn>
   static void VisitChain(const Entry* head, Fn& fn);
@@ -84,6 +94,7 @@ class KeyTable {
   // Next bucket of table 0 to move while resizing; -1 when not resizing.
   int64_t rehash_index_ = -1;
   uint64_t seed_;
+  std::function<bool(size_t)> growth_check_;
 };
 
 // --- templates -------------------------------------------------------------------------------

@@ -387,6 +387,8 @@ size_t Keyspace::Clear() {
   const size_t count = table_.size();
   table_.ForEach([this](Entry* e) { Free(e); });
   table_.Reset();
+  // A fresh policy: the old one's slots and tables were sized for the keys there were.
+  if (policy_) policy_ = NewEvictionPolicy();
   volatile_.clear();
   volatile_.shrink_to_fit();
   expire_sum_ = 0;
@@ -530,10 +532,17 @@ void Keyspace::SetEvictionPolicy(std::string_view name, bool active) {
   evict_kind_ =
       dash == std::string_view::npos ? std::string(name) : std::string(name.substr(dash + 1));
   if (!active) return;
-  policy_ = eviction::MakePolicy(evict_kind_, {lfu_log_factor_, lfu_decay_minutes_});
+  policy_ = NewEvictionPolicy();
   if (!policy_) return;  // random, ttl, noeviction: nothing to track
-  policy_->SetNow(LruClock());
   table_.ForEach([this](Entry* e) { Track(e, table_.Hash(e->key())); });
+}
+
+std::unique_ptr<eviction::Policy> Keyspace::NewEvictionPolicy() const {
+  auto policy = eviction::MakePolicy(
+      evict_kind_, {lfu_log_factor_, lfu_decay_minutes_},
+      [this](eviction::Handle h) { return table_.Hash(reinterpret_cast<const Entry*>(h)->key()); });
+  if (policy) policy->SetNow(LruClock());
+  return policy;
 }
 
 bool Keyspace::Trackable(const Entry* e) const {

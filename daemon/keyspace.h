@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -84,6 +85,10 @@ class Keyspace {
   Keyspace& operator=(const Keyspace&) = delete;
 
   void set_listener(KeyspaceListener* listener) { listener_ = listener; }
+  // Whether the table may allocate `bytes` more to grow (see KeyTable::set_growth_check).
+  void set_growth_check(std::function<bool(size_t bytes)> check) {
+    table_.set_growth_check(std::move(check));
+  }
   // maxmemory-policy *-lfu keeps an access-frequency counter per key instead of a last-access
   // time (OBJECT FREQ / IDLETIME answer accordingly).
   void SetLfu(bool lfu, int log_factor, int decay_minutes);
@@ -194,6 +199,8 @@ class Keyspace {
   void InitAccess(Entry* entry, const Entry* previous);
   void UpdateAccess(Entry* entry);
   uint32_t LruClock() const { return static_cast<uint32_t>(clock_.NowMs() / 1000); }
+  // The tracking structure of the maxmemory-policy in force; nullptr when it has none.
+  std::unique_ptr<eviction::Policy> NewEvictionPolicy() const;
   // Puts a key under the eviction policy if it qualifies; takes it out.
   void Track(Entry* entry, uint64_t hash);
   void Untrack(Entry* entry);

@@ -42,6 +42,10 @@ Server::Server(Config config)
   Registry registry{commands_, info_, config_, timed_work_};
   RegisterAll(registry);
   keyspace_.set_listener(this);
+  keyspace_.set_growth_check([this](size_t bytes) {
+    return config_.maxmemory <= 0 ||
+           UsedMemory() + static_cast<int64_t>(bytes) <= config_.maxmemory;
+  });
   ApplyEvictionConfig();
   uv_loop_init(&loop_);
   loop_.data = this;

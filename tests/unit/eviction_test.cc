@@ -15,7 +15,8 @@ namespace {
 
 // Items named by small numbers; hashes are the numbers mixed.
 struct Cache {
-  explicit Cache(std::string_view policy, LfuParams lfu = {}) : p(MakePolicy(policy, lfu)) {
+  explicit Cache(std::string_view policy, LfuParams lfu = {})
+      : p(MakePolicy(policy, lfu, [](Handle h) { return Hash(h); })) {
     REQUIRE(p);
   }
   void Add(Handle item) { slots[item] = p->Insert(item, Hash(item)); }
@@ -139,6 +140,32 @@ TEST_CASE(
     } else {
       CHECK(hot_evicted == 0);
     }
+  }
+}
+
+TEST_CASE("eviction: a policy grows by chunks, and costs 24 bytes a key (S3-FIFO: about 5 more)",
+          "[eviction]") {
+  for (const char* name : {"lru", "lfu", "sieve", "s3fifo"}) {
+    INFO(name);
+    Cache c(name);
+    constexpr Handle kKeys = 100000;
+    size_t before = c.p->overhead_bytes();
+    for (Handle h = 0; h < kKeys; h++) {
+      c.Add(h);
+      if (h % 2) c.Hit(h);
+      // Never a doubling: at most one chunk of 4096 slots at a time.
+      REQUIRE(c.p->overhead_bytes() - before <= 4096 * 24 + 1024);
+      before = c.p->overhead_bytes();
+    }
+    // Churn at a steady size: each new key evicts one (S3-FIFO's ghost fills up).
+    for (Handle h = kKeys; h < 4 * kKeys; h++) {
+      c.Add(h);
+      if (h % 3 == 0) c.Hit(h);
+      c.Victim();
+    }
+    const double per_key = static_cast<double>(c.p->overhead_bytes()) / kKeys;
+    CHECK(per_key >= 24.0);
+    CHECK(per_key <= (std::string_view(name) == "s3fifo" ? 24.0 + 6.0 : 25.0));
   }
 }
 

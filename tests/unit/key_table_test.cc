@@ -49,6 +49,32 @@ TEST_CASE("the table grows by incremental rehash and every key stays findable", 
   CHECK_FALSE(ks.Find("k100000", Lookup::kPeek));
 }
 
+TEST_CASE("growth the check refuses waits until Redis's forced load factor", "[key_table]") {
+  Clock clock(true);
+  Keyspace ks(clock);
+  bool allow = true;
+  size_t asked = 0;
+  ks.set_growth_check([&](size_t bytes) {
+    asked = bytes;
+    return allow;
+  });
+  for (int i = 0; i < 1024; i++) Set(ks, Key("k", i));
+  while (ks.table().rehashing()) ks.Rehash(1000000);
+  REQUIRE(ks.table().bucket_count() == 1024);
+  CHECK(asked == 512 * 2 * sizeof(Entry*));  // the last growth asked for 1024 buckets
+  // Over the limit: the table stays at 1024 buckets up to 1.618 keys per bucket (1657 keys).
+  allow = false;
+  for (int i = 1024; i < 1657; i++) Set(ks, Key("k", i));
+  CHECK(!ks.table().rehashing());
+  CHECK(ks.table().bucket_count() == 1024);
+  CHECK(asked == 2048 * sizeof(Entry*));
+  asked = 0;
+  Set(ks, Key("k", 1657));  // past 1.618: grows without asking
+  CHECK(ks.table().rehashing());
+  CHECK(asked == 0);
+  for (int i = 0; i <= 1657; i++) REQUIRE(ks.Find(Key("k", i), Lookup::kPeek) != nullptr);
+}
+
 TEST_CASE("keys can be deleted and replaced while the table is resizing", "[key_table]") {
   Clock clock(true);
   Keyspace ks(clock);
