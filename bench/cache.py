@@ -5,8 +5,9 @@
                      [--tput-requests T]
     cache.py OUT_DIR --best
 
-reads cache-sizing.csv (bytes per key, maxmemory), cache-raw.csv (every replay of a trace) and
-cache-tput-raw.csv (every throughput run), writes cache-results.csv (miss ratios, with the
+reads cache-sizing.csv (bytes per key, maxmemory), cache-raw.csv (every replay of a trace),
+cache-sim.csv (pylon-cachesim's replays at equal key counts) and cache-tput-raw.csv (every
+throughput run), writes cache-results.csv (miss ratios, with the
 reduction against Redis's best), cache-tput-results.csv (throughput medians) and cache.md, and
 prints the same markdown. --best prints only the pylond policy with the best worst case: the
 largest smallest reduction over every trace and size (the candidate for the default).
@@ -127,6 +128,31 @@ def miss_tables(h):
     md += ["", "Keys held at the end of each replay (DBSIZE), same maxmemory on every row:", ""]
     md += table(head + names + redis_names, held_rows,
                 "ll" + "r" * (len(names) + len(redis_names)))
+    return md + [""]
+
+
+def sim_table(sim, h):
+    """Markdown: pylon-cachesim's miss ratios at the key count Redis is sized for, with Redis's
+    measured best beside them: the policies' own quality, apart from how many keys each server
+    fits in its memory."""
+    cells = first_seen((r["trace"], int(r["size_pct"])) for r in sim)
+    policies = first_seen(r["policy"] for r in sim)
+    by = {(r["trace"], int(r["size_pct"]), r["policy"]): r for r in sim}
+    rows = []
+    for cell in cells:
+        best, best_policy = h.redis_best(cell) if cell in h.cells else (float("nan"), "-")
+        misses = {p: float(by[cell + (p,)]["miss_ratio"]) for p in policies if cell + (p,) in by}
+        top = min(misses.values())
+        rows.append([cell[0], size_label(cell[1]),
+                     "{:,}".format(int(by[cell + (policies[0],)]["capacity"]))]
+                    + [("**%.4f**" if misses.get(p) == top else "%.4f") % misses.get(p, float("nan"))
+                       for p in policies]
+                    + ["%.4f (%s)" % (best, best_policy.replace("allkeys-", ""))])
+    md = ["The policies alone: `pylon-cachesim` replays each trace against each policy at the"
+          " key count Redis is sized for (the same for all; strictly sequential, no server), next"
+          " to Redis's best measured above (bold: the best on the row):", ""]
+    md += table(["trace", "size", "keys"] + policies + ["redis best (measured)"], rows,
+                "llr" + "r" * (len(policies) + 1))
     return md + [""]
 
 
@@ -290,6 +316,9 @@ def main():
     md += sizing_table(sizing, a.keys) + [""]
     if h.cells:
         md += miss_tables(h)
+    sim_path = os.path.join(a.out_dir, "cache-sim.csv")
+    if os.path.exists(sim_path):
+        md += sim_table(read_rows(sim_path), h)
     if tput:
         md += ["Throughput at maxmemory (the largest cache size, filled first) with eviction"
                " under way: `pylon-loadgen -c {} -n {:,} -r {:,}`, random keys below the key"

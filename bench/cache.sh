@@ -14,6 +14,9 @@
 # 2. hit ratio: for each trace, each cache size and each policy, a fresh server with that
 #    maxmemory and maxmemory-policy replays the trace cache-aside (pylon-cachegen: GET, and SET
 #    on a miss); miss ratio after the warm-up, checked against the server's INFO counters.
+# 2b. the policies alone: pylon-cachesim replays each trace (pylon-cachegen --dump) against each
+#    exact policy at the key count Redis is sized for, without a server: how much of step 2's
+#    difference is the policy, and how much is the keys each server fits in the same memory.
 # 3. throughput: both servers at the largest cache size, filled past maxmemory; rounds of
 #    pylon-loadgen SET, GET, and pylond's CACHE.SET, CACHE.GET (Redis: SET, GET) over the key
 #    space (most SETs evict), pipeline 1 and 16, alternating servers. pylond runs the policy
@@ -33,12 +36,12 @@
 #   BENCH_CACHE_TPUT_N      requests of one throughput run [200000]
 #   BENCH_ROUNDS, BENCH_CLIENTS, BENCH_PIPELINES   throughput rounds [3], connections [50],
 #                           pipeline depths [1 16]
-#   BENCH_CACHEGEN, BENCH_LOADGEN   the driver binaries, when not next to pylond
+#   BENCH_CACHEGEN, BENCH_LOADGEN, BENCH_CACHESIM   the tools, when not next to pylond
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (Redis's policies only):
 #                             checks the script (every reduction ~0, every ratio ~1.0)
 #
 # Output: tables on stdout and in bench/out/cache.md; bench/out/cache-sizing.csv,
-# cache-raw.csv (every replay), cache-tput-raw.csv (every throughput run), cache-results.csv,
+# cache-raw.csv (every replay), cache-sim.csv (step 2b), cache-tput-raw.csv (every throughput run), cache-results.csv,
 # cache-tput-results.csv.
 # See bench/README.md.
 set -euo pipefail
@@ -87,6 +90,8 @@ bench_tool bench/cache.sh pylon-cachegen "${BENCH_CACHEGEN:-}"
 cachegen_bin="$load_tool"
 bench_loadgen bench/cache.sh
 loadgen_bin="$load_tool"
+bench_tool bench/cache.sh pylon-cachesim "${BENCH_CACHESIM:-}"
+cachesim_bin="$load_tool"
 bench_require bench/cache.sh redis-server taskset "$py"
 bench_pin pylon-cachegen
 target_label="pylond"
@@ -97,7 +102,7 @@ echo "bench-cache: traces ${traces[*]} over $keys keys, $requests requests each 
   "$((requests / 5)) of warm-up), $value_bytes-byte values; cache sizes ${sizes[*]} %;" \
   "pylond ${pylond_policies[*]}, redis ${redis_policies[*]}; $pinning"
 mkdir -p "$out"
-rm -f "$out"/cache-{sizing,raw,tput-raw,results}.csv "$out"/cache.md
+rm -f "$out"/cache-{sizing,raw,sim,tput-raw,results}.csv "$out"/cache.md
 start=$SECONDS
 
 # A fresh server: redis-server or pylond, maxmemory MAXMEMORY (0: none), maxmemory-policy
@@ -219,6 +224,22 @@ for trace in "${traces[@]}"; do
     done
   done
 done
+
+# Step 2b, the policies alone, at the key count Redis is sized for.
+sim="$out/cache-sim.csv"
+echo '"trace","size_pct","capacity","policy","miss_ratio"' >"$sim"
+for trace in "${traces[@]}"; do
+  "$cachegen_bin" --dump --trace "$trace" --keys "$keys" --requests "$requests" >"$out/.cache-trace"
+  for pct in "${sizes[@]}"; do
+    capacity=$((keys * pct / 100))
+    "$cachesim_bin" --capacity "$capacity" --policies "lru lfu sieve s3fifo" <"$out/.cache-trace" |
+      while read -r policy miss; do
+        echo "\"$trace\",\"$pct\",\"$capacity\",\"$policy\",\"$miss\"" >>"$sim"
+      done
+  done
+done
+rm -f "$out/.cache-trace"
+echo "bench-cache: pylon-cachesim at equal key counts done ($((SECONDS - start)) s)"
 
 # Step 3, throughput at the largest size, with eviction under way.
 if [[ "$throughput" == 1 ]]; then
