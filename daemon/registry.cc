@@ -1,5 +1,6 @@
 #include "daemon/registry.h"
 
+#include "modules/bloom/bloom.h"
 #include "modules/cache/cache.h"
 #include "modules/core/core.h"
 #include "modules/keys/keys.h"
@@ -19,6 +20,7 @@ void RegisterAll(Registry& registry) {
   pubsub::RegisterPubSub(registry);
   queue::RegisterQueues(registry);
   cache::RegisterCache(registry);
+  bloom::RegisterBloom(registry);
 }
 
 }  // namespace pylon::daemon

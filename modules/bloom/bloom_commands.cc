@@ -1,0 +1,363 @@
+// BF.RESERVE, BF.ADD, BF.MADD, BF.INSERT, BF.EXISTS, BF.MEXISTS, BF.INFO, BF.CARD,
+// BF.SCANDUMP and BF.LOADCHUNK, with RedisBloom's syntax, defaults, replies and error texts
+// (some of its errors have no "ERR" prefix: kept, as clients may match them). Where RedisBloom
+// accepts what it should not, Pylon refuses with a clear error instead: unknown arguments, and
+// a key of another type given to BF.EXISTS / BF.MEXISTS (RedisBloom answers 0; here WRONGTYPE,
+// as every Redis read does). docs/commands.md lists these.
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/command_helpers.h"
+#include "daemon/connection.h"
+#include "daemon/server.h"
+#include "modules/bloom/bloom_value.h"
+#include "protocol/text.h"
+
+namespace pylon::bloom {
+namespace {
+
+using daemon::CommandContext;
+using daemon::IsArg;
+using daemon::KeyRef;
+using daemon::Lookup;
+
+constexpr std::string_view kErrNotFound = "ERR not found";
+constexpr std::string_view kErrExists = "ERR item exists";
+constexpr std::string_view kErrFull = "ERR non scaling filter is full";
+constexpr std::string_view kErrBadData = "ERR received bad data";
+
+void ReplyWrongArity(CommandContext& ctx) {
+  ctx.reply.Error("ERR wrong number of arguments for '" + ctx.cmd.fullname + "' command");
+}
+
+// The filter at args[1]; nullptr when absent (nothing replied) or of another type (WRONGTYPE
+// replied: *ok is false).
+BloomValue* FindFilter(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
+  *ref = ctx.server.keyspace().Locate(ctx.args[1], how);
+  *ok = daemon::CheckTypeOrReply(ctx, ref->entry, kBloomType);
+  if (!*ok || !ref->entry) return nullptr;
+  return static_cast<BloomValue*>(ref->entry->object());
+}
+
+// Creates a filter at ref (absent) with `options`, already validated.
+BloomValue* Create(CommandContext& ctx, KeyRef& ref, const BloomFilter::Options& options) {
+  auto value = std::make_unique<BloomValue>(BloomFilter(options));
+  BloomValue* raw = value.get();
+  ctx.server.keyspace().SetObject(ref, std::move(value), daemon::Ttl::Clear());
+  return raw;
+}
+
+// Adds items[] to the filter (creating it with `options` when absent and `create`), replying
+// one integer each (an array when `multi`); a full filter answers kErrFull for the item it
+// refused and stops there, as RedisBloom does.
+void AddItems(CommandContext& ctx, daemon::Args items, bool multi, bool create,
+              const BloomFilter::Options& options) {
+  KeyRef ref;
+  bool ok;
+  BloomValue* filter = FindFilter(ctx, Lookup::kWrite, &ref, &ok);
+  if (!ok) return;
+  if (!filter) {
+    if (!create) {
+      ctx.reply.Error(kErrNotFound);
+      return;
+    }
+    filter = Create(ctx, ref, options);
+  }
+  size_t done = 0;
+  bool full = false;
+  std::vector<int64_t> results;
+  results.reserve(items.size());
+  for (; done < items.size() && !full; done++) {
+    const BloomFilter::AddResult r = filter->Add(items[done]);
+    full = r == BloomFilter::AddResult::kFull;
+    results.push_back(r == BloomFilter::AddResult::kAdded);
+  }
+  if (multi) ctx.reply.ArrayHeader(static_cast<int64_t>(done));
+  for (size_t i = 0; i < done; i++) {
+    if (full && i + 1 == done) {
+      ctx.reply.Error(kErrFull);
+    } else {
+      ctx.reply.Integer(results[i]);
+    }
+  }
+  ctx.server.keyspace().Modified(ref);
+}
+
+// BF.RESERVE key error_rate capacity [EXPANSION expansion] [NONSCALING]
+void CmdReserve(CommandContext& ctx) {
+  if (ctx.args.size() > 7) return ReplyWrongArity(ctx);
+  BloomFilter::Options o;
+  if (!protocol::ParseDouble(ctx.args[2], &o.error)) return ctx.reply.Error("ERR bad error rate");
+  if (!(o.error > 0 && o.error < 1)) return ctx.reply.Error("ERR (0 < error rate range < 1) ");
+  int64_t capacity;
+  if (!protocol::ParseInt64(ctx.args[3], &capacity)) return ctx.reply.Error("ERR bad capacity");
+  if (capacity <= 0) return ctx.reply.Error("ERR (capacity should be larger than 0)");
+  o.capacity = static_cast<uint64_t>(capacity);
+  bool expansion_given = false;
+  for (size_t i = 4; i < ctx.args.size(); i++) {
+    if (IsArg(ctx.args[i], "NONSCALING")) {
+      o.scaling = false;
+    } else if (IsArg(ctx.args[i], "EXPANSION")) {
+      if (i + 1 == ctx.args.size()) return ctx.reply.Error("ERR no expansion");
+      int64_t expansion;
+      if (!protocol::ParseInt64(ctx.args[++i], &expansion) || expansion < 1 ||
+          expansion > UINT32_MAX) {
+        return ctx.reply.Error("ERR bad expansion");
+      }
+      o.expansion = static_cast<uint32_t>(expansion);
+      expansion_given = true;
+    } else {
+      return ctx.reply.Error(daemon::kErrSyntax);
+    }
+  }
+  if (expansion_given && !o.scaling) return ctx.reply.Error("Nonscaling filters cannot expand");
+  if (const auto why = BloomFilter::Invalid(o)) return ctx.reply.Error("ERR " + *why);
+  KeyRef ref = ctx.server.keyspace().Locate(ctx.args[1], Lookup::kWrite);
+  if (ref.entry) {
+    return ctx.reply.Error(&ref.entry->type() == &kBloomType ? kErrExists : daemon::kErrWrongType);
+  }
+  Create(ctx, ref, o);
+  ctx.reply.Ok();
+}
+
+// BF.ADD key item / BF.MADD key item [item ...]
+void CmdAdd(CommandContext& ctx) {
+  const bool multi = ctx.cmd.name == "bf.madd";
+  AddItems(ctx, ctx.args.subspan(2), multi, true, BloomFilter::Options{});
+}
+
+// BF.INSERT key [CAPACITY capacity] [ERROR error] [EXPANSION expansion] [NOCREATE]
+//           [NONSCALING] ITEMS item [item ...]
+void CmdInsert(CommandContext& ctx) {
+  BloomFilter::Options o;
+  bool create = true, expansion_given = false;
+  size_t i = 2;
+  for (; i < ctx.args.size() && !IsArg(ctx.args[i], "ITEMS"); i++) {
+    const std::string_view opt = ctx.args[i];
+    const bool takes_value =
+        IsArg(opt, "CAPACITY") || IsArg(opt, "ERROR") || IsArg(opt, "EXPANSION");
+    if (takes_value && i + 1 == ctx.args.size()) return ReplyWrongArity(ctx);
+    int64_t n = 0;
+    if (IsArg(opt, "CAPACITY")) {
+      if (!protocol::ParseInt64(ctx.args[++i], &n)) return ctx.reply.Error("Bad capacity");
+      if (n < 1) return ctx.reply.Error("Bad argument received");
+      o.capacity = static_cast<uint64_t>(n);
+    } else if (IsArg(opt, "ERROR")) {
+      if (!protocol::ParseDouble(ctx.args[++i], &o.error)) return ctx.reply.Error("Bad error rate");
+    } else if (IsArg(opt, "EXPANSION")) {
+      if (!protocol::ParseInt64(ctx.args[++i], &n)) return ctx.reply.Error("Bad expansion");
+      if (n < 1 || n > UINT32_MAX) return ctx.reply.Error("Bad argument received");
+      o.expansion = static_cast<uint32_t>(n);
+      expansion_given = true;
+    } else if (IsArg(opt, "NOCREATE")) {
+      create = false;
+    } else if (IsArg(opt, "NONSCALING")) {
+      o.scaling = false;
+    } else {
+      return ctx.reply.Error("Unknown argument received");
+    }
+  }
+  if (i + 1 >= ctx.args.size()) return ReplyWrongArity(ctx);  // no ITEMS, or none after it
+  if (BloomFilter::Invalid(o)) return ctx.reply.Error("Bad argument received");
+  if (expansion_given && !o.scaling) return ctx.reply.Error("Nonscaling filters cannot expand");
+  AddItems(ctx, ctx.args.subspan(i + 1), true, create, o);
+}
+
+// BF.EXISTS key item / BF.MEXISTS key item [item ...]
+void CmdExists(CommandContext& ctx) {
+  const bool multi = ctx.cmd.name == "bf.mexists";
+  KeyRef ref;
+  bool ok;
+  const BloomValue* filter = FindFilter(ctx, Lookup::kRead, &ref, &ok);
+  if (!ok) return;
+  if (multi) ctx.reply.ArrayHeader(static_cast<int64_t>(ctx.args.size() - 2));
+  for (size_t i = 2; i < ctx.args.size(); i++) {
+    ctx.reply.Integer(filter && filter->Contains(ctx.args[i]));
+  }
+}
+
+// BF.INFO key [CAPACITY | SIZE | FILTERS | ITEMS | EXPANSION]
+void CmdInfo(CommandContext& ctx) {
+  if (ctx.args.size() > 3) return ReplyWrongArity(ctx);
+  KeyRef ref;
+  bool ok;
+  const BloomValue* value = FindFilter(ctx, Lookup::kReadNoTouch, &ref, &ok);
+  if (!ok) return;
+  if (!value) return ctx.reply.Error(kErrNotFound);
+  const BloomFilter& f = value->filter();
+  struct Field {
+    std::string_view option, title;
+    int64_t value;
+  };
+  const Field fields[] = {
+      {"CAPACITY", "Capacity", static_cast<int64_t>(f.capacity())},
+      {"SIZE", "Size", static_cast<int64_t>(f.bytes())},
+      {"FILTERS", "Number of filters", static_cast<int64_t>(f.filters().size())},
+      {"ITEMS", "Number of items inserted", static_cast<int64_t>(f.items())},
+      {"EXPANSION", "Expansion rate",
+       f.options().scaling ? static_cast<int64_t>(f.options().expansion) : -1},
+  };
+  auto reply_value = [&ctx](const Field& field) {
+    if (field.value < 0) return ctx.reply.Null();  // a non-scaling filter has no expansion
+    ctx.reply.Integer(field.value);
+  };
+  if (ctx.args.size() == 3) {
+    for (const Field& field : fields) {
+      if (!IsArg(ctx.args[2], field.option)) continue;
+      ctx.reply.ArrayHeader(1);
+      return reply_value(field);
+    }
+    return ctx.reply.Error("Invalid information value");
+  }
+  ctx.reply.MapHeader(std::size(fields));
+  for (const Field& field : fields) {
+    ctx.reply.Simple(field.title);
+    reply_value(field);
+  }
+}
+
+// BF.CARD key
+void CmdCard(CommandContext& ctx) {
+  KeyRef ref;
+  bool ok;
+  const BloomValue* value = FindFilter(ctx, Lookup::kReadNoTouch, &ref, &ok);
+  if (!ok) return;
+  ctx.reply.Integer(value ? static_cast<int64_t>(value->filter().items()) : 0);
+}
+
+// BF.SCANDUMP key iterator
+void CmdScanDump(CommandContext& ctx) {
+  KeyRef ref;
+  bool ok;
+  const BloomValue* value = FindFilter(ctx, Lookup::kReadNoTouch, &ref, &ok);
+  if (!ok) return;
+  if (!value) return ctx.reply.Error(kErrNotFound);
+  int64_t iter;
+  if (!protocol::ParseInt64(ctx.args[2], &iter) || iter < 0) {
+    return ctx.reply.Error("Second argument must be numeric");
+  }
+  ctx.reply.ArrayHeader(2);
+  if (iter == 0) {
+    ctx.reply.Integer(1);
+    ctx.reply.Bulk(value->filter().EncodeHeader());
+    return;
+  }
+  int64_t next;
+  const std::string_view chunk = value->filter().Chunk(iter, &next);
+  ctx.reply.Integer(next);
+  ctx.reply.Bulk(chunk);
+}
+
+// BF.LOADCHUNK key iterator data
+void CmdLoadChunk(CommandContext& ctx) {
+  int64_t iter;
+  if (!protocol::ParseInt64(ctx.args[2], &iter) || iter < 1) {
+    return ctx.reply.Error("ERR Second argument must be numeric");
+  }
+  KeyRef ref;
+  bool ok;
+  BloomValue* value = FindFilter(ctx, Lookup::kWrite, &ref, &ok);
+  if (!ok) return;
+  if (!value) {
+    if (iter != 1) return ctx.reply.Error(kErrNotFound);
+    std::string why;
+    std::optional<BloomFilter> filter = BloomFilter::FromHeader(ctx.args[3], &why);
+    if (!filter) return ctx.reply.Error("ERR " + why);
+    ctx.server.keyspace().SetObject(ref, std::make_unique<BloomValue>(std::move(*filter)),
+                                    daemon::Ttl::Clear());
+    return ctx.reply.Ok();
+  }
+  if (!value->LoadChunk(iter, ctx.args[3])) return ctx.reply.Error(kErrBadData);
+  ctx.server.keyspace().Modified(ref);
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+void RegisterBloomCommands(daemon::CommandTable& t) {
+  using namespace daemon;
+  auto add = [&t](CommandSpec spec) {
+    spec.group = "bf";
+    spec.since = "0.1.0";
+    spec.first_key = 1;
+    spec.last_key = 1;
+    spec.key_step = 1;
+    t.Add(std::move(spec));
+  };
+  add({.name = "bf.reserve",
+       .arity = -4,
+       .flags = kCmdWrite | kCmdDenyOom,
+       .handler = CmdReserve,
+       .summary = "Create an empty Bloom filter for an error rate and a capacity",
+       .complexity = "O(1)",
+       .syntax = "key error_rate:double capacity:integer [EXPANSION expansion:integer] "
+                 "[NONSCALING]"});
+  add({.name = "bf.add",
+       .arity = 3,
+       .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
+       .handler = CmdAdd,
+       .summary = "Add an item to a Bloom filter, creating it with the defaults if absent",
+       .complexity = "O(k x F): k hashes in each of F sub-filters",
+       .syntax = "key item"});
+  add({.name = "bf.madd",
+       .arity = -3,
+       .flags = kCmdWrite | kCmdDenyOom,
+       .handler = CmdAdd,
+       .summary = "Add items to a Bloom filter, creating it with the defaults if absent",
+       .complexity = "O(N x k x F) for N items",
+       .syntax = "key item [item ...]"});
+  add({.name = "bf.insert",
+       .arity = -4,
+       .flags = kCmdWrite | kCmdDenyOom,
+       .handler = CmdInsert,
+       .summary = "Add items to a Bloom filter, creating it with the given options if absent",
+       .complexity = "O(N x k x F) for N items",
+       .syntax = "key [CAPACITY capacity:integer] [ERROR error:double] "
+                 "[EXPANSION expansion:integer] [NOCREATE] [NONSCALING] ITEMS item [item ...]"});
+  add({.name = "bf.exists",
+       .arity = 3,
+       .flags = kCmdReadonly | kCmdFast,
+       .handler = CmdExists,
+       .summary = "Whether an item may have been added to a Bloom filter",
+       .complexity = "O(k x F)",
+       .syntax = "key item"});
+  add({.name = "bf.mexists",
+       .arity = -3,
+       .flags = kCmdReadonly,
+       .handler = CmdExists,
+       .summary = "Whether each item may have been added to a Bloom filter",
+       .complexity = "O(N x k x F) for N items",
+       .syntax = "key item [item ...]"});
+  add({.name = "bf.info",
+       .arity = -2,
+       .flags = kCmdReadonly | kCmdFast,
+       .handler = CmdInfo,
+       .summary = "A Bloom filter's capacity, size, sub-filters, items and expansion",
+       .complexity = "O(F)",
+       .syntax = "key [CAPACITY | SIZE | FILTERS | ITEMS | EXPANSION]"});
+  add({.name = "bf.card",
+       .arity = 2,
+       .flags = kCmdReadonly | kCmdFast,
+       .handler = CmdCard,
+       .summary = "The number of items added to a Bloom filter (0 when absent)",
+       .complexity = "O(1)",
+       .syntax = "key"});
+  add({.name = "bf.scandump",
+       .arity = 3,
+       .flags = kCmdReadonly,
+       .handler = CmdScanDump,
+       .summary = "Read a Bloom filter's header or its next chunk of bits, for BF.LOADCHUNK",
+       .complexity = "O(n) for the n bytes of the chunk (at most 16 MiB)",
+       .syntax = "key iterator:integer"});
+  add({.name = "bf.loadchunk",
+       .arity = 4,
+       .flags = kCmdWrite | kCmdDenyOom,
+       .handler = CmdLoadChunk,
+       .summary = "Restore a Bloom filter from BF.SCANDUMP's header and chunks",
+       .complexity = "O(n) for the n bytes of the chunk",
+       .syntax = "key iterator:integer data:string"});
+}
+
+}  // namespace pylon::bloom
