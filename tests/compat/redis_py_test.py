@@ -383,6 +383,42 @@ def queue_workers(env):
 
 
 @test
+def bloom_client(env):
+    """redis-py's RedisBloom client (r.bf()) works unchanged: its commands, their parsed replies
+    (BF.INFO into an object), SCANDUMP/LOADCHUNK, and RedisBloom's errors as ResponseError."""
+    if servers.TARGET == "redis":
+        raise Skip("redis-server has no BF.* without the RedisBloom module")
+    r = env.client()
+    bf = r.bf()
+    eq(bf.create("seen", 0.001, 1000), True, "BF.RESERVE")
+    eq(bf.add("seen", "a"), 1, "BF.ADD")
+    eq(bf.madd("seen", "a", "b", "c"), [0, 1, 1], "BF.MADD")
+    eq(bf.exists("seen", "b"), 1, "BF.EXISTS")
+    eq(bf.mexists("seen", "a", "zz"), [1, 0], "BF.MEXISTS")
+    eq(bf.insert("new", ["x", "y"], capacity=50, error=0.01, expansion=4), [1, 1], "BF.INSERT")
+    eq(r.execute_command("BF.CARD", "seen"), 3, "BF.CARD (redis-py 4.3 has no bf().card)")
+    info = bf.info("seen")
+    eq((info.capacity, info.filterNum, info.insertedNum, info.expansionRate), (1000, 1, 3, 2),
+       "BF.INFO")
+    copy = env.client().bf()
+    it = 0
+    while True:
+        it, data = bf.scandump("seen", it)
+        if it == 0:
+            break
+        copy.loadchunk("copy", it, data)
+    eq(bf.mexists("copy", "a", "b", "c", "zz"), [1, 1, 1, 0], "after SCANDUMP / LOADCHUNK")
+    raises(redis.ResponseError, bf.create, "seen", 0.01, 10, contains="item exists")
+    raises(redis.ResponseError, bf.create, "bad", 2, 10, contains="error rate range")
+    bf.create("tiny", 0.01, 2, noScale=True)
+    got = bf.madd("tiny", "p", "q", "r")
+    eq(got[:2], [1, 1], "BF.MADD into a non-scaling filter of 2")
+    eq(isinstance(got[2], redis.ResponseError) and "non scaling filter is full" in str(got[2]),
+       True, "the third item: %r" % (got[2],))
+    eq(r.type("seen"), "MBbloom--", "TYPE")
+
+
+@test
 def shutdown(env):
     r = env.client()
     r.shutdown()  # redis-py returns when the connection closes
