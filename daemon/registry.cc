@@ -7,6 +7,7 @@
 #include "modules/pubsub/pubsub.h"
 #include "modules/queue/queues.h"
 #include "modules/ratelimit/ratelimit.h"
+#include "modules/ring/rings.h"
 #include "modules/strings/strings.h"
 
 namespace pylon::daemon {
@@ -21,6 +22,7 @@ void RegisterAll(Registry& registry) {
   queue::RegisterQueues(registry);
   cache::RegisterCache(registry);
   bloom::RegisterBloom(registry);
+  ring::RegisterRings(registry);
 }
 
 }  // namespace pylon::daemon

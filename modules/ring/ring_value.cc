@@ -1,0 +1,75 @@
+#include "modules/ring/ring_value.h"
+
+#include <memory>
+
+namespace pylon::ring {
+
+namespace {
+
+bool RestoreRing(std::string_view payload, daemon::RestoredValue* out) {
+  std::optional<Ring> ring = Ring::Restore(payload);
+  if (!ring) return false;
+  out->object = std::make_unique<RingValue>(std::move(*ring));
+  return true;
+}
+
+}  // namespace
+
+const daemon::ValueType kRingType = {
+    .id = 5, .name = "ring", .restore = RestoreRing, .evictable = false};
+
+RingStats& Stats() {
+  static RingStats stats;
+  return stats;
+}
+
+RingValue::RingValue(Ring ring) : ring_(std::move(ring)) {
+  Stats().rings++;
+  Book(+1);
+}
+
+RingValue::~RingValue() {
+  Stats().rings--;
+  Book(-1);
+}
+
+void RingValue::Book(int sign) {
+  Stats().nodes += static_cast<uint64_t>(sign) * ring_.size();
+  if (sign < 0) return;
+  // The nodes, and the placement the algorithm builds from them: ketama's points, maglev's
+  // table, jump's buckets (one per unit of weight).
+  size_t bytes = sizeof(*this);
+  uint64_t weight = 0;
+  for (const Node& n : ring_.nodes()) {
+    bytes += sizeof(Node) + n.name.capacity();
+    weight += n.weight;
+  }
+  bytes += ring_.ketama_points().size() * sizeof(KetamaPoint);
+  if (ring_.options().algorithm == Algorithm::kMaglev) {
+    bytes += size_t{ring_.options().maglev_table_size} * sizeof(uint32_t);
+  }
+  if (ring_.options().algorithm == Algorithm::kJump) bytes += weight * sizeof(uint32_t);
+  bytes_ = bytes;
+}
+
+void RingValue::Replace(Ring ring) {
+  Book(-1);
+  ring_ = std::move(ring);
+  Book(+1);
+}
+
+bool RingValue::Add(std::string_view node, int64_t weight, std::string* error) {
+  Book(-1);
+  const bool ok = ring_.Add(node, weight, error);
+  Book(+1);
+  return ok;
+}
+
+bool RingValue::Remove(std::string_view node) {
+  Book(-1);
+  const bool removed = ring_.Remove(node);
+  Book(+1);
+  return removed;
+}
+
+}  // namespace pylon::ring

@@ -1,0 +1,55 @@
+// A consistent-hash ring in the keyspace (TYPE "ring"): the pure Ring of ring.h, plus what the
+// RING.* commands book in INFO # Ring. Never evicted by maxmemory: a ring is configuration, and
+// a ring that vanished would send every key to nowhere.
+//
+// This file and ring_commands.cc / rings.cc build into the server; the rest of modules/ring/ is
+// the pylon_ring library, which depends on no server code.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "daemon/value.h"
+#include "modules/ring/ring.h"
+
+namespace pylon::ring {
+
+extern const daemon::ValueType kRingType;
+
+// INFO # Ring.
+struct RingStats {
+  uint64_t rings = 0;    // rings in the keyspace now
+  uint64_t nodes = 0;    // their nodes
+  uint64_t locates = 0;  // RING.LOCATE calls
+  uint64_t changes = 0;  // nodes added, removed or reweighted, and RING.CONFIG changes
+};
+RingStats& Stats();
+
+class RingValue final : public daemon::Value {
+ public:
+  explicit RingValue(Ring ring);
+  ~RingValue() override;
+  RingValue(const RingValue&) = delete;
+  RingValue& operator=(const RingValue&) = delete;
+
+  const daemon::ValueType& type() const override { return kRingType; }
+  std::string_view Encoding() const override { return AlgorithmName(ring_.options().algorithm); }
+  size_t MemoryUsage() const override { return bytes_; }
+  void Dump(std::string* out) const override { out->append(ring_.Dump()); }
+
+  const Ring& ring() const { return ring_; }
+  // Replaces the ring (a change of nodes or options), keeping the INFO gauges right.
+  void Replace(Ring ring);
+  // Adds or reweights a node; false (and *error) as Ring::Add.
+  bool Add(std::string_view node, int64_t weight, std::string* error);
+  bool Remove(std::string_view node);
+
+ private:
+  // Takes the ring's nodes out of (-1) or into (+1) INFO's gauge; +1 also recounts bytes_.
+  void Book(int sign);
+
+  Ring ring_;
+  size_t bytes_ = 0;  // MemoryUsage, recounted on every change (O(nodes), as the change is)
+};
+
+}  // namespace pylon::ring
