@@ -22,6 +22,7 @@
 #   BENCH_PUBSUB     1: then the pub/sub benchmark, bench/pubsub.sh [0]
 #   BENCH_QUEUE      1: then the queue benchmark, bench/queue.sh (BENCH_QUEUE_* there) [0]
 #   BENCH_CACHE      1: then the cache benchmark, bench/cache.sh (BENCH_CACHE_* there) [0]
+#   BENCH_BLOOM      1: then the Bloom filter and ring benchmark, bench/bloom.sh [0]
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (to check the script)
 #
 # Output: tables on stdout and in bench/out/summary.md, bench/out/results.csv (medians),
@@ -196,4 +197,7 @@ if [[ "${BENCH_QUEUE:-0}" == 1 ]]; then
 fi
 if [[ "${BENCH_CACHE:-0}" == 1 ]]; then
   bash "$here/cache.sh" "${1:-$root/build/release/daemon/pylond}"
+fi
+if [[ "${BENCH_BLOOM:-0}" == 1 ]]; then
+  bash "$here/bloom.sh" "${1:-$root/build/release/daemon/pylond}"
 fi
