@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "daemon/server.h"
 #include "protocol/text.h"
 
 namespace pylon::daemon {
@@ -42,6 +43,14 @@ bool CheckTypeOrReply(CommandContext& ctx, const Entry* entry, const ValueType& 
   if (!entry || &entry->type() == &type) return true;
   ctx.reply.Error(kErrWrongType);
   return false;
+}
+
+Value* FindObjectOrReply(CommandContext& ctx, const ValueType& type, Lookup how, KeyRef* ref,
+                         bool* ok) {
+  *ref = ctx.server.keyspace().Locate(ctx.args[1], how);
+  *ok = CheckTypeOrReply(ctx, ref->entry, type);
+  if (!*ok || !ref->entry) return nullptr;
+  return ref->entry->object();
 }
 
 void ReplyInvalidExpireTime(CommandContext& ctx) {

@@ -8,6 +8,7 @@
 
 #include "daemon/command_table.h"
 #include "daemon/entry.h"
+#include "daemon/keyspace.h"
 
 namespace pylon::daemon {
 
@@ -34,6 +35,16 @@ bool ParseDurationOrReply(CommandContext& ctx, std::string_view name, std::strin
 
 // Replies WRONGTYPE and returns false when `entry` is present but holds another type.
 bool CheckTypeOrReply(CommandContext& ctx, const Entry* entry, const ValueType& type);
+
+// The object value of `type` under the key args[1], looked up `how` into *ref: nullptr when the
+// key is absent; nullptr and *ok false after a WRONGTYPE reply. Families call it through their
+// value class: FindOrReply<QueueValue>(ctx, kQueueType, ...).
+Value* FindObjectOrReply(CommandContext& ctx, const ValueType& type, Lookup how, KeyRef* ref,
+                         bool* ok);
+template <typename V>
+V* FindOrReply(CommandContext& ctx, const ValueType& type, Lookup how, KeyRef* ref, bool* ok) {
+  return static_cast<V*>(FindObjectOrReply(ctx, type, how, ref, ok));
+}
 
 // "ERR invalid expire time in '<command>' command", as Redis words it.
 void ReplyInvalidExpireTime(CommandContext& ctx);

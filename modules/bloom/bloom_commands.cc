@@ -32,13 +32,9 @@ void ReplyWrongArity(CommandContext& ctx) {
   ctx.reply.Error("ERR wrong number of arguments for '" + ctx.cmd.fullname + "' command");
 }
 
-// The filter at args[1]; nullptr when absent (nothing replied) or of another type (WRONGTYPE
-// replied: *ok is false).
+// The filter at args[1] (daemon::FindObjectOrReply).
 BloomValue* FindFilter(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
-  *ref = ctx.server.keyspace().Locate(ctx.args[1], how);
-  *ok = daemon::CheckTypeOrReply(ctx, ref->entry, kBloomType);
-  if (!*ok || !ref->entry) return nullptr;
-  return static_cast<BloomValue*>(ref->entry->object());
+  return daemon::FindOrReply<BloomValue>(ctx, kBloomType, how, ref, ok);
 }
 
 // Creates a filter at ref (absent) with `options`, already validated.

@@ -68,12 +68,9 @@ bool ParseStoreOptionsOrReply(CommandContext& ctx, size_t pos, StoreOptions* out
   return true;
 }
 
-// The cache entry at args[1] (nullptr when absent); *ok is false after a WRONGTYPE reply.
+// The cache entry at args[1] (daemon::FindObjectOrReply).
 CacheValue* FindEntry(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
-  *ref = ctx.server.keyspace().Locate(ctx.args[1], how);
-  *ok = daemon::CheckTypeOrReply(ctx, ref->entry, kCacheType);
-  if (!*ok || !ref->entry) return nullptr;
-  return static_cast<CacheValue*>(ref->entry->object());
+  return daemon::FindOrReply<CacheValue>(ctx, kCacheType, how, ref, ok);
 }
 
 // Stores `data` at ref as a fresh entry (any lease on it ends: a later fill with it is refused).

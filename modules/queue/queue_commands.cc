@@ -44,12 +44,9 @@ bool ParseOnlyCountOrReply(CommandContext& ctx, size_t pos, int64_t* count) {
   return ParseCountOrReply(ctx, ctx.args[pos + 1], count);
 }
 
-// The queue at args[1], or nullptr when the key is absent. *ok is false after a WRONGTYPE reply.
+// The queue at args[1] (daemon::FindObjectOrReply).
 QueueValue* FindQueue(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
-  *ref = ctx.server.keyspace().Locate(ctx.args[1], how);
-  *ok = daemon::CheckTypeOrReply(ctx, ref->entry, kQueueType);
-  if (!*ok || !ref->entry) return nullptr;
-  return static_cast<QueueValue*>(ref->entry->object());
+  return daemon::FindOrReply<QueueValue>(ctx, kQueueType, how, ref, ok);
 }
 
 QueueConfig DefaultConfig(const daemon::Config& c) {

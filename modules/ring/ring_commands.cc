@@ -19,13 +19,9 @@ using daemon::IsArg;
 using daemon::KeyRef;
 using daemon::Lookup;
 
-// The ring at args[1]; nullptr when absent (nothing replied) or of another type (WRONGTYPE
-// replied: *ok is false).
+// The ring at args[1] (daemon::FindObjectOrReply).
 RingValue* FindRing(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
-  *ref = ctx.server.keyspace().Locate(ctx.args[1], how);
-  *ok = daemon::CheckTypeOrReply(ctx, ref->entry, kRingType);
-  if (!*ok || !ref->entry) return nullptr;
-  return static_cast<RingValue*>(ref->entry->object());
+  return daemon::FindOrReply<RingValue>(ctx, kRingType, how, ref, ok);
 }
 
 void Store(CommandContext& ctx, KeyRef& ref, Ring ring) {
