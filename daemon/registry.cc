@@ -3,6 +3,7 @@
 #include "modules/bloom/bloom.h"
 #include "modules/cache/cache.h"
 #include "modules/core/core.h"
+#include "modules/experiment/experiments.h"
 #include "modules/keys/keys.h"
 #include "modules/pubsub/pubsub.h"
 #include "modules/queue/queues.h"
@@ -23,6 +24,7 @@ void RegisterAll(Registry& registry) {
   cache::RegisterCache(registry);
   bloom::RegisterBloom(registry);
   ring::RegisterRings(registry);
+  experiment::RegisterExperiments(registry);
 }
 
 }  // namespace pylon::daemon
