@@ -1,6 +1,7 @@
 #include "daemon/registry.h"
 
 #include "modules/bloom/bloom.h"
+#include "modules/breaker/breakers.h"
 #include "modules/cache/cache.h"
 #include "modules/core/core.h"
 #include "modules/experiment/experiments.h"
@@ -25,6 +26,7 @@ void RegisterAll(Registry& registry) {
   bloom::RegisterBloom(registry);
   ring::RegisterRings(registry);
   experiment::RegisterExperiments(registry);
+  breaker::RegisterBreakers(registry);
 }
 
 }  // namespace pylon::daemon
