@@ -5,11 +5,14 @@
 #include "modules/cache/cache.h"
 #include "modules/core/core.h"
 #include "modules/experiment/experiments.h"
+#include "modules/idempotency/idempotency_keys.h"
 #include "modules/keys/keys.h"
 #include "modules/pubsub/pubsub.h"
 #include "modules/queue/queues.h"
 #include "modules/ratelimit/ratelimit.h"
+#include "modules/retry/retries.h"
 #include "modules/ring/rings.h"
+#include "modules/semaphore/semaphores.h"
 #include "modules/strings/strings.h"
 
 namespace pylon::daemon {
@@ -27,6 +30,9 @@ void RegisterAll(Registry& registry) {
   ring::RegisterRings(registry);
   experiment::RegisterExperiments(registry);
   breaker::RegisterBreakers(registry);
+  semaphore::RegisterSemaphores(registry);
+  retry::RegisterRetry(registry);
+  idempotency::RegisterIdempotency(registry);
 }
 
 }  // namespace pylon::daemon

@@ -1,0 +1,25 @@
+#include "modules/idempotency/idempotency_value.h"
+
+#include <memory>
+
+namespace pylon::idempotency {
+namespace {
+
+bool RestoreIdempotency(std::string_view payload, daemon::RestoredValue* out) {
+  std::optional<Record> record = Record::Deserialize(payload);
+  if (!record) return false;
+  out->object = std::make_unique<IdempotencyValue>(std::move(*record));
+  return true;
+}
+
+}  // namespace
+
+const daemon::ValueType kIdempotencyType = {
+    .id = 10, .name = "idempotency", .restore = RestoreIdempotency, .evictable = false};
+
+IdempotencyStats& Stats() {
+  static IdempotencyStats stats;
+  return stats;
+}
+
+}  // namespace pylon::idempotency

@@ -1,0 +1,47 @@
+#include "modules/retry/retry_value.h"
+
+#include <memory>
+
+#include "daemon/wire.h"
+
+namespace pylon::retry {
+namespace {
+
+// [format 1][attempt i64][last delay i64], host byte order.
+constexpr uint8_t kFormat = 1;
+
+bool RestoreRetry(std::string_view payload, daemon::RestoredValue* out) {
+  std::optional<State> state = RetryValue::Parse(payload);
+  if (!state) return false;
+  out->object = std::make_unique<RetryValue>(*state);
+  return true;
+}
+
+}  // namespace
+
+const daemon::ValueType kRetryType = {
+    .id = 8, .name = "retry", .restore = RestoreRetry, .evictable = true};
+
+RetryStats& Stats() {
+  static RetryStats stats;
+  return stats;
+}
+
+void RetryValue::Dump(std::string* out) const {
+  daemon::wire::Put(out, kFormat);
+  daemon::wire::Put(out, state.attempt);
+  daemon::wire::Put(out, state.last_delay_ms);
+}
+
+std::optional<State> RetryValue::Parse(std::string_view in) {
+  uint8_t format;
+  State s;
+  if (!daemon::wire::Get(&in, &format) || format != kFormat ||
+      !daemon::wire::Get(&in, &s.attempt) || !daemon::wire::Get(&in, &s.last_delay_ms) ||
+      !in.empty() || s.attempt < 0 || s.last_delay_ms < 0) {
+    return std::nullopt;
+  }
+  return s;
+}
+
+}  // namespace pylon::retry

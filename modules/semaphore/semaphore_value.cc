@@ -1,0 +1,77 @@
+#include "modules/semaphore/semaphore_value.h"
+
+#include <memory>
+#include <random>
+
+namespace pylon::semaphore {
+namespace {
+
+// The last token handed out: a random start below 2^62, then counting, so tokens of an earlier
+// run do not match this one's.
+uint64_t& LastToken() {
+  static uint64_t last = (std::random_device{}() | (uint64_t{std::random_device{}()} << 32)) >> 2;
+  return last;
+}
+
+bool RestoreSemaphore(std::string_view payload, daemon::RestoredValue* out) {
+  std::optional<Semaphore> s = Semaphore::Deserialize(payload);
+  if (!s) return false;
+  // Tokens this process hands out from now on start above every restored one.
+  for (const auto& held : s->by_lease_end()) {
+    if (held.second > LastToken() && held.second < (uint64_t{1} << 63)) LastToken() = held.second;
+  }
+  out->object = std::make_unique<SemaphoreValue>(std::move(*s));
+  return true;
+}
+
+}  // namespace
+
+const daemon::ValueType kSemaphoreType = {
+    .id = 7, .name = "semaphore", .restore = RestoreSemaphore, .evictable = false};
+
+SemaphoreStats& Stats() {
+  static SemaphoreStats stats;
+  return stats;
+}
+
+uint64_t NewToken() {
+  uint64_t& last = LastToken();
+  return ++last == 0 ? ++last : last;
+}
+
+SemaphoreValue::SemaphoreValue(Semaphore semaphore)
+    : semaphore_(std::move(semaphore)), booked_(semaphore_.counters()) {
+  Stats().semaphores++;
+}
+
+SemaphoreValue::~SemaphoreValue() { Stats().semaphores--; }
+
+size_t SemaphoreValue::Expire(int64_t now_ms) {
+  const size_t n = semaphore_.Expire(now_ms);
+  Book();
+  return n;
+}
+
+bool SemaphoreValue::Acquire(int64_t now_ms, int64_t limit, int64_t lease_ms, uint64_t token) {
+  const bool ok = semaphore_.Acquire(now_ms, limit, lease_ms, token);
+  Book();
+  return ok;
+}
+
+bool SemaphoreValue::Release(int64_t now_ms, uint64_t token) {
+  const bool ok = semaphore_.Release(now_ms, token);
+  Book();
+  return ok;
+}
+
+void SemaphoreValue::Book() {
+  const Semaphore::Counters& c = semaphore_.counters();
+  SemaphoreStats& s = Stats();
+  s.acquired += c.acquired - booked_.acquired;
+  s.refused += c.refused - booked_.refused;
+  s.released += c.released - booked_.released;
+  s.expired += c.expired - booked_.expired;
+  booked_ = c;
+}
+
+}  // namespace pylon::semaphore
