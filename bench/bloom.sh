@@ -116,20 +116,10 @@ row_command() {
 # time limit in seconds.
 raw="$out/bloom-raw.csv"
 run() {
-  local round=$1 server=$2 row=$3 pipeline=$4 count=$5 limit=${6:-$run_timeout}
-  local port_var="${2}_port" csv
-  row_command "$row" "$server"
-  csv="$(timeout "$limit" "${driver[@]}" "$load_tool" -h 127.0.0.1 -p "${!port_var}" \
-    -c "$clients" -n "$count" -r "$items" -P "$pipeline" --csv "${cmd[@]}" 2>&1)" || {
-    echo "bench-bloom: pylon-loadgen failed against $server ($row): $csv" >&2
-    exit 1
-  }
-  ((round > 0)) || return 0
-  [[ -s "$raw" ]] || echo "\"round\",\"server\",\"pipeline\",$(head -1 <<< "$csv")" >"$raw"
-  # pylon-loadgen's row starts with the test's name: ours is pylond's command.
-  local label="BF.${row^^}"
-  [[ "$row" == locate ]] && label="RING.LOCATE"
-  echo "\"$round\",\"$server\",\"$pipeline\",\"$label\",$(tail -1 <<< "$csv" | cut -d, -f2-)" >>"$raw"
+  local label="BF.${3^^}"
+  [[ "$3" == locate ]] && label="RING.LOCATE"
+  row_command "$3" "$2"
+  bench_command_run "$raw" "$1" "$2" "$label" "$4" "$5" "$items" "${6:-$run_timeout}" "${cmd[@]}"
 }
 
 # Fill: half the capacity, so lookups meet a filter at work (half of them find their item).

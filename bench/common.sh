@@ -48,6 +48,26 @@ bench_tool() {
 # bench_loadgen SCRIPT: load_tool is pylon-loadgen (BENCH_LOADGEN, else next to pylond).
 bench_loadgen() { bench_tool "$1" pylon-loadgen "${BENCH_LOADGEN:-}"; }
 
+# bench_command_run RAW ROUND SERVER LABEL PIPELINE REQUESTS KEYS LIMIT COMMAND...: one
+# pylon-loadgen run ($load_tool, -c $clients) of COMMAND against SERVER (redis or pylond), with
+# random keys below KEYS, bounded to LIMIT seconds; unless ROUND is 0 (a warm-up or a fill), its
+# CSV row goes to RAW as "round","server","pipeline","test"=LABEL, then the latency columns:
+# summarize.py's throughput() reads that. A failed run ends the script (exit 1).
+bench_command_run() {
+  local raw=$1 round=$2 server=$3 label=$4 pipeline=$5 count=$6 keys=$7 limit=$8
+  local port_var="${3}_port" csv
+  shift 8
+  csv="$(timeout "$limit" "${driver[@]}" "$load_tool" -h 127.0.0.1 -p "${!port_var}" \
+    -c "$clients" -n "$count" -r "$keys" -P "$pipeline" --csv "$@" 2>&1)" || {
+    echo "bench: pylon-loadgen failed against $server ($label -P $pipeline): $csv" >&2
+    exit 1
+  }
+  ((round > 0)) || return 0
+  [[ -s "$raw" ]] || echo "\"round\",\"server\",\"pipeline\",$(head -1 <<< "$csv")" >"$raw"
+  echo "\"$round\",\"$server\",\"$pipeline\",\"$label\",$(tail -1 <<< "$csv" | cut -d, -f2-)" \
+    >>"$raw"
+}
+
 # bench_start_servers: redis-server (the reference) and pylond on server_cpu; sets redis_port
 # and pylond_port. The caller sets its EXIT trap first.
 bench_start_servers() {

@@ -9,7 +9,14 @@
 //
 //   pylon-loadgen [-h host] [-p port] [-c clients] [-n requests] [-r keyspace] [-P pipeline]
 //                 [--seed S] [--csv] [--subscribe N channel | --psubscribe N pattern [--lagging]]
-//                 command [arg ...]
+//                 command [arg ...] [--then command [arg ...]]
+//
+// With --then each request is a pair, as a client uses commands that go together (CB.ALLOW then
+// CB.RECORD; SEM.ACQUIRE then SEM.RELEASE of the token it got): a connection sends P first
+// commands, reads their replies, then sends the P second commands and reads theirs. In the
+// second command, __rand_int__ repeats the first one's digits (the same key) and __reply__
+// becomes the first reply when it is a bulk string (else it is empty). -n counts both commands
+// (pairs = n / 2); rps too; latency is per pair of batches.
 //
 // As in redis-benchmark, each "__rand_int__" in the arguments becomes a 12-digit number below
 // the -r keyspace, drawn afresh for each request. The draws are the same in every run (so two
@@ -64,6 +71,7 @@ struct Options {
   std::string subscribe_to;
   bool lagging = false;
   std::vector<std::string> command;
+  std::vector<std::string> then;  // the second command of a pair (--then), or empty
 };
 
 Options ParseOptions(int argc, char** argv) {
@@ -93,6 +101,13 @@ Options ParseOptions(int argc, char** argv) {
       Fail("unknown option " + std::string(a));
   }
   o.command = args.Rest();
+  const auto then = std::find(o.command.begin(), o.command.end(), "--then");
+  if (then != o.command.end()) {
+    o.then.assign(then + 1, o.command.end());
+    o.command.erase(then, o.command.end());
+    if (o.then.empty()) Fail("--then needs a command");
+    if (o.subscribers) Fail("--then does not go with --subscribe");
+  }
   if (o.command.empty()) Fail("no command given");
   return o;
 }
@@ -123,10 +138,43 @@ Template Format(const Options& o) {
   return t;
 }
 
+// The second command of a pair for one first request: its key digits and the first's reply.
+void AppendSecond(const std::vector<std::string>& command, std::string_view digits,
+                  std::string_view reply, std::string* out) {
+  out->append("*").append(std::to_string(command.size())).append("\r\n");
+  for (const std::string& arg : command) {
+    std::string a = arg;
+    for (size_t p = a.find(kRandToken); p != std::string::npos; p = a.find(kRandToken, p)) {
+      a.replace(p, kRandToken.size(), digits);
+      p += digits.size();
+    }
+    static constexpr std::string_view kReplyToken = "__reply__";
+    for (size_t p = a.find(kReplyToken); p != std::string::npos; p = a.find(kReplyToken, p)) {
+      a.replace(p, kReplyToken.size(), reply);
+      p += reply.size();
+    }
+    out->append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
+  }
+}
+
+// A bulk string reply's text; empty for any other reply.
+std::string_view BulkText(std::string_view reply) {
+  if (reply.empty() || reply[0] != '$') return {};
+  const size_t header_end = reply.find("\r\n");
+  if (header_end == std::string_view::npos || reply[1] == '-') return {};
+  return reply.substr(header_end + 2, reply.size() - header_end - 4);
+}
+
 struct Connection {
   int fd = -1;
   std::string out;  // P requests; digits rewritten before each batch
   std::vector<size_t> rand_at;
+  // --then: the first commands' key digits, their replies, and whether the second half of the
+  // pair is in flight.
+  std::vector<std::string> digits;
+  std::vector<std::string> replies;
+  std::string second;
+  bool second_half = false;
   std::vector<char> in = std::vector<char>(1 << 16);
   size_t in_len = 0;
   int owed = 0;  // replies still to read for the batch in flight
@@ -172,9 +220,12 @@ int main(int argc, char** argv) {
   const int64_t expected = o.lagging ? 0 : o.requests * o.subscribers;
   int64_t delivered = 0, last_delivery_ns = 0;
 
+  // With --then a request is a pair of commands: -n counts both.
+  const int64_t commands = o.then.empty() ? 1 : 2;
+  const int64_t total = o.requests / commands * commands;
   int64_t issued = 0, answered = 0;
   auto send = [&](Connection& c) {
-    const int batch = static_cast<int>(std::min<int64_t>(o.pipeline, o.requests - issued));
+    const int batch = static_cast<int>(std::min<int64_t>(o.pipeline, (total - issued) / commands));
     if (batch <= 0) return;
     const size_t length =
         c.out.size() / static_cast<size_t>(o.pipeline) * static_cast<size_t>(batch);
@@ -187,8 +238,17 @@ int main(int argc, char** argv) {
         v /= 10;
       }
     }
+    if (!o.then.empty()) {
+      // The second command reuses the first one's digits (its first __rand_int__'s).
+      c.digits.assign(static_cast<size_t>(batch), std::string());
+      for (size_t k = 0; per_request > 0 && k < static_cast<size_t>(batch); k++) {
+        c.digits[k].assign(c.out.data() + c.rand_at[k * per_request], kRandDigits);
+      }
+      c.replies.clear();
+      c.second_half = false;
+    }
     c.owed = batch;
-    issued += batch;
+    issued += batch * commands;
     c.sent_ns = NowNs();
     WriteAll(c.fd, length == c.out.size() ? c.out : c.out.substr(0, length));
   };
@@ -230,17 +290,34 @@ int main(int argc, char** argv) {
       if (r <= 0) Fail("the server closed a connection");
       c.in_len += static_cast<size_t>(r);
       size_t pos = 0;
-      const int replies = ScanReplies(c.in.data(), c.in_len, &pos, &error);
-      if (replies < 0) Fail("a malformed reply");
+      int replies = 0;
+      for (size_t next = pos;; pos = next, replies++) {
+        const int one = ScanOne(c.in.data(), c.in_len, &next, &error);
+        if (one < 0) Fail("a malformed reply");
+        if (one == 0) break;
+        if (!o.then.empty() && !c.second_half) {
+          c.replies.emplace_back(BulkText({c.in.data() + pos, next - pos}));
+        }
+      }
       if (!error.empty()) Fail("an error reply: " + error);
       std::memmove(c.in.data(), c.in.data() + pos, c.in_len - pos);
       c.in_len -= pos;
       c.owed -= replies;
       answered += replies;
-      if (replies > 0 && c.owed == 0) {
-        latency.Add(NowNs() - c.sent_ns);
-        send(c);
+      if (replies == 0 || c.owed != 0) continue;
+      if (!o.then.empty() && !c.second_half) {
+        // The first half is answered: the second commands, with its keys and replies.
+        c.second.clear();
+        for (size_t k = 0; k < c.replies.size(); k++) {
+          AppendSecond(o.then, c.digits.empty() ? "" : c.digits[k], c.replies[k], &c.second);
+        }
+        c.owed = static_cast<int>(c.replies.size());
+        c.second_half = true;
+        WriteAll(c.fd, c.second);
+        continue;
       }
+      latency.Add(NowNs() - c.sent_ns);
+      send(c);
     }
   }
   const int64_t end = NowNs();
@@ -259,6 +336,8 @@ int main(int argc, char** argv) {
   }
   std::string name;
   for (const std::string& a : o.command) name += (name.empty() ? "" : " ") + a;
+  if (!o.then.empty()) name += " +";
+  for (const std::string& a : o.then) name += " " + a;
   if (name.size() > 60) name = name.substr(0, 57) + "...";
   if (o.csv) {
     std::printf(
