@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
   for (Connection& c : conns) send(c);
   std::array<epoll_event, 256> events;
   std::string error;
-  while (answered < o.requests || delivered < expected) {
+  while (answered < total || delivered < expected) {
     const int ready = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 10000);
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) {

@@ -34,6 +34,20 @@ expect_match "CSV: redis-benchmark's header, then one row" \
 expect_match "summary line without --csv" '^PING: 300 requests in [0-9.]+ s, [0-9]+ requests per second' \
   "$(load -c 2 -n 300 PING)"
 
+# --then: pairs, the second command with the first's key digits and reply. Each SET answers
+# +OK (not a bulk string: __reply__ becomes empty), each GETSET of the same key returns the
+# value SET wrote; APPEND then writes that value back, doubled, under a key of its own.
+load -c 3 -P 4 -n 200 -r 7 SET 'p:__rand_int__' abc --then APPEND 'q:__rand_int__' '<__reply__>' \
+  >/dev/null
+expect_eq "--then: the second command's key is the first's" "$(cli --scan --pattern 'p:*' | sort |
+  sed 's/^p:/q:/')" "$(cli --scan --pattern 'q:*' | sort)"
+first="$(cli --scan --pattern 'q:*' | head -1)"
+expect_match "--then: a non-bulk reply becomes empty" '^(<>)+$' "$(cli get "$first")"
+load -c 2 -P 3 -n 20 -r 1 GET 'p:__rand_int__' --then SET 'r:__rand_int__' 'got:__reply__' >/dev/null
+expect_eq "--then: a bulk reply goes in" "got:abc" "$(cli get r:000000000000)"
+out="$(load -c 1 -n 7 PING --then PING)"
+expect_match "--then: -n counts both commands (3 pairs of 7)" '^PING \+ PING: 6 requests' "$out"
+
 # Keys: __rand_int__ becomes 12 digits below -r, fresh for every request.
 load -c 4 -P 16 -n 3000 -r 50 SET 'k:__rand_int__' v >/dev/null
 keys="$(cli --scan --pattern 'k:*' | sort)"

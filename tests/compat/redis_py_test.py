@@ -419,6 +419,46 @@ def bloom_client(env):
 
 
 @test
+def gateway_chain(env):
+    """docs/commands.md's gateway chain with redis-py's pipelines: RL.ALLOW, SEM.ACQUIRE and
+    CB.ALLOW in one round trip, CB.RECORD and SEM.RELEASE in another; a failing upstream trips
+    the breaker (CONSECUTIVE 3), after which calls are refused before reaching it."""
+    if servers.TARGET == "redis":
+        raise Skip("RL.*, SEM.* and CB.* are Pylon's")
+    r = env.client()
+    eq(r.execute_command("CB.CONFIG", "cb:payments", "CONSECUTIVE", "3"), "OK", "CB.CONFIG")
+    calls = []
+
+    def handle(user, upstream):
+        p = r.pipeline(transaction=False)
+        p.execute_command("RL.ALLOW", "rl:" + user, "LIMIT", 100, "PERIOD", 60000)
+        p.execute_command("SEM.ACQUIRE", "sem:payments", "LIMIT", 50, "LEASE", 5000)
+        p.execute_command("CB.ALLOW", "cb:payments")
+        rate, token, breaker = p.execute()
+        if not rate[0] or token is None or not breaker[0]:
+            if token is not None:
+                r.execute_command("SEM.RELEASE", "sem:payments", token)
+            return 429 if not rate[0] else 503
+        calls.append(user)
+        ok = upstream()
+        p = r.pipeline(transaction=False)
+        p.execute_command("CB.RECORD", "cb:payments", "SUCCESS" if ok else "FAILURE",
+                          "LATENCY", 3)
+        p.execute_command("SEM.RELEASE", "sem:payments", token)
+        eq(p.execute()[1], 1, "SEM.RELEASE of the slot")
+        return 200 if ok else 502
+
+    eq([handle("u1", lambda: True) for _ in range(2)], [200, 200], "healthy upstream")
+    eq([handle("u2", lambda: False) for _ in range(3)], [502, 502, 502], "failing upstream")
+    eq(handle("u3", lambda: True), 503, "the breaker is open")
+    eq(len(calls), 5, "calls that reached the upstream")
+    state = r.execute_command("CB.STATE", "cb:payments")
+    eq(dict(zip(state[::2], state[1::2]))["state"], "OPEN", "CB.STATE")
+    info = r.execute_command("SEM.INFO", "sem:payments")
+    eq(dict(zip(info[::2], info[1::2]))["holders"], 0, "every slot given back")
+
+
+@test
 def shutdown(env):
     r = env.client()
     r.shutdown()  # redis-py returns when the connection closes
