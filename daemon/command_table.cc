@@ -63,6 +63,14 @@ CommandSpec& CommandTable::Add(CommandSpec spec) {
   return ref;
 }
 
+CommandSpec& CommandTable::AddKeyed(std::string_view group, std::string_view since,
+                                    CommandSpec spec) {
+  spec.group = group;
+  spec.since = since;
+  spec.first_key = spec.last_key = spec.key_step = 1;
+  return Add(std::move(spec));
+}
+
 CommandSpec& CommandTable::AddSubcommand(std::string_view parent, CommandSpec spec) {
   auto it = commands_.find(parent);
   if (it == commands_.end()) Die("subcommand of an unknown container", parent);

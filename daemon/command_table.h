@@ -114,6 +114,9 @@ class CommandTable {
   // Registers a top-level command. A duplicate name aborts start-up: two families must never
   // silently shadow each other.
   CommandSpec& Add(CommandSpec spec);
+  // Registers a family's command whose one key is args[1] (first = last = step = 1, as most
+  // families' commands), with the family's group and the version it came in.
+  CommandSpec& AddKeyed(std::string_view group, std::string_view since, CommandSpec spec);
   // Registers `spec` as a subcommand of the container `parent` (which must exist).
   CommandSpec& AddSubcommand(std::string_view parent, CommandSpec spec);
 

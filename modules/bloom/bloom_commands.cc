@@ -274,14 +274,7 @@ void CmdLoadChunk(CommandContext& ctx) {
 
 void RegisterBloomCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "bf";
-    spec.since = "0.1.0";
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  auto add = [&t](CommandSpec spec) { t.AddKeyed("bf", "0.1.0", std::move(spec)); };
   add({.name = "bf.reserve",
        .arity = -4,
        .flags = kCmdWrite | kCmdDenyOom,

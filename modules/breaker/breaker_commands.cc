@@ -284,14 +284,7 @@ void CmdForce(CommandContext& ctx) {
 
 void RegisterBreakerCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "cb";
-    spec.since = "0.1.0";
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  auto add = [&t](CommandSpec spec) { t.AddKeyed("cb", "0.1.0", std::move(spec)); };
   add({.name = "cb.config",
        .arity = -2,
        .flags = kCmdWrite | kCmdDenyOom,

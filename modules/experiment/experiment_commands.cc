@@ -140,14 +140,7 @@ void CmdInfo(CommandContext& ctx) {
 
 void RegisterExperimentCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "experiment";
-    spec.since = "0.1.0";
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  auto add = [&t](CommandSpec spec) { t.AddKeyed("experiment", "0.1.0", std::move(spec)); };
   add({.name = "exp.define",
        .arity = -5,
        .flags = kCmdWrite | kCmdDenyOom,

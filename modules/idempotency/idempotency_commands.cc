@@ -157,14 +157,7 @@ void CmdAbort(CommandContext& ctx) {
 
 void RegisterIdempotencyCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "idempotency";
-    spec.since = "0.1.0";
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  auto add = [&t](CommandSpec spec) { t.AddKeyed("idempotency", "0.1.0", std::move(spec)); };
   add({.name = "idem.begin",
        .arity = -4,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,

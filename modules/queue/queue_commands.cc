@@ -424,14 +424,7 @@ void CmdPurge(CommandContext& ctx) {
 
 void RegisterQueueCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "queue";
-    spec.since = "0.1.0";
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  auto add = [&t](CommandSpec spec) { t.AddKeyed("queue", "0.1.0", std::move(spec)); };
   add({.name = "q.push",
        .arity = -3,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,

@@ -126,14 +126,7 @@ void CmdReset(CommandContext& ctx) {
 
 void RegisterRetryCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "retry";
-    spec.since = "0.1.0";
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  auto add = [&t](CommandSpec spec) { t.AddKeyed("retry", "0.1.0", std::move(spec)); };
   add({.name = "retry.next",
        .arity = -2,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,

@@ -204,14 +204,7 @@ void CmdConfig(CommandContext& ctx) {
 
 void RegisterRingCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "ring";
-    spec.since = "0.1.0";
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  auto add = [&t](CommandSpec spec) { t.AddKeyed("ring", "0.1.0", std::move(spec)); };
   add({.name = "ring.add",
        .arity = -3,
        .flags = kCmdWrite | kCmdDenyOom,

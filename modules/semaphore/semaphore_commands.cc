@@ -137,14 +137,7 @@ void CmdInfo(CommandContext& ctx) {
 
 void RegisterSemaphoreCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "semaphore";
-    spec.since = "0.1.0";
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  auto add = [&t](CommandSpec spec) { t.AddKeyed("semaphore", "0.1.0", std::move(spec)); };
   add({.name = "sem.acquire",
        .arity = -4,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
