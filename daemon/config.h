@@ -55,6 +55,12 @@ struct Config {
   int64_t queue_retention_ms = int64_t{4} * 24 * 3600 * 1000;
   // Test-only: the clock stands still and moves only by TESTCLOCK commands. Start-up only.
   bool enable_test_clock = false;
+  // The append-only log (daemon/persistence.h).
+  bool appendonly = false;
+  std::string appendfilename = "appendonly.aof";
+  std::string dir = ".";                // where the log lives
+  std::string appendfsync = "everysec";  // always | everysec | no
+  bool aof_load_corrupt = false;        // start with what comes before a corrupt batch
 
   std::string config_file;  // absolute path of the file read at start-up, "" if none
 };

@@ -61,6 +61,7 @@ constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu",   "v
                                           "allkeys-random", "noeviction",     "allkeys-sieve",
                                           "allkeys-s3fifo", "volatile-sieve", "volatile-s3fifo"};
 constexpr std::string_view kEmpty[] = {""};
+constexpr std::string_view kFsyncPolicies[] = {"always", "everysec", "no"};
 constexpr std::string_view kNo[] = {"no"};
 constexpr std::string_view kOne[] = {"1"};
 constexpr std::string_view kClassNames[] = {"normal", "slave", "pubsub"};  // Redis 7.0 prints these
@@ -73,8 +74,13 @@ constexpr size_t kMaxBindAddresses = 16;  // Redis's CONFIG_BINDADDR_MAX
 // Sorted by name: CONFIG GET answers in this order. One row per directive, so it stays a table.
 // clang-format off
 constexpr Directive kDirectives[] = {
-    {.name = "appendonly", .kind = Kind::kFixed, .is_mutable = true, .choices = kNo,
-     .refusal = "Pylon has no append-only log yet; only 'no' is accepted"},
+    {.name = "aof-load-corrupt", .kind = Kind::kBool, .is_mutable = true,
+     .field = &Config::aof_load_corrupt},
+    {.name = "appendfilename", .kind = Kind::kString, .is_mutable = false,
+     .field = &Config::appendfilename},
+    {.name = "appendfsync", .kind = Kind::kEnum, .is_mutable = true, .field = &Config::appendfsync,
+     .choices = kFsyncPolicies},
+    {.name = "appendonly", .kind = Kind::kBool, .is_mutable = true, .field = &Config::appendonly},
     {.name = "bind", .kind = Kind::kBind, .is_mutable = true, .multi = true},
     {.name = "client-output-buffer-limit", .kind = Kind::kOutputLimits, .is_mutable = true,
      .multi = true},
@@ -84,6 +90,7 @@ constexpr Directive kDirectives[] = {
      .refusal = "pylond runs in the foreground; only 'no' is accepted (use a service manager)"},
     {.name = "databases", .kind = Kind::kFixed, .is_mutable = false, .choices = kOne,
      .refusal = "Pylon has a single database; only 1 is accepted"},
+    {.name = "dir", .kind = Kind::kString, .is_mutable = false, .field = &Config::dir},
     {.name = "enable-test-clock", .kind = Kind::kBool, .is_mutable = false,
      .field = &Config::enable_test_clock},
     {.name = "hz", .kind = Kind::kInt, .is_mutable = true, .field = &Config::hz,

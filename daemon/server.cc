@@ -198,6 +198,8 @@ int Server::Run() {
   }
   spdlog::info("pylond ready to accept connections");
   uv_run(&loop_, UV_RUN_DEFAULT);
+  // The last changes, fsynced, before exit (SHUTDOWN, SIGTERM).
+  log_.Disable();
   // Every handle is closed by now; anything left would be a leak and makes this fail.
   int rc = uv_loop_close(&loop_);
   if (rc != 0) {
@@ -282,6 +284,9 @@ void Server::Unregister(Connection* conn) {
 
 void Server::OnPrepare(uv_prepare_t* handle) {
   auto* server = static_cast<Server*>(handle->data);
+  // The turn's changes reach the log (and, with appendfsync always, the disk) before any of its
+  // replies leave: a client is never told of a write the log does not have.
+  server->log_.WriteTurn();
   server->FlushAll();
   // The next turn's commands see one instant, read once.
   server->clock_.Refresh();
@@ -291,9 +296,24 @@ void Server::OnPrepare(uv_prepare_t* handle) {
 void Server::KeyModified(std::string_view key) {
   watches_.KeyModified(key);
   blocking_.KeyChanged(key);
+  log_.KeyModified(key);
 }
 
-void Server::BeforeFlush() { watches_.BeforeFlush(); }
+void Server::BeforeFlush() {
+  watches_.BeforeFlush();
+  log_.BeforeFlush();
+}
+
+bool Server::StartPersistence() {
+  if (!config_.appendonly) return true;
+  std::string error;
+  if (!log_.Start(LogPath(), ParseFsyncPolicy(config_.appendfsync), config_.aof_load_corrupt,
+                  &error)) {
+    spdlog::error("cannot start: {}", error);
+    return false;
+  }
+  return true;
+}
 
 void Server::ArmTimedWork() {
   // With the test clock time moves only by TESTCLOCK, which runs the cron: no timer needed.
@@ -461,6 +481,16 @@ void Server::OnConfigChanged(const std::vector<std::string>& names) {
     } else if (name == "maxmemory" || name == "maxmemory-policy" || name == "lfu-log-factor" ||
                name == "lfu-decay-time") {
       ApplyEvictionConfig();
+    } else if (name == "appendfsync") {
+      log_.set_policy(ParseFsyncPolicy(config_.appendfsync));
+    } else if (name == "appendonly") {
+      std::string error;
+      if (!config_.appendonly) {
+        log_.Disable();
+      } else if (!log_.Enable(LogPath(), ParseFsyncPolicy(config_.appendfsync), &error)) {
+        spdlog::error("appendonly yes: {}", error);
+        config_.appendonly = false;
+      }
     }
   }
 }

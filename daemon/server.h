@@ -17,6 +17,7 @@
 #include "daemon/dispatcher.h"
 #include "daemon/info.h"
 #include "daemon/keyspace.h"
+#include "daemon/persistence.h"
 #include "daemon/pubsub.h"
 #include "daemon/registry.h"
 #include "daemon/stats.h"
@@ -36,6 +37,9 @@ class Server final : private KeyspaceListener {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // With appendonly yes, replays the log into the keyspace and opens it for appending; false
+  // (after logging one clear line) when the log cannot be loaded. Before Listen.
+  bool StartPersistence();
   // Binds every listener; false (after logging one clear line) if one cannot be bound.
   bool Listen();
   // Runs until shutdown; returns the process exit code.
@@ -52,6 +56,7 @@ class Server final : private KeyspaceListener {
   Dispatcher& dispatcher() { return dispatcher_; }
   Stats& stats() { return stats_; }
   Keyspace& keyspace() { return keyspace_; }
+  const KeyspaceLog& persistence() const { return log_; }
 
   // Clients, in connection order.
   const std::vector<Connection*>& clients() const { return clients_; }
@@ -134,6 +139,7 @@ class Server final : private KeyspaceListener {
   void CloseServerHandles();
   // maxmemory-policy and the lfu-* directives decide what the keyspace tracks per key.
   void ApplyEvictionConfig();
+  std::string LogPath() const { return config_.dir + "/" + config_.appendfilename; }
   bool ListenTcp(const std::vector<std::string>& addresses, int port,
                  std::vector<std::unique_ptr<Listener>>* out);
   void Retire(std::unique_ptr<Listener> listener);
@@ -146,6 +152,7 @@ class Server final : private KeyspaceListener {
   Dispatcher dispatcher_;
   Stats stats_;
   Keyspace keyspace_;
+  KeyspaceLog log_{keyspace_};
   Watches watches_;
   PubSub pubsub_{*this};
   BlockedClients blocking_{*this};

@@ -140,6 +140,9 @@ TEST_CASE("ParseMemory: units as Redis's memtoull", "[config]") {
 TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
   const Config config;
   const Pairs expected = {
+      {"aof-load-corrupt", "no"},
+      {"appendfilename", "appendonly.aof"},
+      {"appendfsync", "everysec"},
       {"appendonly", "no"},
       {"bind", "127.0.0.1"},
       {"client-output-buffer-limit",
@@ -147,6 +150,7 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"client-query-buffer-limit", "1073741824"},
       {"daemonize", "no"},
       {"databases", "1"},
+      {"dir", "."},
       {"enable-test-clock", "no"},
       {"hz", "10"},
       {"lfu-decay-time", "1"},
@@ -350,9 +354,8 @@ TEST_CASE("client-output-buffer-limit: classes, several per line, atomic", "[con
 }
 
 TEST_CASE("Redis directives Pylon accepts with one value only", "[config]") {
-  Config c = Parse("save \"\"\nappendonly NO\ndatabases 1\ndaemonize no\n");
+  Config c = Parse("save \"\"\ndatabases 1\ndaemonize no\n");
   CHECK(Get(c, "save").empty());
-  CHECK(Get(c, "appendonly") == "no");
   CHECK(Get(c, "databases") == "1");
   CHECK(Get(c, "daemonize") == "no");
   CHECK(ParseError("save 900 1") ==
@@ -360,9 +363,15 @@ TEST_CASE("Redis directives Pylon accepts with one value only", "[config]") {
         "is accepted)");
   CHECK(ParseError("save 900 1 300 10")
             .ends_with("(Pylon has no RDB snapshots; only save \"\" is accepted)"));
-  CHECK(ParseError("appendonly yes") ==
-        "t.conf:1: invalid value for 'appendonly': 'yes' (Pylon has no append-only log yet; only "
-        "'no' is accepted)");
+  // The append-only log's directives.
+  c = Parse("appendonly YES\nappendfsync always\nappendfilename log.aof\ndir /var/lib/pylon\n");
+  CHECK(c.appendonly);
+  CHECK(Get(c, "appendfsync") == "always");
+  CHECK(Get(c, "appendfilename") == "log.aof");
+  CHECK(Get(c, "dir") == "/var/lib/pylon");
+  CHECK(ParseError("appendfsync sometimes") ==
+        "t.conf:1: invalid value for 'appendfsync': 'sometimes' (must be one of always, "
+        "everysec, no)");
   CHECK(ParseError("databases 16") ==
         "t.conf:1: invalid value for 'databases': '16' (Pylon has a single database; only 1 is "
         "accepted)");
@@ -530,7 +539,7 @@ TEST_CASE("CONFIG GET: globs are case-insensitive, exact names echo the caller's
   CHECK(names(ConfigGet(c, "*keep*")) == std::vector<std::string>{"tcp-keepalive"});
   CHECK(names(ConfigGet(c, "[pt]ort")) == std::vector<std::string>{"port"});
   CHECK(names(ConfigGet(c, "h?")) == std::vector<std::string>{"hz"});
-  CHECK(ConfigGet(c, "*").size() == 31);
+  CHECK(ConfigGet(c, "*").size() == 35);
   CHECK(ConfigGet(c, "PORT") == Pairs{{"PORT", "6379"}});
   CHECK(ConfigGet(c, "nope").empty());
   CHECK(ConfigGet(c, "nope*").empty());
@@ -634,8 +643,9 @@ TEST_CASE("CONFIG SET: Redis 7.0's error texts per value kind", "[config]") {
             "limit configuration.");
   CHECK(SetError(&c, {{"save", "3600 1"}}) ==
         failed + "'save') - Pylon has no RDB snapshots; only save \"\" is accepted");
-  CHECK(SetError(&c, {{"appendonly", "yes"}}) ==
-        failed + "'appendonly') - Pylon has no append-only log yet; only 'no' is accepted");
+  CHECK(SetError(&c, {{"appendonly", "maybe"}}) ==
+        failed + "'appendonly') - argument must be 'yes' or 'no'");
+  CHECK(SetError(&c, {{"dir", "/tmp"}}).ends_with("can't set immutable config"));
   CHECK(SetError(&c, {{"foo", "1"}}) ==
         "ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
   CHECK(SetError(&c, {{"include", "/etc/passwd"}}) ==

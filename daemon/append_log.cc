@@ -1,0 +1,86 @@
+#include "daemon/append_log.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+
+#include "daemon/wire.h"
+
+namespace pylon::daemon {
+
+namespace {
+
+constexpr size_t kHeaderBytes = sizeof(uint32_t) + sizeof(uint64_t);
+
+// One record from the front of a checked batch; false when it does not parse.
+bool TakeRecord(std::string_view* in, LogRecord* r) {
+  *r = LogRecord{};
+  uint8_t kind;
+  if (!wire::Get(in, &kind)) return false;
+  switch (static_cast<LogRecord::Kind>(kind)) {
+    case LogRecord::Kind::kSet:
+      r->kind = LogRecord::Kind::kSet;
+      return wire::GetText(in, &r->key) && wire::Get(in, &r->expire_at_ms) &&
+             wire::GetText(in, &r->dump);
+    case LogRecord::Kind::kDel:
+      r->kind = LogRecord::Kind::kDel;
+      return wire::GetText(in, &r->key);
+    case LogRecord::Kind::kFlush:
+      r->kind = LogRecord::Kind::kFlush;
+      return true;
+  }
+  return false;
+}
+
+// Whether every record of a batch parses (a batch is checked whole before any is applied).
+bool Parses(std::string_view batch) {
+  LogRecord r;
+  while (!batch.empty()) {
+    if (!TakeRecord(&batch, &r)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void AppendRecord(const LogRecord& r, std::string* batch) {
+  wire::Put(batch, static_cast<uint8_t>(r.kind));
+  if (r.kind == LogRecord::Kind::kFlush) return;
+  wire::PutText(batch, r.key);
+  if (r.kind != LogRecord::Kind::kSet) return;
+  wire::Put(batch, r.expire_at_ms);
+  wire::PutText(batch, r.dump);
+}
+
+void AppendBatch(std::string_view records, std::string* out) {
+  wire::Put(out, static_cast<uint32_t>(records.size()));
+  wire::Put(out, static_cast<uint64_t>(XXH3_64bits(records.data(), records.size())));
+  out->append(records);
+}
+
+LogReader::Result LogReader::Next(LogRecord* record) {
+  while (batch_.empty()) {
+    batch_start_ = next_batch_;
+    if (batch_start_ == log_.size()) return Result::kEnd;
+    std::string_view in = log_.substr(batch_start_);
+    uint32_t length;
+    uint64_t sum;
+    if (!wire::Get(&in, &length) || !wire::Get(&in, &sum) || in.size() < length) {
+      return Result::kTornTail;  // cut short: the write a crash interrupted
+    }
+    const std::string_view payload = in.substr(0, length);
+    if (XXH3_64bits(payload.data(), payload.size()) != sum || !Parses(payload)) {
+      // Garbage that ends the file is an interrupted write too; with bytes after it, the log
+      // itself is damaged.
+      const bool last = kHeaderBytes + length == log_.size() - batch_start_;
+      return last ? Result::kTornTail : Result::kCorrupt;
+    }
+    batch_ = payload;
+    next_batch_ = batch_start_ + kHeaderBytes + length;
+  }
+  TakeRecord(&batch_, record);  // checked by Parses
+  if (batch_.empty()) batch_start_ = next_batch_;
+  return Result::kRecord;
+}
+
+}  // namespace pylon::daemon

@@ -1,0 +1,55 @@
+// The append-only log's records and their framing (daemon/persistence.h writes and replays
+// them). A record says what a key became, not which command made it so: the key's value as its
+// type dumps it, with its absolute expiry, or its deletion, or that every key went. So a replay
+// sets the same state whatever the clock or the random numbers say then: a lease's end, a
+// generated token or an evicted key are in the log as the state they produced.
+//
+// Records are written a loop turn at a time, as one batch with one checksum:
+//   batch:  [payload length: u32][XXH3-64 of the payload: u64][payload: records]
+//   record: [kind: u8], then kSet: key (u32 length + bytes), expiry (i64 unix ms, -1: none),
+//           dump (u32 length + bytes); kDel: key; kFlush: nothing.
+// Integers are in host byte order: the log is read back by the build that wrote it. A batch is
+// all or nothing: the writes of one turn, a transaction included, are never half replayed.
+//
+// Reading tells a torn tail (a crash in the middle of a write: the last batch is cut short, or
+// its checksum fails with nothing after it) from a corrupt middle (a batch that fails with
+// bytes after it), so start-up can cut the first and refuse the second.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pylon::daemon {
+
+struct LogRecord {
+  enum class Kind : uint8_t { kSet = 1, kDel = 2, kFlush = 3 };
+  Kind kind = Kind::kSet;
+  std::string_view key;
+  int64_t expire_at_ms = -1;  // kSet: -1 when the key has no expiry
+  std::string_view dump;      // kSet: Keyspace::Dump's bytes
+};
+
+// Appends one record to a batch being built.
+void AppendRecord(const LogRecord& record, std::string* batch);
+// Appends the framed batch of `records` to *out.
+void AppendBatch(std::string_view records, std::string* out);
+
+class LogReader {
+ public:
+  explicit LogReader(std::string_view log) : log_(log) {}
+
+  enum class Result { kRecord, kEnd, kTornTail, kCorrupt };
+  // The next record (views into the log); kEnd at a clean end. After kTornTail or kCorrupt,
+  // valid_bytes() is where the bad batch starts: what is valid ends there.
+  Result Next(LogRecord* record);
+  size_t valid_bytes() const { return batch_start_; }
+
+ private:
+  std::string_view log_;
+  size_t batch_start_ = 0;  // where the current batch starts
+  std::string_view batch_;  // the current batch's records not read yet
+  size_t next_batch_ = 0;   // where the next batch starts
+};
+
+}  // namespace pylon::daemon

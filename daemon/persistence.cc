@@ -1,0 +1,304 @@
+#include "daemon/persistence.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+namespace pylon::daemon {
+
+namespace {
+
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+FsyncPolicy ParseFsyncPolicy(std::string_view name) {
+  if (name == "always") return FsyncPolicy::kAlways;
+  if (name == "no") return FsyncPolicy::kNo;
+  return FsyncPolicy::kEverySec;
+}
+
+AppendOnlyFile::~AppendOnlyFile() { Close(); }
+
+AppendOnlyFile::LoadResult AppendOnlyFile::Load(
+    const std::string& path, bool load_corrupt,
+    const std::function<bool(const LogRecord&)>& apply) {
+  LoadResult result;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return result;  // no log yet: an empty dataset
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string log = buffer.str();
+  LogReader reader(log);
+  LogRecord record;
+  for (;;) {
+    const LogReader::Result r = reader.Next(&record);
+    if (r == LogReader::Result::kRecord) {
+      if (!apply(record)) {
+        result.ok = false;
+        result.error = "a record of key '" + std::string(record.key) + "' at byte " +
+                       std::to_string(reader.valid_bytes()) + " does not restore";
+        return result;
+      }
+      result.records++;
+      continue;
+    }
+    if (r == LogReader::Result::kEnd) break;
+    if (r == LogReader::Result::kCorrupt && !load_corrupt) {
+      result.ok = false;
+      result.error = "the log " + path + " is corrupt at byte " +
+                     std::to_string(reader.valid_bytes()) + " of " + std::to_string(log.size()) +
+                     " (a batch with a bad checksum, and more after it); to load what comes "
+                     "before it and drop the rest, start with aof-load-corrupt yes";
+      return result;
+    }
+    // A torn tail, or (load_corrupt) a corruption: keep what is valid, cut the rest so that new
+    // batches follow valid ones.
+    result.truncated = log.size() - reader.valid_bytes();
+    if (truncate(path.c_str(), static_cast<off_t>(reader.valid_bytes())) != 0) {
+      result.ok = false;
+      result.error = "cannot truncate " + path + ": " + std::strerror(errno);
+      return result;
+    }
+    spdlog::warn("{} {} bytes at the end of the log {} (from byte {}): {}",
+                 r == LogReader::Result::kTornTail ? "cut a torn write of" : "dropped",
+                 result.truncated, path, reader.valid_bytes(),
+                 r == LogReader::Result::kTornTail
+                     ? "the last write was interrupted (a crash); everything before it is loaded"
+                     : "a corrupt batch and all after it (aof-load-corrupt yes)");
+    break;
+  }
+  result.bytes = reader.valid_bytes();
+  return result;
+}
+
+bool AppendOnlyFile::Open(const std::string& path, FsyncPolicy policy, std::string* error) {
+  fd_ = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    *error = "cannot open the log " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  policy_ = policy;
+  stopping_ = false;
+  syncer_ = std::thread([this] { SyncLoop(); });
+  return true;
+}
+
+bool AppendOnlyFile::WriteTurn(std::string_view records) {
+  if (fd_ < 0 || records.empty()) return true;
+  batch_.clear();
+  AppendBatch(records, &batch_);
+  last_write_ok_ = WriteAll(fd_, batch_);
+  if (!last_write_ok_) {
+    spdlog::error("writing the append-only log failed: {}", std::strerror(errno));
+    return false;
+  }
+  size_ += batch_.size();
+  switch (policy_) {
+    case FsyncPolicy::kAlways:
+      last_write_ok_ = Fsync();
+      return last_write_ok_;
+    case FsyncPolicy::kEverySec: {
+      // Ask the thread at most once a second; it fsyncs everything written so far.
+      const int64_t now = UnixMs();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (now - last_request_ms_ >= 1000) {
+        last_request_ms_ = now;
+        sync_wanted_ = true;
+        cv_.notify_one();
+      }
+      return true;
+    }
+    case FsyncPolicy::kNo:
+      return true;
+  }
+  return true;
+}
+
+bool AppendOnlyFile::Fsync() {
+  if (fdatasync(fd_) != 0) {
+    spdlog::error("fsync of the append-only log failed: {}", std::strerror(errno));
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  fsyncs_++;
+  last_fsync_ms_ = UnixMs();
+  return true;
+}
+
+void AppendOnlyFile::SyncLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return sync_wanted_ || stopping_; });
+    if (stopping_) return;
+    sync_wanted_ = false;
+    lock.unlock();
+    Fsync();
+    lock.lock();
+  }
+}
+
+int64_t AppendOnlyFile::last_fsync_ms() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_fsync_ms_;
+}
+
+void AppendOnlyFile::Close() {
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    syncer_.join();
+  }
+  if (fd_ >= 0) {
+    Fsync();
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
+}  // namespace pylon::daemon
+
+namespace pylon::daemon {
+
+bool KeyspaceLog::Apply(const LogRecord& r) {
+  switch (r.kind) {
+    case LogRecord::Kind::kFlush:
+      keyspace_.Clear();
+      return true;
+    case LogRecord::Kind::kDel: {
+      KeyRef ref = keyspace_.Locate(r.key, Lookup::kPeek);
+      keyspace_.Delete(ref);
+      return true;
+    }
+    case LogRecord::Kind::kSet: {
+      RestoredValue value;
+      if (!Keyspace::Restore(r.dump, &value)) return false;
+      KeyRef ref = keyspace_.Locate(r.key, Lookup::kPeek);
+      keyspace_.SetRestored(ref, std::move(value),
+                            r.expire_at_ms >= 0 ? Ttl::At(r.expire_at_ms) : Ttl::Clear());
+      return true;
+    }
+  }
+  return false;
+}
+
+bool KeyspaceLog::Start(const std::string& path, FsyncPolicy policy, bool load_corrupt,
+                        std::string* error) {
+  const auto start = std::chrono::steady_clock::now();
+  loaded_ =
+      AppendOnlyFile::Load(path, load_corrupt, [this](const LogRecord& r) { return Apply(r); });
+  if (!loaded_.ok) {
+    *error = loaded_.error;
+    return false;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  spdlog::info("loaded the append-only log {}: {} records, {} bytes, {} keys, in {} ms", path,
+               loaded_.records, loaded_.bytes, keyspace_.size(), ms);
+  return file_.Open(path, policy, error);
+}
+
+bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::string* error) {
+  if (enabled()) return true;
+  // Every key as it is now, in batches of about 1 MB, into a temporary file that is fsynced
+  // (Close), then renamed over the log: a crash leaves the old log or the whole new one.
+  const std::string temp = path + ".tmp";
+  AppendOnlyFile out;
+  if (!out.Open(temp, FsyncPolicy::kNo, error)) return false;
+  std::string batch;
+  bool ok = true;
+  keyspace_.ForEach([&](Entry* e) {
+    dump_.clear();
+    Keyspace::Dump(*e, &dump_);
+    AppendRecord({.kind = LogRecord::Kind::kSet,
+                  .key = e->key(),
+                  .expire_at_ms = e->expire_ms(),
+                  .dump = dump_},
+                 &batch);
+    if (batch.size() >= (1 << 20)) {
+      ok = ok && out.WriteTurn(batch);
+      batch.clear();
+    }
+  });
+  ok = ok && out.WriteTurn(batch) && out.last_write_ok();
+  out.Close();
+  if (!ok || rename(temp.c_str(), path.c_str()) != 0) {
+    *error = "cannot write the append-only log " + path + ": " + std::strerror(errno);
+    unlink(temp.c_str());
+    return false;
+  }
+  dirty_.clear();
+  return file_.Open(path, policy, error);
+}
+
+void KeyspaceLog::Disable() {
+  WriteTurn();
+  file_.Close();
+  dirty_.clear();
+}
+
+void KeyspaceLog::RecordDirty() {
+  if (dirty_.empty()) return;
+  // A key changed several times in a turn is recorded once, as it ended.
+  std::sort(dirty_.begin(), dirty_.end());
+  dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
+  for (const std::string& key : dirty_) {
+    const Entry* e = keyspace_.Locate(key, Lookup::kPeek).entry;
+    if (!e) {
+      AppendRecord({.kind = LogRecord::Kind::kDel, .key = key}, &records_);
+      continue;
+    }
+    dump_.clear();
+    Keyspace::Dump(*e, &dump_);
+    AppendRecord(
+        {.kind = LogRecord::Kind::kSet, .key = key, .expire_at_ms = e->expire_ms(), .dump = dump_},
+        &records_);
+  }
+  dirty_.clear();
+}
+
+void KeyspaceLog::BeforeFlush() {
+  if (!enabled()) return;
+  RecordDirty();
+  AppendRecord({.kind = LogRecord::Kind::kFlush}, &records_);
+}
+
+bool KeyspaceLog::WriteTurn() {
+  if (!enabled()) return true;
+  RecordDirty();
+  if (records_.empty()) return true;
+  const bool ok = file_.WriteTurn(records_);
+  records_.clear();
+  return ok;
+}
+
+}  // namespace pylon::daemon

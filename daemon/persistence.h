@@ -1,0 +1,136 @@
+// The append-only log on disk (appendonly yes): the server hands it each loop turn's records
+// (daemon/append_log.h) before any reply of that turn is sent, and it writes them as one batch.
+//
+//   appendfsync always    the batch is written and fsynced before the turn's replies leave:
+//                         one fsync per turn whatever the number of writes in it (group
+//                         commit), and an acknowledged write is on disk.
+//   appendfsync everysec  the batch is written (to the page cache); a background thread
+//                         fsyncs at most once a second, so a slow disk never blocks the loop.
+//                         A crash of the machine (not of the process) may lose the last
+//                         second or so of acknowledged writes.
+//   appendfsync no        the batch is written; the kernel flushes when it likes.
+//
+// Start-up replays the log before the server listens (Load). A torn tail (the last batch cut
+// short by a crash) is truncated with one log line; a corrupt batch with more after it stops
+// start-up, unless aof-load-corrupt yes, which keeps what comes before it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "daemon/append_log.h"
+#include "daemon/keyspace.h"
+
+namespace pylon::daemon {
+
+enum class FsyncPolicy { kAlways, kEverySec, kNo };
+// "always", "everysec", "no".
+FsyncPolicy ParseFsyncPolicy(std::string_view name);
+
+class AppendOnlyFile {
+ public:
+  AppendOnlyFile() = default;
+  ~AppendOnlyFile();
+  AppendOnlyFile(const AppendOnlyFile&) = delete;
+  AppendOnlyFile& operator=(const AppendOnlyFile&) = delete;
+
+  // What a replay found.
+  struct LoadResult {
+    bool ok = true;
+    std::string error;       // when !ok: why start-up must stop
+    uint64_t records = 0;    // applied
+    uint64_t bytes = 0;      // the log's size after the load (truncation included)
+    uint64_t truncated = 0;  // bytes cut from the end (a torn tail, or past a corruption)
+  };
+  // Replays the log at `path` (absent: an empty log) through apply(record), cutting a torn tail
+  // and, with load_corrupt, everything from a corrupt batch on. Not ok when apply refuses a
+  // record or the log is corrupt (and !load_corrupt).
+  static LoadResult Load(const std::string& path, bool load_corrupt,
+                         const std::function<bool(const LogRecord&)>& apply);
+
+  // Opens the log for appending (creating it). False and *error on failure.
+  bool Open(const std::string& path, FsyncPolicy policy, std::string* error);
+  bool is_open() const { return fd_ >= 0; }
+  void set_policy(FsyncPolicy policy) { policy_ = policy; }
+  FsyncPolicy policy() const { return policy_; }
+
+  // Writes one turn's records as a batch (nothing when empty) and applies the fsync policy.
+  // False when the write or fsync failed (the caller must not acknowledge the turn's writes).
+  bool WriteTurn(std::string_view records);
+  // Fsyncs whatever was written (shutdown), then closes.
+  void Close();
+
+  uint64_t size() const { return size_; }
+  uint64_t fsyncs() const { return fsyncs_; }
+  int64_t last_fsync_ms() const;  // unix ms of the last completed fsync (0: none yet)
+  bool last_write_ok() const { return last_write_ok_; }
+
+ private:
+  bool Fsync();
+  void SyncLoop();  // the everysec thread
+
+  int fd_ = -1;
+  FsyncPolicy policy_ = FsyncPolicy::kEverySec;
+  std::string batch_;  // the framed batch being written (kept: no allocation per turn)
+  uint64_t size_ = 0;
+  uint64_t fsyncs_ = 0;
+  bool last_write_ok_ = true;
+
+  // everysec: the loop asks, the thread fsyncs, at most once a second.
+  std::thread syncer_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool sync_wanted_ = false;
+  bool stopping_ = false;
+  int64_t last_fsync_ms_ = 0;
+  int64_t last_request_ms_ = 0;
+};
+
+// The keyspace's side of the log: which keys each turn changed (the keyspace listener reports
+// them), and, at the end of the turn, what each became.
+class KeyspaceLog {
+ public:
+  explicit KeyspaceLog(Keyspace& keyspace) : keyspace_(keyspace) {}
+
+  bool enabled() const { return file_.is_open(); }
+  const AppendOnlyFile& file() const { return file_; }
+  const AppendOnlyFile::LoadResult& loaded() const { return loaded_; }
+
+  // Start-up: replays the log at `path` into the (empty) keyspace, then opens it for appending.
+  bool Start(const std::string& path, FsyncPolicy policy, bool load_corrupt, std::string* error);
+  // CONFIG SET appendonly yes on a running server: writes every key as it is now into a new
+  // log at `path` (a temporary file renamed over it), then appends to it. O(keys), in the loop.
+  bool Enable(const std::string& path, FsyncPolicy policy, std::string* error);
+  // appendonly no: fsyncs and closes; changes are no longer logged.
+  void Disable();
+  void set_policy(FsyncPolicy policy) { file_.set_policy(policy); }
+
+  void KeyModified(std::string_view key) {
+    if (enabled()) dirty_.emplace_back(key);
+  }
+  // Before every key goes (FLUSHALL): the turn's changes so far, then the flush.
+  void BeforeFlush();
+  // The end of a loop turn, before any of its replies leave: the changed keys' states, written
+  // as one batch under the fsync policy. False when the log could not be written.
+  bool WriteTurn();
+
+ private:
+  // Appends a record of each dirty key's current state to records_ and forgets them.
+  void RecordDirty();
+  bool Apply(const LogRecord& record);
+
+  Keyspace& keyspace_;
+  AppendOnlyFile file_;
+  AppendOnlyFile::LoadResult loaded_;
+  std::vector<std::string> dirty_;
+  std::string records_;  // this turn's records (kept: no allocation per turn once grown)
+  std::string dump_;
+};
+
+}  // namespace pylon::daemon
