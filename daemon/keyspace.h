@@ -183,6 +183,9 @@ class Keyspace {
   static bool Restore(std::string_view dump, RestoredValue* out);
   // Stores a restored value at ref.
   Entry* SetRestored(KeyRef& ref, RestoredValue value, Ttl ttl);
+  // Restore, then SetRestored, in one step (strings without an intermediate copy); false when
+  // the dump is corrupt (nothing stored).
+  bool RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl);
 
  private:
   Entry* NewEntry(std::string_view key, Entry::Kind kind, size_t str_len, bool expire);

@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 namespace pylon::daemon {
@@ -33,6 +31,30 @@ bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
+// Reads the file into *out with one allocation of its size (a log can be gigabytes: no
+// growing buffer, no second copy). False with *error empty when the file does not exist.
+bool ReadWholeFile(const std::string& path, std::string* out, std::string* error) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) *error = "cannot open the log " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  bool ok = fstat(fd, &st) == 0;
+  if (ok) {
+    out->resize(static_cast<size_t>(st.st_size));
+    for (size_t done = 0; ok && done < out->size();) {
+      const ssize_t n = read(fd, out->data() + done, out->size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) done += static_cast<size_t>(n);
+    }
+  }
+  if (!ok) *error = "cannot read the log " + path + ": " + std::strerror(errno);
+  close(fd);
+  return ok;
+}
+
 }  // namespace
 
 FsyncPolicy ParseFsyncPolicy(std::string_view name) {
@@ -47,11 +69,11 @@ AppendOnlyFile::LoadResult AppendOnlyFile::Load(
     const std::string& path, bool load_corrupt,
     const std::function<bool(const LogRecord&)>& apply) {
   LoadResult result;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return result;  // no log yet: an empty dataset
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string log = buffer.str();
+  std::string log;
+  if (!ReadWholeFile(path, &log, &result.error)) {
+    result.ok = result.error.empty();  // absent: an empty dataset
+    return result;
+  }
   LogReader reader(log);
   LogRecord record;
   for (;;) {
@@ -194,17 +216,16 @@ bool KeyspaceLog::Apply(const LogRecord& r) {
       keyspace_.Clear();
       return true;
     case LogRecord::Kind::kDel: {
-      KeyRef ref = keyspace_.Locate(r.key, Lookup::kPeek);
+      // kExpire, not kPeek: a lookup that may change the table also moves its incremental
+      // rehash along, which a load of millions of keys needs (nothing else runs meanwhile).
+      KeyRef ref = keyspace_.Locate(r.key, Lookup::kExpire);
       keyspace_.Delete(ref);
       return true;
     }
     case LogRecord::Kind::kSet: {
-      RestoredValue value;
-      if (!Keyspace::Restore(r.dump, &value)) return false;
-      KeyRef ref = keyspace_.Locate(r.key, Lookup::kPeek);
-      keyspace_.SetRestored(ref, std::move(value),
-                            r.expire_at_ms >= 0 ? Ttl::At(r.expire_at_ms) : Ttl::Clear());
-      return true;
+      KeyRef ref = keyspace_.Locate(r.key, Lookup::kExpire);
+      return keyspace_.RestoreInto(ref, r.dump,
+                                   r.expire_at_ms >= 0 ? Ttl::At(r.expire_at_ms) : Ttl::Clear());
     }
   }
   return false;
