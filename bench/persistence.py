@@ -54,7 +54,7 @@ def report(a):
     md += [""]
     if restarts:
         md += ["Restart on a log of {:,} keys (100-byte values), from the process's start to"
-               " its first PING answer:".format(int(restarts["pylond"]["keys"])), ""]
+               " its first answer that is not -LOADING:".format(int(restarts["pylond"]["keys"])), ""]
         md += table(["server", "log bytes", "restart ms", "keys back (DBSIZE)"],
                     [[s, "{:,}".format(int(restarts[s]["log_bytes"])),
                       "{:,}".format(int(restarts[s]["restart_ms"])),

@@ -7,10 +7,12 @@
 #   bash bench/persistence.sh [path-to-pylond]   (default: build/release/daemon/pylond)
 #
 # Both servers' logs live in one directory under bench/out (the same disk). Each policy starts
-# fresh servers; rounds alternate which server goes first; medians. Restart: each server gets
+# fresh servers; rounds alternate which server goes first; medians. Each Q.PUSH (XADD) run
+# pushes into a queue (stream) of its own, empty when the run starts. Restart: each server gets
 # BENCH_PERSIST_KEYS SETs of 100-byte values (keys key:0 ..), is stopped (SIGTERM: its log is
 # fsynced), then started again on the same directory; the time is from the start of the process
-# to its first PING answer, and DBSIZE must give every key back.
+# to its first answer that is not -LOADING (DBSIZE, polled every 10 ms), which must give every
+# key back.
 #
 # Environment (defaults in brackets): BENCH_N [50000], BENCH_ROUNDS [3], BENCH_CLIENTS [50],
 # BENCH_PIPELINES [1 16], BENCH_PERSIST_POLICIES [always everysec], BENCH_PERSIST_KEYS
@@ -67,10 +69,12 @@ for policy in "${policies[@]}"; do
       for server in "${order[@]}"; do
         bench_command_run "$raw" "$round" "$server" "SET $policy" "$pipeline" "$n" 100000 \
           "$run_timeout" SET 'key:__rand_int__' "$value"
+        # A queue (stream) of its own per run: each run pushes into an empty one.
+        queue="jobs:$policy:$round:$pipeline"
         if [[ "$server" == redis ]]; then
-          cmd=(XADD jobs '*' payload "$value")
+          cmd=(XADD "$queue" '*' payload "$value")
         else
-          cmd=(Q.PUSH jobs "$value")
+          cmd=(Q.PUSH "$queue" "$value")
         fi
         bench_command_run "$raw" "$round" "$server" "Q.PUSH $policy" "$pipeline" "$n" 100000 \
           "$run_timeout" "${cmd[@]}"
@@ -95,9 +99,13 @@ for server in redis pylond; do
   t0=$(date +%s%N)
   server_start "$server" "${reference[@]}" "${server_cpu[@]}" appendonly yes \
     appendfsync everysec dir "$data/$server"
-  t1=$(date +%s%N)
+  # redis-server answers PING (-LOADING) while it loads: the restart ends at the first real
+  # answer.
   port_var="${server}_port"
-  dbsize="$(redis-cli -p "${!port_var}" DBSIZE)"
+  until dbsize="$(redis-cli -p "${!port_var}" DBSIZE 2>&1)" && [[ "$dbsize" =~ ^[0-9]+$ ]]; do
+    sleep 0.01
+  done
+  t1=$(date +%s%N)
   bytes="$(du -sb "$data/$server" | cut -f1)"
   echo "\"$server\",\"$restart_keys\",\"$bytes\",\"$(((t1 - t0) / 1000000))\",\"$dbsize\"" \
     >>"$restart"

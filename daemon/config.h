@@ -61,6 +61,8 @@ struct Config {
   std::string dir = ".";                // where the log lives
   std::string appendfsync = "everysec";  // always | everysec | no
   bool aof_load_corrupt = false;        // start with what comes before a corrupt batch
+  int auto_aof_rewrite_percentage = 100;  // rewrite once the log grew this much; 0: never
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
 
   std::string config_file;  // absolute path of the file read at start-up, "" if none
 };

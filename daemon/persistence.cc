@@ -1,8 +1,10 @@
 #include "daemon/persistence.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -245,6 +247,8 @@ bool KeyspaceLog::Start(const std::string& path, FsyncPolicy policy, bool load_c
                       .count();
   spdlog::info("loaded the append-only log {}: {} records, {} bytes, {} keys, in {} ms", path,
                loaded_.records, loaded_.bytes, keyspace_.size(), ms);
+  path_ = path;
+  base_size_ = loaded_.bytes;
   return file_.Open(path, policy, error);
 }
 
@@ -278,13 +282,115 @@ bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::strin
     return false;
   }
   dirty_.clear();
-  return file_.Open(path, policy, error);
+  path_ = path;
+  if (!file_.Open(path, policy, error)) return false;
+  base_size_ = file_.size();
+  return true;
 }
 
 void KeyspaceLog::Disable() {
   WriteTurn();
   file_.Close();
   dirty_.clear();
+  if (rewriting()) {
+    kill(rewrite_pid_, SIGKILL);
+    waitpid(rewrite_pid_, nullptr, 0);
+    unlink((path_ + ".rewrite").c_str());
+    rewrite_pid_ = -1;
+    rewrite_buffer_.clear();
+  }
+}
+
+namespace {
+
+// The child's work: every key into `path` as batches of about 1 MB, fsynced. Plain system calls
+// only (the child has one thread, and must not touch what the parent's threads hold).
+bool WriteSnapshot(const Keyspace& keyspace, const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  std::string batch, framed, dump;
+  bool ok = true;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    framed.clear();
+    AppendBatch(batch, &framed);
+    ok = ok && WriteAll(fd, framed);
+    batch.clear();
+  };
+  keyspace.ForEach([&](Entry* e) {
+    dump.clear();
+    Keyspace::Dump(*e, &dump);
+    AppendRecord({.kind = LogRecord::Kind::kSet,
+                  .key = e->key(),
+                  .expire_at_ms = e->expire_ms(),
+                  .dump = dump},
+                 &batch);
+    if (batch.size() >= (1 << 20)) flush();
+  });
+  flush();
+  ok = ok && fdatasync(fd) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+bool KeyspaceLog::StartRewrite(std::string* error) {
+  if (!enabled()) {
+    *error = "the append-only log is off (appendonly no)";
+    return false;
+  }
+  if (rewriting()) {
+    *error = "Background append only file rewriting already in progress";
+    return false;
+  }
+  WriteTurn();  // what the loop holds now is in the old log and in the snapshot alike
+  const std::string temp = path_ + ".rewrite";
+  const pid_t pid = fork();
+  if (pid < 0) {
+    *error = std::string("fork failed: ") + std::strerror(errno);
+    return false;
+  }
+  if (pid == 0) _exit(WriteSnapshot(keyspace_, temp) ? 0 : 1);
+  rewrite_pid_ = pid;
+  rewrite_buffer_.clear();
+  spdlog::info("append-only log rewrite started by pid {}", pid);
+  return true;
+}
+
+void KeyspaceLog::FinishRewrite() {
+  if (!rewriting()) return;
+  int status = 0;
+  if (waitpid(rewrite_pid_, &status, WNOHANG) != rewrite_pid_) return;  // still writing
+  rewrite_pid_ = -1;
+  const std::string temp = path_ + ".rewrite";
+  bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (ok) {
+    // The batches written since the fork go after the snapshot, then the new log replaces the
+    // old one and appending continues there.
+    const int fd = open(temp.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    ok = fd >= 0 && WriteAll(fd, rewrite_buffer_) && fdatasync(fd) == 0;
+    if (fd >= 0) close(fd);
+  }
+  std::string error;
+  if (ok && rename(temp.c_str(), path_.c_str()) == 0) {
+    const FsyncPolicy policy = file_.policy();
+    file_.Close();
+    ok = file_.Open(path_, policy, &error);
+    if (!ok) spdlog::error("after the rewrite: {}", error);
+    base_size_ = file_.size();
+  } else {
+    ok = false;
+    unlink(temp.c_str());
+  }
+  rewrite_buffer_.clear();
+  rewrites_ += ok;
+  last_rewrite_ok_ = ok;
+  if (ok) {
+    spdlog::info("append-only log rewritten: {} bytes", base_size_);
+  } else {
+    spdlog::error("append-only log rewrite failed; the old log is kept");
+  }
 }
 
 void KeyspaceLog::RecordDirty() {
@@ -318,6 +424,7 @@ bool KeyspaceLog::WriteTurn() {
   RecordDirty();
   if (records_.empty()) return true;
   const bool ok = file_.WriteTurn(records_);
+  if (rewriting()) AppendBatch(records_, &rewrite_buffer_);
   records_.clear();
   return ok;
 }

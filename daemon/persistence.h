@@ -107,8 +107,29 @@ class KeyspaceLog {
   // CONFIG SET appendonly yes on a running server: writes every key as it is now into a new
   // log at `path` (a temporary file renamed over it), then appends to it. O(keys), in the loop.
   bool Enable(const std::string& path, FsyncPolicy policy, std::string* error);
-  // appendonly no: fsyncs and closes; changes are no longer logged.
+  // appendonly no: fsyncs and closes; changes are no longer logged. A rewrite in progress is
+  // abandoned.
   void Disable();
+
+  // BGREWRITEAOF, and automatically past a growth threshold: compacts the log into one record
+  // per key, without stopping the server. A forked child writes the keyspace as it was at the
+  // fork (the kernel's copy-on-write keeps that state for it) into a temporary file; meanwhile
+  // the loop goes on and every batch it writes to the log is also kept in a buffer. When the
+  // child is done (FinishRewrite, from the cron), the buffer is appended to the new file, which
+  // is fsynced and renamed over the log, and appending continues there: no write is lost, and
+  // a crash at any point leaves the old log or the complete new one. A fork, not a rewrite in
+  // the loop: the child needs no coordination with writes (the snapshot cannot change under
+  // it) and the loop pays only the fork and the buffer; the cost is the memory pages written
+  // during the rewrite, copied once each.
+  bool StartRewrite(std::string* error);
+  // Reaps a finished child and swaps the files; nothing when no rewrite is done yet.
+  void FinishRewrite();
+  bool rewriting() const { return rewrite_pid_ > 0; }
+  uint64_t rewrites() const { return rewrites_; }
+  bool last_rewrite_ok() const { return last_rewrite_ok_; }
+  // The log's size after the last rewrite (or the load): automatic rewrites measure growth
+  // from it.
+  uint64_t base_size() const { return base_size_; }
   void set_policy(FsyncPolicy policy) { file_.set_policy(policy); }
 
   void KeyModified(std::string_view key) {
@@ -126,7 +147,13 @@ class KeyspaceLog {
   bool Apply(const LogRecord& record);
 
   Keyspace& keyspace_;
+  std::string path_;
   AppendOnlyFile file_;
+  int rewrite_pid_ = -1;
+  std::string rewrite_buffer_;  // batches written since the fork, framed
+  uint64_t rewrites_ = 0;
+  bool last_rewrite_ok_ = true;
+  uint64_t base_size_ = 0;
   AppendOnlyFile::LoadResult loaded_;
   std::vector<std::string> dirty_;
   std::string records_;  // this turn's records (kept: no allocation per turn once grown)

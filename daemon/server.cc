@@ -381,6 +381,22 @@ void Server::Cron() {
   const int64_t period_us = 1000000 / std::max(config_.hz, 1);
   keyspace_.ActiveExpireCycle(period_us / 4);
   keyspace_.Rehash(1000);
+  RewriteLogIfDue();
+}
+
+void Server::RewriteLogIfDue() {
+  log_.FinishRewrite();
+  // As Redis's auto-aof-rewrite: once the log has grown by the percentage since its last
+  // rewrite (or load) and is past the minimum size.
+  if (!log_.enabled() || log_.rewriting() || config_.auto_aof_rewrite_percentage <= 0) return;
+  const uint64_t size = log_.file().size();
+  const uint64_t base = std::max<uint64_t>(log_.base_size(), 1);
+  if (size < static_cast<uint64_t>(config_.auto_aof_rewrite_min_size) || size <= base) return;
+  if ((size - base) * 100 < base * static_cast<uint64_t>(config_.auto_aof_rewrite_percentage)) {
+    return;
+  }
+  std::string error;
+  if (!log_.StartRewrite(&error)) spdlog::warn("automatic log rewrite: {}", error);
 }
 
 int64_t Server::UsedMemory() const { return static_cast<int64_t>(AllocatedBytes()); }

@@ -56,6 +56,7 @@ class Server final : private KeyspaceListener {
   Dispatcher& dispatcher() { return dispatcher_; }
   Stats& stats() { return stats_; }
   Keyspace& keyspace() { return keyspace_; }
+  KeyspaceLog& persistence() { return log_; }
   const KeyspaceLog& persistence() const { return log_; }
 
   // Clients, in connection order.
@@ -139,6 +140,8 @@ class Server final : private KeyspaceListener {
   void CloseServerHandles();
   // maxmemory-policy and the lfu-* directives decide what the keyspace tracks per key.
   void ApplyEvictionConfig();
+  // Reaps a finished log rewrite, and starts one when the log has grown enough (the cron).
+  void RewriteLogIfDue();
   std::string LogPath() const { return config_.dir + "/" + config_.appendfilename; }
   bool ListenTcp(const std::vector<std::string>& addresses, int port,
                  std::vector<std::unique_ptr<Listener>>* out);

@@ -127,14 +127,16 @@ void WritePersistence(Server& s, std::string& out) {
   Line(out, "rdb_last_bgsave_status:ok");
   const daemon::KeyspaceLog& log = s.persistence();
   Line(out, "aof_enabled:{}", log.enabled() ? 1 : 0);
-  Line(out, "aof_rewrite_in_progress:0");
+  Line(out, "aof_rewrite_in_progress:{}", log.rewriting() ? 1 : 0);
   Line(out, "aof_rewrite_scheduled:0");
   Line(out, "aof_last_rewrite_time_sec:-1");
   Line(out, "aof_current_rewrite_time_sec:-1");
-  Line(out, "aof_last_bgrewrite_status:ok");
+  Line(out, "aof_rewrites:{}", log.rewrites());
+  Line(out, "aof_last_bgrewrite_status:{}", log.last_rewrite_ok() ? "ok" : "err");
   Line(out, "aof_last_write_status:{}", log.file().last_write_ok() ? "ok" : "err");
   if (!log.enabled()) return;
   Line(out, "aof_current_size:{}", log.file().size());
+  Line(out, "aof_base_size:{}", log.base_size());
   Line(out, "aof_fsync_policy:{}", s.config().appendfsync);
   Line(out, "aof_fsyncs:{}", log.file().fsyncs());
   Line(out, "aof_last_fsync_time:{}", log.file().last_fsync_ms() / 1000);

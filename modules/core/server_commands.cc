@@ -114,6 +114,13 @@ void CmdTime(CommandContext& ctx) {
   ctx.reply.BulkInt(us % 1'000'000);
 }
 
+// BGREWRITEAOF
+void CmdBgrewriteaof(CommandContext& ctx) {
+  std::string error;
+  if (!ctx.server.persistence().StartRewrite(&error)) return ctx.reply.Error("ERR " + error);
+  ctx.reply.Simple("Background append only file rewriting started");
+}
+
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 void CmdShutdown(CommandContext& ctx) {
   bool abort = false, other = false, save = false, nosave = false;
@@ -272,6 +279,14 @@ void RegisterServerCommands(daemon::Registry& registry) {
          .summary = "Return the current server time",
          .complexity = "O(1)",
          .tips = {"nondeterministic_output"}});
+  t.Add({.name = "bgrewriteaof",
+         .arity = 1,
+         .flags = kCmdAdmin | kCmdNoscript,
+         .handler = CmdBgrewriteaof,
+         .group = "server",
+         .since = "1.0.0",
+         .summary = "Asynchronously rewrite the append-only file",
+         .complexity = "O(1)"});
   t.Add({.name = "shutdown",
          .arity = -1,
          .flags = kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
