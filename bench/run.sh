@@ -24,6 +24,7 @@
 #   BENCH_CACHE      1: then the cache benchmark, bench/cache.sh (BENCH_CACHE_* there) [0]
 #   BENCH_BLOOM      1: then the Bloom filter and ring benchmark, bench/bloom.sh [0]
 #   BENCH_RESILIENCE 1: then the resilience benchmark, bench/resilience.sh [0]
+#   BENCH_PERSIST    1: then the persistence benchmark, bench/persistence.sh [0]
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (to check the script)
 #
 # Output: tables on stdout and in bench/out/summary.md, bench/out/results.csv (medians),
@@ -204,4 +205,7 @@ if [[ "${BENCH_BLOOM:-0}" == 1 ]]; then
 fi
 if [[ "${BENCH_RESILIENCE:-0}" == 1 ]]; then
   bash "$here/resilience.sh" "${1:-$root/build/release/daemon/pylond}"
+fi
+if [[ "${BENCH_PERSIST:-0}" == 1 ]]; then
+  bash "$here/persistence.sh" "${1:-$root/build/release/daemon/pylond}"
 fi
