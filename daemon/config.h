@@ -58,9 +58,9 @@ struct Config {
   // The append-only log (daemon/persistence.h).
   bool appendonly = false;
   std::string appendfilename = "appendonly.aof";
-  std::string dir = ".";                // where the log lives
-  std::string appendfsync = "everysec";  // always | everysec | no
-  bool aof_load_corrupt = false;        // start with what comes before a corrupt batch
+  std::string dir = ".";                  // where the log lives
+  std::string appendfsync = "everysec";   // always | everysec | no
+  bool aof_load_corrupt = false;          // start with what comes before a corrupt batch
   int auto_aof_rewrite_percentage = 100;  // rewrite once the log grew this much; 0: never
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
 

@@ -57,6 +57,36 @@ bool ReadWholeFile(const std::string& path, std::string* out, std::string* error
   return ok;
 }
 
+// Every key into `path` as batches of about 1 MB, fsynced. Plain system calls
+// only (a rewrite's child has one thread, and must not touch what the parent's threads hold).
+bool WriteSnapshot(const Keyspace& keyspace, const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  std::string batch, framed, dump;
+  bool ok = true;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    framed.clear();
+    AppendBatch(batch, &framed);
+    ok = ok && WriteAll(fd, framed);
+    batch.clear();
+  };
+  keyspace.ForEach([&](Entry* e) {
+    dump.clear();
+    Keyspace::Dump(*e, &dump);
+    AppendRecord({.kind = LogRecord::Kind::kSet,
+                  .key = e->key(),
+                  .expire_at_ms = e->expire_ms(),
+                  .dump = dump},
+                 &batch);
+    if (batch.size() >= (1 << 20)) flush();
+  });
+  flush();
+  ok = ok && fdatasync(fd) == 0;
+  close(fd);
+  return ok;
+}
+
 }  // namespace
 
 FsyncPolicy ParseFsyncPolicy(std::string_view name) {
@@ -208,10 +238,6 @@ void AppendOnlyFile::Close() {
   }
 }
 
-}  // namespace pylon::daemon
-
-namespace pylon::daemon {
-
 bool KeyspaceLog::Apply(const LogRecord& r) {
   switch (r.kind) {
     case LogRecord::Kind::kFlush:
@@ -254,29 +280,10 @@ bool KeyspaceLog::Start(const std::string& path, FsyncPolicy policy, bool load_c
 
 bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::string* error) {
   if (enabled()) return true;
-  // Every key as it is now, in batches of about 1 MB, into a temporary file that is fsynced
-  // (Close), then renamed over the log: a crash leaves the old log or the whole new one.
+  // Every key as it is now into a temporary file, fsynced, then renamed over the log: a crash
+  // leaves the old log or the whole new one.
   const std::string temp = path + ".tmp";
-  AppendOnlyFile out;
-  if (!out.Open(temp, FsyncPolicy::kNo, error)) return false;
-  std::string batch;
-  bool ok = true;
-  keyspace_.ForEach([&](Entry* e) {
-    dump_.clear();
-    Keyspace::Dump(*e, &dump_);
-    AppendRecord({.kind = LogRecord::Kind::kSet,
-                  .key = e->key(),
-                  .expire_at_ms = e->expire_ms(),
-                  .dump = dump_},
-                 &batch);
-    if (batch.size() >= (1 << 20)) {
-      ok = ok && out.WriteTurn(batch);
-      batch.clear();
-    }
-  });
-  ok = ok && out.WriteTurn(batch) && out.last_write_ok();
-  out.Close();
-  if (!ok || rename(temp.c_str(), path.c_str()) != 0) {
+  if (!WriteSnapshot(keyspace_, temp) || rename(temp.c_str(), path.c_str()) != 0) {
     *error = "cannot write the append-only log " + path + ": " + std::strerror(errno);
     unlink(temp.c_str());
     return false;
@@ -300,40 +307,6 @@ void KeyspaceLog::Disable() {
     rewrite_buffer_.clear();
   }
 }
-
-namespace {
-
-// The child's work: every key into `path` as batches of about 1 MB, fsynced. Plain system calls
-// only (the child has one thread, and must not touch what the parent's threads hold).
-bool WriteSnapshot(const Keyspace& keyspace, const std::string& path) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  std::string batch, framed, dump;
-  bool ok = true;
-  auto flush = [&] {
-    if (batch.empty()) return;
-    framed.clear();
-    AppendBatch(batch, &framed);
-    ok = ok && WriteAll(fd, framed);
-    batch.clear();
-  };
-  keyspace.ForEach([&](Entry* e) {
-    dump.clear();
-    Keyspace::Dump(*e, &dump);
-    AppendRecord({.kind = LogRecord::Kind::kSet,
-                  .key = e->key(),
-                  .expire_at_ms = e->expire_ms(),
-                  .dump = dump},
-                 &batch);
-    if (batch.size() >= (1 << 20)) flush();
-  });
-  flush();
-  ok = ok && fdatasync(fd) == 0;
-  close(fd);
-  return ok;
-}
-
-}  // namespace
 
 bool KeyspaceLog::StartRewrite(std::string* error) {
   if (!enabled()) {
