@@ -22,6 +22,10 @@ bool TakeRecord(std::string_view* in, LogRecord* r) {
       r->kind = LogRecord::Kind::kSet;
       return wire::GetText(in, &r->key) && wire::Get(in, &r->expire_at_ms) &&
              wire::GetText(in, &r->dump);
+    case LogRecord::Kind::kPatch:
+      r->kind = LogRecord::Kind::kPatch;
+      return wire::GetText(in, &r->key) && wire::Get(in, &r->expire_at_ms) &&
+             wire::GetText(in, &r->ops);
     case LogRecord::Kind::kDel:
       r->kind = LogRecord::Kind::kDel;
       return wire::GetText(in, &r->key);
@@ -47,9 +51,9 @@ void AppendRecord(const LogRecord& r, std::string* batch) {
   wire::Put(batch, static_cast<uint8_t>(r.kind));
   if (r.kind == LogRecord::Kind::kFlush) return;
   wire::PutText(batch, r.key);
-  if (r.kind != LogRecord::Kind::kSet) return;
+  if (r.kind == LogRecord::Kind::kDel) return;
   wire::Put(batch, r.expire_at_ms);
-  wire::PutText(batch, r.dump);
+  wire::PutText(batch, r.kind == LogRecord::Kind::kSet ? r.dump : r.ops);
 }
 
 void AppendBatch(std::string_view records, std::string* out) {

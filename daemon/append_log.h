@@ -2,12 +2,16 @@
 // them). A record says what a key became, not which command made it so: the key's value as its
 // type dumps it, with its absolute expiry, or its deletion, or that every key went. So a replay
 // sets the same state whatever the clock or the random numbers say then: a lease's end, a
-// generated token or an evicted key are in the log as the state they produced.
+// generated token or an evicted key are in the log as the state they produced. A large value
+// that keeps a change log (daemon/change_log.h: queues, Bloom filters) is recorded by the
+// operations that changed it since its last record, their times and random draws resolved, so
+// they too replay to the state they produced.
 //
 // Records are written a loop turn at a time, as one batch with one checksum:
 //   batch:  [payload length: u32][XXH3-64 of the payload: u64][payload: records]
 //   record: [kind: u8], then kSet: key (u32 length + bytes), expiry (i64 unix ms, -1: none),
-//           dump (u32 length + bytes); kDel: key; kFlush: nothing.
+//           dump (u32 length + bytes); kPatch: key, expiry, operations (u32 length + bytes);
+//           kDel: key; kFlush: nothing.
 // Integers are in host byte order: the log is read back by the build that wrote it. A batch is
 // all or nothing: the writes of one turn, a transaction included, are never half replayed.
 //
@@ -23,11 +27,12 @@
 namespace pylon::daemon {
 
 struct LogRecord {
-  enum class Kind : uint8_t { kSet = 1, kDel = 2, kFlush = 3 };
+  enum class Kind : uint8_t { kSet = 1, kDel = 2, kFlush = 3, kPatch = 4 };
   Kind kind = Kind::kSet;
   std::string_view key;
-  int64_t expire_at_ms = -1;  // kSet: -1 when the key has no expiry
+  int64_t expire_at_ms = -1;  // kSet, kPatch: -1 when the key has no expiry
   std::string_view dump;      // kSet: Keyspace::Dump's bytes
+  std::string_view ops;       // kPatch: the value's operations since its last record
 };
 
 // Appends one record to a batch being built.

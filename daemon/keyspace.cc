@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "daemon/change_log.h"
 #include "protocol/text.h"
 
 namespace pylon::daemon {
@@ -167,7 +168,12 @@ void Keyspace::Install(KeyRef& ref, Entry* fresh, Ttl ttl) {
   if (fresh->has_expire()) AddVolatile(fresh, at_ms);
   ref.entry = fresh;
   Track(fresh, ref.hash);
-  if (fresh->is_object()) fresh->object()->Placed(ref.key);
+  if (fresh->is_object()) {
+    Value* v = fresh->object();
+    // The log's last record for this key is not of this value: it must log its dump next.
+    if (ChangeLog* changes = v->change_log()) changes->Stop();
+    v->Placed(ref.key);
+  }
   Notify(ref.key);
 }
 
@@ -648,6 +654,20 @@ bool Keyspace::RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl) {
   RestoredValue value;
   if (!Restore(dump, &value)) return false;
   SetRestored(ref, std::move(value), ttl);
+  return true;
+}
+
+bool Keyspace::ApplyChanges(KeyRef& ref, std::string_view ops, int64_t expire_at_ms) {
+  Entry* e = ref.entry;
+  if (!e || !e->is_object() || !e->object()->change_log() || !e->object()->ApplyChanges(ops)) {
+    return false;
+  }
+  Modified(ref);
+  if (expire_at_ms >= 0) {
+    if (e->expire_ms() != expire_at_ms) SetExpire(ref, expire_at_ms);
+  } else {
+    Persist(ref);
+  }
   return true;
 }
 

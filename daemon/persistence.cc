@@ -13,6 +13,8 @@
 #include <cstring>
 #include <utility>
 
+#include "daemon/change_log.h"
+
 namespace pylon::daemon {
 
 namespace {
@@ -255,6 +257,12 @@ bool KeyspaceLog::Apply(const LogRecord& r) {
       return keyspace_.RestoreInto(ref, r.dump,
                                    r.expire_at_ms >= 0 ? Ttl::At(r.expire_at_ms) : Ttl::Clear());
     }
+    case LogRecord::Kind::kPatch: {
+      // kPeek: a key whose expiry passed while the server was down is still there to patch (it
+      // expires after the load, as every key does).
+      KeyRef ref = keyspace_.Locate(r.key, Lookup::kPeek);
+      return keyspace_.ApplyChanges(ref, r.ops, r.expire_at_ms);
+    }
   }
   return false;
 }
@@ -289,6 +297,7 @@ bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::strin
     return false;
   }
   dirty_.clear();
+  ChangeLog::StartOver();  // the new log's record of every value is its dump
   path_ = path;
   if (!file_.Open(path, policy, error)) return false;
   base_size_ = file_.size();
@@ -299,6 +308,7 @@ void KeyspaceLog::Disable() {
   WriteTurn();
   file_.Close();
   dirty_.clear();
+  ChangeLog::StartOver();  // values stop recording operations nobody will write
   if (rewriting()) {
     kill(rewrite_pid_, SIGKILL);
     waitpid(rewrite_pid_, nullptr, 0);
@@ -327,6 +337,10 @@ bool KeyspaceLog::StartRewrite(std::string* error) {
   if (pid == 0) _exit(WriteSnapshot(keyspace_, temp) ? 0 : 1);
   rewrite_pid_ = pid;
   rewrite_buffer_.clear();
+  // The new log holds each value as it was at the fork; operations a value recorded before it
+  // and has not given yet are in that state already, and must not be replayed on top of it: every
+  // value logs its dump again when it next changes.
+  ChangeLog::StartOver();
   spdlog::info("append-only log rewrite started by pid {}", pid);
   return true;
 }
@@ -377,11 +391,23 @@ void KeyspaceLog::RecordDirty() {
       AppendRecord({.kind = LogRecord::Kind::kDel, .key = key}, &records_);
       continue;
     }
+    // A value that logs its changes gives its operations since its last record, or, when it
+    // has no base in the log yet, its dump, and records from there.
+    ChangeLog* changes = e->is_object() ? e->object()->change_log() : nullptr;
     dump_.clear();
+    if (changes && changes->Take(&dump_)) {
+      AppendRecord({.kind = LogRecord::Kind::kPatch,
+                    .key = key,
+                    .expire_at_ms = e->expire_ms(),
+                    .ops = dump_},
+                   &records_);
+      continue;
+    }
     Keyspace::Dump(*e, &dump_);
     AppendRecord(
         {.kind = LogRecord::Kind::kSet, .key = key, .expire_at_ms = e->expire_ms(), .dump = dump_},
         &records_);
+    if (changes) changes->Start();
   }
   dirty_.clear();
 }

@@ -1,5 +1,6 @@
 #include "modules/bloom/bloom_value.h"
 
+#include <cstring>
 #include <memory>
 
 namespace pylon::bloom {
@@ -36,13 +37,37 @@ BloomValue::~BloomValue() {
 
 BloomFilter::AddResult BloomValue::Add(std::string_view item) {
   const size_t sub_filters = filter_.filters().size();
-  const BloomFilter::AddResult r = filter_.Add(HashItem(item));
+  const ItemHash h = HashItem(item);
+  const BloomFilter::AddResult r = AddHash(h);
   BloomStats& s = Stats();
-  if (r == BloomFilter::AddResult::kAdded) s.added++;
+  s.scaled += filter_.filters().size() - sub_filters;
   if (r == BloomFilter::AddResult::kFull) s.refused++;
-  if (filter_.filters().size() != sub_filters) {
-    s.scaled++;
-    s.bytes += filter_.bytes() - booked_bytes_;
+  // Only an item new to the filter changes it (an item found, or refused, leaves it as it was).
+  if (r != BloomFilter::AddResult::kAdded) return r;
+  s.added++;
+  if (std::string* ops = changes_.recording()) {
+    ops->append(reinterpret_cast<const char*>(&h.h1), sizeof(h.h1));
+    ops->append(reinterpret_cast<const char*>(&h.h2), sizeof(h.h2));
+  }
+  return r;
+}
+
+bool BloomValue::ApplyChanges(std::string_view ops) {
+  if (ops.size() % (2 * sizeof(uint64_t)) != 0) return false;
+  for (; !ops.empty(); ops.remove_prefix(2 * sizeof(uint64_t))) {
+    ItemHash h;
+    std::memcpy(&h.h1, ops.data(), sizeof(h.h1));
+    std::memcpy(&h.h2, ops.data() + sizeof(h.h1), sizeof(h.h2));
+    if (AddHash(h) != BloomFilter::AddResult::kAdded) return false;  // it was new when logged
+  }
+  return true;
+}
+
+// The filter's part of an add, and the memory it books (events are Add's: a replay is none).
+BloomFilter::AddResult BloomValue::AddHash(ItemHash h) {
+  const BloomFilter::AddResult r = filter_.Add(h);
+  if (filter_.bytes() != booked_bytes_) {
+    Stats().bytes += filter_.bytes() - booked_bytes_;
     booked_bytes_ = filter_.bytes();
   }
   return r;

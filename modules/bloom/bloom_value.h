@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/change_log.h"
 #include "daemon/value.h"
 #include "modules/bloom/bloom_filter.h"
 
@@ -38,18 +39,28 @@ class BloomValue final : public daemon::Value {
   std::string_view Encoding() const override {
     return filter_.options().scaling ? "scalable" : "nonscaling";
   }
-  size_t MemoryUsage() const override { return sizeof(*this) + filter_.bytes(); }
+  size_t MemoryUsage() const override { return sizeof(*this) + filter_.bytes() + changes_.bytes(); }
   void Dump(std::string* out) const override { filter_.Dump(out); }
+  // Logged as the hashes of the items added (16 bytes each), not the filter's bits.
+  daemon::ChangeLog* change_log() override { return &changes_; }
+  bool ApplyChanges(std::string_view ops) override;
 
   const BloomFilter& filter() const { return filter_; }
   // Adds an item and books it in the stats.
   BloomFilter::AddResult Add(std::string_view item);
   bool Contains(std::string_view item) const;
-  bool LoadChunk(int64_t iter, std::string_view data) { return filter_.LoadChunk(iter, data); }
+  // Logged as the whole filter at the end of the turn.
+  bool LoadChunk(int64_t iter, std::string_view data) {
+    changes_.Stop();
+    return filter_.LoadChunk(iter, data);
+  }
 
  private:
+  BloomFilter::AddResult AddHash(ItemHash h);
+
   BloomFilter filter_;
-  size_t booked_bytes_;  // what Stats().bytes holds for this filter
+  size_t booked_bytes_;        // what Stats().bytes holds for this filter
+  daemon::ChangeLog changes_;  // the items added, for the append-only log
 };
 
 }  // namespace pylon::bloom

@@ -102,6 +102,7 @@ uint64_t Queue::NextGeneratedId() {
 
 Queue::PushResult Queue::Push(int64_t now_ms, std::string_view payload, int64_t delay_ms,
                               int64_t priority, std::string_view id) {
+  Record(Op::kPush, {now_ms, delay_ms, priority}, id, payload);
   if (!id.empty() && Known(id)) {
     stats_.deduplicated++;
     return {std::string(id), false};
@@ -157,12 +158,14 @@ std::vector<MessageView> Queue::Pop(int64_t now_ms, size_t count, int64_t lease_
     stats_.delivered++;
     out.push_back(ViewOf(*m));
   }
+  if (!out.empty()) Record(Op::kPop, {now_ms, static_cast<int64_t>(count), lease_ms});
   return out;
 }
 
 bool Queue::Ack(std::string_view id) {
   Message* m = side().Find(id);
   if (!m || m->place != Place::kInFlight) return false;
+  Record(Op::kAck, {}, id);
   side_->Erase(*m);
   stats_.acked++;
   return true;
@@ -202,6 +205,7 @@ Queue::NackResult Queue::Nack(int64_t now_ms, std::string_view id, std::optional
     }
     delay = static_cast<int64_t>(jitter(jitter_state, static_cast<uint64_t>(ceiling)));
   }
+  Record(Op::kNack, {now_ms, delay}, id);  // the draw, not the backoff: replay draws nothing
   return Fail(*m, now_ms, delay, DeadReason::kNack) ? NackResult::kDead : NackResult::kRequeued;
 }
 
@@ -209,12 +213,18 @@ bool Queue::Extend(int64_t now_ms, std::string_view id, int64_t ms) {
   Advance(now_ms);
   Message* m = side().Find(id);
   if (!m || m->place != Place::kInFlight) return false;
+  Record(Op::kExtend, {now_ms, ms}, id);
   side_->Unplace(*m);
   side_->MoveTo(*m, Place::kInFlight, now_ms + ms);
   return true;
 }
 
 void Queue::Advance(int64_t now_ms) {
+  if (ops_) {
+    const std::optional<int64_t> due = NextDueMs();
+    if (!due || *due > now_ms) return;  // nothing to do (and nothing to record)
+    Record(Op::kAdvance, {now_ms});
+  }
   // A message is due once the clock reaches its time (a lease of 100 ms taken at t ends at
   // t + 100: the message is ready again then).
   if (side_) {
@@ -299,6 +309,7 @@ size_t Queue::Redrive(size_t count) {
     moved++;
   }
   stats_.redriven += moved;
+  if (moved > 0) Record(Op::kRedrive, {static_cast<int64_t>(moved)});
   return moved;
 }
 
@@ -316,6 +327,7 @@ size_t Queue::Purge(bool dead) {
     }
   }
   stats_.purged += dropped;
+  if (dropped > 0) Record(Op::kPurge, {dead ? 1 : 0});
   return dropped;
 }
 

@@ -33,6 +33,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,10 +122,16 @@ class Queue {
   Queue& operator=(Queue&&) noexcept;
 
   const QueueConfig& config() const { return config_; }
-  void set_config(const QueueConfig& config) { config_ = config; }
+  void set_config(const QueueConfig& config);
   // While set, the id of every message that goes to the dead letters is appended to *ids (the
   // server announces them).
   void set_dead_letter_sink(std::vector<std::string>* ids) { dead_letter_sink_ = ids; }
+  // While set, every change is appended to *ops as an operation that ApplyChanges replays to
+  // the same state: the time it ran at and the backoff's random draw are written in it
+  // (daemon/change_log.h: the append-only log writes these instead of the whole queue).
+  void set_change_log(std::string* ops) { ops_ = ops; }
+  // Replays operations recorded from a queue in this one's state; false when they are corrupt.
+  bool ApplyChanges(std::string_view ops);
 
   struct PushResult {
     std::string id;  // the new message's id, or the existing one's
@@ -201,6 +208,22 @@ class Queue {
   Source NextReady() const;
   // A failed delivery (lease end or nack): dead past MAXDELIVER, else back after delay_ms.
   bool Fail(Message& m, int64_t now_ms, int64_t delay_ms, DeadReason reason);
+  // The operations of a change log (queue_changes.cc has their encoding), and Record, which
+  // appends one to ops_ when set.
+  enum class Op : uint8_t {
+    kAdvance,  // now
+    kPush,     // now, delay, priority; id, payload
+    kPop,      // now, count, lease
+    kAck,      // ; id
+    kNack,     // now, delay; id
+    kExtend,   // now, ms; id
+    kRedrive,  // count
+    kPurge,    // dead (0 or 1)
+    kConfig,   // lease, max_deliver, backoff base, backoff cap, retention
+    kCount
+  };
+  void Record(Op op, std::initializer_list<int64_t> numbers, std::string_view id = {},
+              std::string_view payload = {});
 
   QueueConfig config_;
   ReadyLogs logs_;                     // ready messages with generated ids, never popped
@@ -209,6 +232,7 @@ class Queue {
   uint64_t next_id_ = 1;
   QueueStats stats_;
   std::vector<std::string>* dead_letter_sink_ = nullptr;  // not serialized: set per command
+  std::string* ops_ = nullptr;                            // likewise
 };
 
 }  // namespace pylon::queue

@@ -60,6 +60,14 @@ void QueueValue::Placed(std::string_view key) {
   Reschedule();
 }
 
+bool QueueValue::ApplyChanges(std::string_view ops) {
+  Book(-1);
+  const bool ok = queue_.ApplyChanges(ops);
+  Book(1);
+  Reschedule();
+  return ok;
+}
+
 void QueueValue::Book(int sign) {
   totals.ready += sign * static_cast<int64_t>(queue_.ready());
   totals.delayed += sign * static_cast<int64_t>(queue_.delayed());
@@ -75,11 +83,13 @@ void QueueValue::Begin(daemon::Server& server) {
   places_before_[2] = queue_.in_flight();
   places_before_[3] = queue_.dead();
   queue_.set_dead_letter_sink(&died_);
+  queue_.set_change_log(changes_.recording());
   queue_.Advance(server.keyspace().now_ms());
 }
 
 void QueueValue::End(daemon::Server& server, daemon::KeyRef& ref, bool always) {
   queue_.set_dead_letter_sink(nullptr);
+  queue_.set_change_log(nullptr);
   Book(1);
   bool changed = always || places_before_[0] != queue_.ready() ||
                  places_before_[1] != queue_.delayed() || places_before_[2] != queue_.in_flight() ||

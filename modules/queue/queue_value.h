@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/change_log.h"
 #include "daemon/value.h"
 #include "modules/queue/queue.h"
 
@@ -49,10 +50,12 @@ class QueueValue final : public daemon::Value {
   std::string_view Encoding() const override { return "queue"; }
   // bytes() counts the Queue object itself.
   size_t MemoryUsage() const override {
-    return sizeof(*this) - sizeof(Queue) + queue_.bytes() + key_.capacity();
+    return sizeof(*this) - sizeof(Queue) + queue_.bytes() + key_.capacity() + changes_.bytes();
   }
   void Dump(std::string* out) const override { queue_.Serialize(out); }
   void Placed(std::string_view key) override;
+  daemon::ChangeLog* change_log() override { return &changes_; }
+  bool ApplyChanges(std::string_view ops) override;
 
   const Queue& queue() const { return queue_; }
   const std::string& key() const { return key_; }
@@ -99,6 +102,7 @@ class QueueValue final : public daemon::Value {
   void PublishDead(daemon::Server& server);
 
   Queue queue_;
+  daemon::ChangeLog changes_;  // what Change did, for the append-only log
   std::string key_;
   std::optional<int64_t> scheduled_;
   QueueStats stats_before_;

@@ -14,7 +14,7 @@ struct Seen {
   LogRecord::Kind kind;
   std::string key;
   int64_t expire_at_ms;
-  std::string dump;
+  std::string bytes;  // kSet: the dump; kPatch: the operations
   bool operator==(const Seen&) const = default;
 };
 
@@ -28,25 +28,34 @@ LogReader::Result ReadAll(std::string_view log, std::vector<Seen>* out, size_t* 
       *valid = reader.valid_bytes();
       return result;
     }
-    out->push_back({r.kind, std::string(r.key), r.expire_at_ms, std::string(r.dump)});
+    const std::string_view bytes = r.kind == LogRecord::Kind::kPatch ? r.ops : r.dump;
+    out->push_back({r.kind, std::string(r.key), r.expire_at_ms, std::string(bytes)});
   }
 }
 
-// Three batches: a set with an expiry and binary data, a delete and a set, a flush.
+// Three batches: a set with an expiry and binary data, a delete, a set and a value's operations,
+// a flush.
 std::string SampleLog(std::vector<size_t>* boundaries, std::vector<Seen>* records) {
   std::string log, batch;
   const std::string binary("d\0u\r\nmp", 7);
   *records = {{LogRecord::Kind::kSet, "k1", 1795454177000, binary},
               {LogRecord::Kind::kDel, "k2", -1, ""},
               {LogRecord::Kind::kSet, "", -1, "x"},
+              {LogRecord::Kind::kPatch, "q", 1795454177001, binary},
               {LogRecord::Kind::kFlush, "", -1, ""}};
-  const std::vector<std::vector<size_t>> batches = {{0}, {1, 2}, {3}};
+  const std::vector<std::vector<size_t>> batches = {{0}, {1, 2, 3}, {4}};
   boundaries->push_back(0);
   for (const auto& indices : batches) {
     batch.clear();
     for (size_t i : indices) {
       const Seen& s = (*records)[i];
-      AppendRecord({s.kind, s.key, s.expire_at_ms, s.dump}, &batch);
+      const bool patch = s.kind == LogRecord::Kind::kPatch;
+      AppendRecord({.kind = s.kind,
+                    .key = s.key,
+                    .expire_at_ms = s.expire_at_ms,
+                    .dump = patch ? "" : s.bytes,
+                    .ops = patch ? s.bytes : ""},
+                   &batch);
     }
     AppendBatch(batch, &log);
     boundaries->push_back(log.size());
@@ -72,7 +81,7 @@ TEST_CASE("append log: cut at every byte offset, the whole batches before the cu
   std::vector<size_t> boundaries;
   std::vector<Seen> expected;
   const std::string log = SampleLog(&boundaries, &expected);
-  const size_t per_batch[] = {1, 2, 1};
+  const size_t per_batch[] = {1, 3, 1};
   for (size_t cut = 0; cut <= log.size(); cut++) {
     INFO("cut at " << cut << " of " << log.size());
     size_t whole = 0, records = 0;  // batches entirely before the cut, and their records
