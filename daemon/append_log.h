@@ -49,6 +49,8 @@ class LogReader {
   // valid_bytes() is where the bad batch starts: what is valid ends there.
   Result Next(LogRecord* record);
   size_t valid_bytes() const { return batch_start_; }
+  // Where the records not read yet start (within a batch, past the records read from it).
+  size_t read_bytes() const { return batch_.empty() ? batch_start_ : next_batch_ - batch_.size(); }
 
  private:
   std::string_view log_;

@@ -63,6 +63,12 @@ struct Config {
   bool aof_load_corrupt = false;          // start with what comes before a corrupt batch
   int auto_aof_rewrite_percentage = 100;  // rewrite once the log grew this much; 0: never
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  // Start-up replays the log in slices of this many bytes, answering clients (-LOADING) between
+  // them; as Redis's.
+  int64_t loading_process_events_interval_bytes = 2LL * 1024 * 1024;
+  // Test-only, as Redis's: microseconds to wait after each record replayed (makes a load slow
+  // enough to watch).
+  int key_load_delay = 0;
 
   std::string config_file;  // absolute path of the file read at start-up, "" if none
 };

@@ -111,6 +111,18 @@ void Dispatcher::Execute(Connection& conn, Args args) {
                "this context");
     return;
   }
+  if (server_.persistence().loading() && !(cmd->flags & kCmdLoading)) {
+    Reject(conn, cmd, "LOADING Redis is loading the dataset in memory");
+    return;
+  }
+  // As Redis: while the log cannot be written (a full or failing disk), writes are refused; the
+  // ones already acknowledged are written again every turn until the disk takes them.
+  if ((cmd->flags & kCmdWrite) && server_.persistence().enabled() &&
+      !server_.persistence().file().last_write_ok()) {
+    Reject(conn, cmd,
+           "MISCONF Errors writing to the AOF file: " + server_.persistence().file().last_error());
+    return;
+  }
   // As Redis's processCommand: evict down to maxmemory first; a command that may grow memory is
   // refused when that is not possible.
   if (server_.config().maxmemory > 0 && !server_.EnforceMaxmemory() && (cmd->flags & kCmdDenyOom)) {

@@ -25,14 +25,22 @@ int64_t UnixMs() {
       .count();
 }
 
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
+// Writes all of data; false (errno set) when a write fails, with *written what got written.
+bool WriteAll(int fd, std::string_view data, size_t* written = nullptr) {
+  size_t done = 0;
+  bool ok = true;
+  while (done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      ok = false;
+      break;
+    }
+    done += static_cast<size_t>(n);
   }
-  return true;
+  if (written) *written = done;
+  return ok;
 }
 
 // Reads the file into *out with one allocation of its size (a log can be gigabytes: no
@@ -99,58 +107,6 @@ FsyncPolicy ParseFsyncPolicy(std::string_view name) {
 
 AppendOnlyFile::~AppendOnlyFile() { Close(); }
 
-AppendOnlyFile::LoadResult AppendOnlyFile::Load(
-    const std::string& path, bool load_corrupt,
-    const std::function<bool(const LogRecord&)>& apply) {
-  LoadResult result;
-  std::string log;
-  if (!ReadWholeFile(path, &log, &result.error)) {
-    result.ok = result.error.empty();  // absent: an empty dataset
-    return result;
-  }
-  LogReader reader(log);
-  LogRecord record;
-  for (;;) {
-    const LogReader::Result r = reader.Next(&record);
-    if (r == LogReader::Result::kRecord) {
-      if (!apply(record)) {
-        result.ok = false;
-        result.error = "a record of key '" + std::string(record.key) + "' at byte " +
-                       std::to_string(reader.valid_bytes()) + " does not restore";
-        return result;
-      }
-      result.records++;
-      continue;
-    }
-    if (r == LogReader::Result::kEnd) break;
-    if (r == LogReader::Result::kCorrupt && !load_corrupt) {
-      result.ok = false;
-      result.error = "the log " + path + " is corrupt at byte " +
-                     std::to_string(reader.valid_bytes()) + " of " + std::to_string(log.size()) +
-                     " (a batch with a bad checksum, and more after it); to load what comes "
-                     "before it and drop the rest, start with aof-load-corrupt yes";
-      return result;
-    }
-    // A torn tail, or (load_corrupt) a corruption: keep what is valid, cut the rest so that new
-    // batches follow valid ones.
-    result.truncated = log.size() - reader.valid_bytes();
-    if (truncate(path.c_str(), static_cast<off_t>(reader.valid_bytes())) != 0) {
-      result.ok = false;
-      result.error = "cannot truncate " + path + ": " + std::strerror(errno);
-      return result;
-    }
-    spdlog::warn("{} {} bytes at the end of the log {} (from byte {}): {}",
-                 r == LogReader::Result::kTornTail ? "cut a torn write of" : "dropped",
-                 result.truncated, path, reader.valid_bytes(),
-                 r == LogReader::Result::kTornTail
-                     ? "the last write was interrupted (a crash); everything before it is loaded"
-                     : "a corrupt batch and all after it (aof-load-corrupt yes)");
-    break;
-  }
-  result.bytes = reader.valid_bytes();
-  return result;
-}
-
 bool AppendOnlyFile::Open(const std::string& path, FsyncPolicy policy, std::string* error) {
   fd_ = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
@@ -169,38 +125,61 @@ bool AppendOnlyFile::WriteTurn(std::string_view records) {
   if (fd_ < 0 || records.empty()) return true;
   batch_.clear();
   AppendBatch(records, &batch_);
-  last_write_ok_ = WriteAll(fd_, batch_);
+  const bool was_ok = last_write_ok_;
+  size_t written = 0;
+  last_write_ok_ = WriteAll(fd_, batch_, &written);
   if (!last_write_ok_) {
-    spdlog::error("writing the append-only log failed: {}", std::strerror(errno));
+    write_errno_ = errno;
+    // One line when writing starts failing, not one per turn.
+    if (was_ok) {
+      spdlog::error("writing the append-only log failed: {}", std::strerror(write_errno_));
+    }
+    // A partial batch would read as a torn tail followed by more: a corruption. Cut it off, so
+    // that the retry follows whole batches.
+    if (written > 0 && ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+      spdlog::error("cutting a partial write off the append-only log failed: {}",
+                    std::strerror(errno));
+    }
     return false;
   }
+  if (!was_ok) spdlog::warn("writing the append-only log works again");
   size_ += batch_.size();
   switch (policy_) {
     case FsyncPolicy::kAlways:
-      last_write_ok_ = Fsync();
-      return last_write_ok_;
-    case FsyncPolicy::kEverySec: {
-      // Ask the thread at most once a second; it fsyncs everything written so far.
-      const int64_t now = UnixMs();
-      std::lock_guard<std::mutex> lock(mu_);
-      if (now - last_request_ms_ >= 1000) {
-        last_request_ms_ = now;
-        sync_wanted_ = true;
-        cv_.notify_one();
-      }
+      return Fsync();
+    case FsyncPolicy::kEverySec:
+      RequestSync();
       return true;
-    }
     case FsyncPolicy::kNo:
       return true;
   }
   return true;
 }
 
+void AppendOnlyFile::RequestSync() {
+  // At most once a second; the thread fsyncs everything written so far.
+  const int64_t now = UnixMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (now - last_request_ms_ >= 1000) {
+    last_request_ms_ = now;
+    sync_wanted_ = true;
+    cv_.notify_one();
+  }
+}
+
+void AppendOnlyFile::RetryFailedSync() {
+  if (fd_ >= 0 && !fsync_ok_ && policy_ == FsyncPolicy::kEverySec) RequestSync();
+}
+
 bool AppendOnlyFile::Fsync() {
   if (fdatasync(fd_) != 0) {
-    spdlog::error("fsync of the append-only log failed: {}", std::strerror(errno));
+    fsync_errno_ = errno;
+    if (fsync_ok_.exchange(false)) {
+      spdlog::error("fsync of the append-only log failed: {}", std::strerror(fsync_errno_));
+    }
     return false;
   }
+  fsync_ok_ = true;
   std::lock_guard<std::mutex> lock(mu_);
   fsyncs_++;
   last_fsync_ms_ = UnixMs();
@@ -217,6 +196,12 @@ void AppendOnlyFile::SyncLoop() {
     Fsync();
     lock.lock();
   }
+}
+
+std::string AppendOnlyFile::last_error() const {
+  if (!last_write_ok_) return std::strerror(write_errno_);
+  if (!fsync_ok_) return std::strerror(fsync_errno_);
+  return "";
 }
 
 int64_t AppendOnlyFile::last_fsync_ms() const {
@@ -267,27 +252,97 @@ bool KeyspaceLog::Apply(const LogRecord& r) {
   return false;
 }
 
-bool KeyspaceLog::Start(const std::string& path, FsyncPolicy policy, bool load_corrupt,
-                        std::string* error) {
-  const auto start = std::chrono::steady_clock::now();
-  loaded_ =
-      AppendOnlyFile::Load(path, load_corrupt, [this](const LogRecord& r) { return Apply(r); });
-  if (!loaded_.ok) {
-    *error = loaded_.error;
-    return false;
+struct KeyspaceLog::Load {
+  explicit Load(std::string log) : bytes(std::move(log)), reader(bytes) {}
+  std::string path;
+  FsyncPolicy policy = FsyncPolicy::kEverySec;
+  bool load_corrupt = false;
+  std::chrono::steady_clock::time_point started;
+  std::string bytes;  // the whole log, read with one allocation of its size
+  LogReader reader;   // views into bytes
+};
+
+KeyspaceLog::KeyspaceLog(Keyspace& keyspace) : keyspace_(keyspace) {}
+KeyspaceLog::~KeyspaceLog() = default;
+
+bool KeyspaceLog::BeginLoad(const std::string& path, FsyncPolicy policy, bool load_corrupt,
+                            std::string* error) {
+  std::string bytes;
+  if (!ReadWholeFile(path, &bytes, error) && !error->empty()) return false;  // absent: empty
+  load_ = std::make_unique<Load>(std::move(bytes));
+  load_->path = path;
+  load_->policy = policy;
+  load_->load_corrupt = load_corrupt;
+  load_->started = std::chrono::steady_clock::now();
+  load_stats_ = {.total_bytes = load_->bytes.size(), .start_unix_ms = UnixMs()};
+  return true;
+}
+
+KeyspaceLog::LoadState KeyspaceLog::LoadSome(uint64_t bytes, int delay_us, std::string* error) {
+  LogReader& reader = load_->reader;
+  const uint64_t until = reader.read_bytes() + bytes;
+  LogRecord record;
+  for (;;) {
+    const LogReader::Result r = reader.Next(&record);
+    if (r != LogReader::Result::kRecord) return FinishLoad(r, error);
+    if (!Apply(record)) {
+      *error = "a record of key '" + std::string(record.key) + "' at byte " +
+               std::to_string(reader.valid_bytes()) + " of the log " + load_->path +
+               " does not restore";
+      load_.reset();
+      return LoadState::kFailed;
+    }
+    load_stats_.records++;
+    if (delay_us > 0) usleep(static_cast<useconds_t>(delay_us));
+    if (reader.read_bytes() >= until) break;
   }
+  load_stats_.loaded_bytes = reader.read_bytes();
+  return LoadState::kLoading;
+}
+
+KeyspaceLog::LoadState KeyspaceLog::FinishLoad(LogReader::Result end, std::string* error) {
+  const std::unique_ptr<Load> load = std::move(load_);
+  const std::string& path = load->path;
+  const size_t valid = load->reader.valid_bytes();
+  if (end == LogReader::Result::kCorrupt && !load->load_corrupt) {
+    *error = "the log " + path + " is corrupt at byte " + std::to_string(valid) + " of " +
+             std::to_string(load->bytes.size()) +
+             " (a batch with a bad checksum, and more after it); to load what comes before it "
+             "and drop the rest, start with aof-load-corrupt yes";
+    return LoadState::kFailed;
+  }
+  if (end != LogReader::Result::kEnd) {
+    // A torn tail, or (load_corrupt) a corruption: keep what is valid, cut the rest so that new
+    // batches follow valid ones.
+    load_stats_.truncated = load->bytes.size() - valid;
+    if (truncate(path.c_str(), static_cast<off_t>(valid)) != 0) {
+      *error = "cannot truncate " + path + ": " + std::strerror(errno);
+      return LoadState::kFailed;
+    }
+    spdlog::warn("{} {} bytes at the end of the log {} (from byte {}): {}",
+                 end == LogReader::Result::kTornTail ? "cut a torn write of" : "dropped",
+                 load_stats_.truncated, path, valid,
+                 end == LogReader::Result::kTornTail
+                     ? "the last write was interrupted (a crash); everything before it is loaded"
+                     : "a corrupt batch and all after it (aof-load-corrupt yes)");
+  }
+  load_stats_.loaded_bytes = valid;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
+                      std::chrono::steady_clock::now() - load->started)
                       .count();
   spdlog::info("loaded the append-only log {}: {} records, {} bytes, {} keys, in {} ms", path,
-               loaded_.records, loaded_.bytes, keyspace_.size(), ms);
+               load_stats_.records, valid, keyspace_.size(), ms);
   path_ = path;
-  base_size_ = loaded_.bytes;
-  return file_.Open(path, policy, error);
+  base_size_ = valid;
+  return file_.Open(path, load->policy, error) ? LoadState::kDone : LoadState::kFailed;
 }
 
 bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::string* error) {
   if (enabled()) return true;
+  if (loading()) {
+    *error = "the append-only log is loading";
+    return false;
+  }
   // Every key as it is now into a temporary file, fsynced, then renamed over the log: a crash
   // leaves the old log or the whole new one.
   const std::string temp = path + ".tmp";
@@ -305,7 +360,12 @@ bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::strin
 }
 
 void KeyspaceLog::Disable() {
-  WriteTurn();
+  load_.reset();  // a shutdown while loading: the log stays as it is
+  if (!WriteTurn()) {
+    spdlog::error("{} bytes of acknowledged writes could not be written to the append-only log: {}",
+                  records_.size(), file_.last_error());
+  }
+  records_.clear();
   file_.Close();
   dirty_.clear();
   ChangeLog::StartOver();  // values stop recording operations nobody will write
@@ -319,6 +379,10 @@ void KeyspaceLog::Disable() {
 }
 
 bool KeyspaceLog::StartRewrite(std::string* error) {
+  if (loading()) {
+    *error = "the append-only log is loading";
+    return false;
+  }
   if (!enabled()) {
     *error = "the append-only log is off (appendonly no)";
     return false;
@@ -422,10 +486,10 @@ bool KeyspaceLog::WriteTurn() {
   if (!enabled()) return true;
   RecordDirty();
   if (records_.empty()) return true;
-  const bool ok = file_.WriteTurn(records_);
+  if (!file_.WriteTurn(records_)) return false;  // kept, to be written again next turn
   if (rewriting()) AppendBatch(records_, &rewrite_buffer_);
   records_.clear();
-  return ok;
+  return true;
 }
 
 }  // namespace pylon::daemon

@@ -10,14 +10,16 @@
 //                         second or so of acknowledged writes.
 //   appendfsync no        the batch is written; the kernel flushes when it likes.
 //
-// Start-up replays the log before the server listens (Load). A torn tail (the last batch cut
-// short by a crash) is truncated with one log line; a corrupt batch with more after it stops
-// start-up, unless aof-load-corrupt yes, which keeps what comes before it.
+// Start-up replays the log while the server already listens, a slice at a time, answering
+// clients between slices with -LOADING (KeyspaceLog::BeginLoad, LoadSome). A torn tail (the last
+// batch cut short by a crash) is truncated with one log line; a corrupt batch with more after it
+// stops start-up, unless aof-load-corrupt yes, which keeps what comes before it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -40,20 +42,6 @@ class AppendOnlyFile {
   AppendOnlyFile(const AppendOnlyFile&) = delete;
   AppendOnlyFile& operator=(const AppendOnlyFile&) = delete;
 
-  // What a replay found.
-  struct LoadResult {
-    bool ok = true;
-    std::string error;       // when !ok: why start-up must stop
-    uint64_t records = 0;    // applied
-    uint64_t bytes = 0;      // the log's size after the load (truncation included)
-    uint64_t truncated = 0;  // bytes cut from the end (a torn tail, or past a corruption)
-  };
-  // Replays the log at `path` (absent: an empty log) through apply(record), cutting a torn tail
-  // and, with load_corrupt, everything from a corrupt batch on. Not ok when apply refuses a
-  // record or the log is corrupt (and !load_corrupt).
-  static LoadResult Load(const std::string& path, bool load_corrupt,
-                         const std::function<bool(const LogRecord&)>& apply);
-
   // Opens the log for appending (creating it). False and *error on failure.
   bool Open(const std::string& path, FsyncPolicy policy, std::string* error);
   bool is_open() const { return fd_ >= 0; }
@@ -61,19 +49,26 @@ class AppendOnlyFile {
   FsyncPolicy policy() const { return policy_; }
 
   // Writes one turn's records as a batch (nothing when empty) and applies the fsync policy.
-  // False when the write or fsync failed (the caller must not acknowledge the turn's writes).
+  // False when the write (or, under always, the fsync) failed: whatever part of the batch got
+  // written is cut off again, so the caller can write the records again later.
   bool WriteTurn(std::string_view records);
+  // everysec: after a failed fsync, tries again (at most once a second; the cron calls it, since
+  // writes are refused meanwhile and would not ask).
+  void RetryFailedSync();
   // Fsyncs whatever was written (shutdown), then closes.
   void Close();
 
   uint64_t size() const { return size_; }
   uint64_t fsyncs() const { return fsyncs_; }
   int64_t last_fsync_ms() const;  // unix ms of the last completed fsync (0: none yet)
-  bool last_write_ok() const { return last_write_ok_; }
+  // Whether the last write, and the last fsync, succeeded; if not, the error (strerror).
+  bool last_write_ok() const { return last_write_ok_ && fsync_ok_; }
+  std::string last_error() const;
 
  private:
   bool Fsync();
-  void SyncLoop();  // the everysec thread
+  void RequestSync();  // everysec: wakes the thread, at most once a second
+  void SyncLoop();     // the everysec thread
 
   int fd_ = -1;
   FsyncPolicy policy_ = FsyncPolicy::kEverySec;
@@ -81,6 +76,9 @@ class AppendOnlyFile {
   uint64_t size_ = 0;
   uint64_t fsyncs_ = 0;
   bool last_write_ok_ = true;
+  int write_errno_ = 0;
+  std::atomic<bool> fsync_ok_ = true;  // the everysec thread's fsyncs set it too
+  std::atomic<int> fsync_errno_ = 0;
 
   // everysec: the loop asks, the thread fsyncs, at most once a second.
   std::thread syncer_;
@@ -96,14 +94,33 @@ class AppendOnlyFile {
 // them), and, at the end of the turn, what each became.
 class KeyspaceLog {
  public:
-  explicit KeyspaceLog(Keyspace& keyspace) : keyspace_(keyspace) {}
+  explicit KeyspaceLog(Keyspace& keyspace);
+  ~KeyspaceLog();
 
   bool enabled() const { return file_.is_open(); }
   const AppendOnlyFile& file() const { return file_; }
-  const AppendOnlyFile::LoadResult& loaded() const { return loaded_; }
+  AppendOnlyFile& file() { return file_; }
 
-  // Start-up: replays the log at `path` into the (empty) keyspace, then opens it for appending.
-  bool Start(const std::string& path, FsyncPolicy policy, bool load_corrupt, std::string* error);
+  // Start-up, in slices, so that the server answers while it loads (-LOADING, INFO loading:1).
+  // BeginLoad reads the log at `path` whole (absent: an empty dataset). Each LoadSome replays
+  // about `bytes` more of it into the keyspace (empty when the load began; nothing else may
+  // change it meanwhile), waiting delay_us after each record (key-load-delay, for tests). The
+  // last one cuts a torn tail (with load_corrupt, also a corrupt batch and all after it) and
+  // opens the log for appending. kFailed, with *error: the log cannot be loaded and start-up
+  // must stop (a corrupt batch, a record that does not restore, a file that cannot be opened).
+  bool BeginLoad(const std::string& path, FsyncPolicy policy, bool load_corrupt,
+                 std::string* error);
+  enum class LoadState { kLoading, kDone, kFailed };
+  LoadState LoadSome(uint64_t bytes, int delay_us, std::string* error);
+  bool loading() const { return load_ != nullptr; }
+  struct LoadStats {
+    uint64_t records = 0;       // replayed
+    uint64_t total_bytes = 0;   // the log's size
+    uint64_t loaded_bytes = 0;  // replayed so far (the whole batches)
+    uint64_t truncated = 0;     // bytes cut from the end (a torn tail, or past a corruption)
+    int64_t start_unix_ms = 0;
+  };
+  const LoadStats& load_stats() const { return load_stats_; }
   // CONFIG SET appendonly yes on a running server: writes every key as it is now into a new
   // log at `path` (a temporary file renamed over it), then appends to it. O(keys), in the loop.
   bool Enable(const std::string& path, FsyncPolicy policy, std::string* error);
@@ -138,13 +155,16 @@ class KeyspaceLog {
   // Before every key goes (FLUSHALL): the turn's changes so far, then the flush.
   void BeforeFlush();
   // The end of a loop turn, before any of its replies leave: the changed keys' states, written
-  // as one batch under the fsync policy. False when the log could not be written.
+  // as one batch under the fsync policy. False when the log could not be written; the records
+  // are kept and written again, ahead of the next turn's, at the next call.
   bool WriteTurn();
 
  private:
   // Appends a record of each dirty key's current state to records_ and forgets them.
   void RecordDirty();
   bool Apply(const LogRecord& record);
+  // The end of a load: cuts what is not valid, opens the log.
+  LoadState FinishLoad(LogReader::Result end, std::string* error);
 
   Keyspace& keyspace_;
   std::string path_;
@@ -154,7 +174,9 @@ class KeyspaceLog {
   uint64_t rewrites_ = 0;
   bool last_rewrite_ok_ = true;
   uint64_t base_size_ = 0;
-  AppendOnlyFile::LoadResult loaded_;
+  struct Load;  // a load in progress: the log's bytes and where the replay is
+  std::unique_ptr<Load> load_;
+  LoadStats load_stats_;
   std::vector<std::string> dirty_;
   std::string records_;  // this turn's records (kept: no allocation per turn once grown)
   std::string dump_;

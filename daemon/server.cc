@@ -57,6 +57,8 @@ Server::Server(Config config)
   shutdown_timer_.data = this;
   uv_timer_init(&loop_, &timed_work_timer_);
   timed_work_timer_.data = this;
+  uv_idle_init(&loop_, &load_idle_);
+  load_idle_.data = this;
   uv_signal_init(&loop_, &sigterm_);
   uv_signal_init(&loop_, &sigint_);
   sigterm_.data = sigint_.data = this;
@@ -115,8 +117,13 @@ void Server::Retire(std::unique_ptr<Listener> listener) {
   retired_listeners_.push_back(std::move(listener));  // freed with the server, after the loop
 }
 
-bool Server::ApplyListenChanges(const Config& next, const std::vector<std::string>& changed,
-                                std::string* name, std::string* reason) {
+bool Server::PrepareConfigChanges(const Config& next, const std::vector<std::string>& changed,
+                                  std::string* name, std::string* reason) {
+  if (log_.loading() && std::find(changed.begin(), changed.end(), "appendonly") != changed.end()) {
+    *name = "appendonly";
+    *reason = "the append-only log is loading";
+    return false;
+  }
   bool port = std::find(changed.begin(), changed.end(), "port") != changed.end();
   bool bind = std::find(changed.begin(), changed.end(), "bind") != changed.end();
   if (!port && !bind) return true;
@@ -190,6 +197,7 @@ bool Server::Listen() {
 
 int Server::Run() {
   uv_prepare_start(&prepare_, OnPrepare);
+  if (log_.loading()) uv_idle_start(&load_idle_, OnLoadIdle);
   uint64_t period = static_cast<uint64_t>(1000 / std::max(config_.hz, 1));
   uv_timer_start(&cron_timer_, OnCronTimer, period, period);
   if (config_.enable_test_clock) {
@@ -207,7 +215,7 @@ int Server::Run() {
     return 1;
   }
   spdlog::info("pylond is now ready to exit, bye bye...");
-  return 0;
+  return exit_code_;
 }
 
 void Server::OnConnection(uv_stream_t* stream, int status) {
@@ -286,7 +294,16 @@ void Server::OnPrepare(uv_prepare_t* handle) {
   auto* server = static_cast<Server*>(handle->data);
   // The turn's changes reach the log (and, with appendfsync always, the disk) before any of its
   // replies leave: a client is never told of a write the log does not have.
-  server->log_.WriteTurn();
+  if (!server->log_.WriteTurn() && server->log_.file().policy() == FsyncPolicy::kAlways) {
+    // The turn's replies promise writes the disk does not have: none may leave. As Redis, which
+    // cannot recover from this under always either: exit, the writes unacknowledged.
+    spdlog::critical(
+        "cannot write the append-only log under appendfsync always ({}): exiting without "
+        "acknowledging this turn's writes",
+        server->log_.file().last_error());
+    spdlog::shutdown();
+    _exit(1);
+  }
   server->FlushAll();
   // The next turn's commands see one instant, read once.
   server->clock_.Refresh();
@@ -307,12 +324,29 @@ void Server::BeforeFlush() {
 bool Server::StartPersistence() {
   if (!config_.appendonly) return true;
   std::string error;
-  if (!log_.Start(LogPath(), ParseFsyncPolicy(config_.appendfsync), config_.aof_load_corrupt,
-                  &error)) {
+  if (!log_.BeginLoad(LogPath(), ParseFsyncPolicy(config_.appendfsync), config_.aof_load_corrupt,
+                      &error)) {
     spdlog::error("cannot start: {}", error);
     return false;
   }
   return true;
+}
+
+void Server::OnLoadIdle(uv_idle_t* handle) {
+  // An idle handle runs once per loop turn and keeps the loop from waiting for I/O: a slice of
+  // the log, then the clients' requests (answered -LOADING), then the next slice.
+  auto* server = static_cast<Server*>(handle->data);
+  std::string error;
+  const KeyspaceLog::LoadState state = server->log_.LoadSome(
+      static_cast<uint64_t>(server->config_.loading_process_events_interval_bytes),
+      server->config_.key_load_delay, &error);
+  if (state == KeyspaceLog::LoadState::kLoading) return;
+  uv_idle_stop(handle);
+  if (state == KeyspaceLog::LoadState::kFailed) {
+    spdlog::error("cannot start: {}", error);
+    server->exit_code_ = 1;
+    server->Shutdown("a log that cannot be loaded");
+  }
 }
 
 void Server::ArmTimedWork() {
@@ -341,6 +375,9 @@ void Server::OnTimedWorkTimer(uv_timer_t* handle) {
 }
 
 void Server::RunTimedWork(int64_t now_ms) {
+  // While the log loads nothing but the replay may change a value: a queue's lease ending now
+  // would change it under the records that follow.
+  if (log_.loading()) return;
   blocking_.ExpireTimeouts(now_ms);
   for (const TimedWork& work : timed_work_) work.run(*this, now_ms);
   // What the work made ready goes to the clients waiting for it now, not at the next command.
@@ -375,12 +412,16 @@ void Server::Cron() {
   SampleOps(now);
   RunTimedWork(now);
   PeakMemory();
+  // While the log loads, keys neither expire nor are evicted (as Redis): a record that follows
+  // may patch them.
+  if (log_.loading()) return;
   keyspace_.AgeEvictionPolicy(kAgePerCron);
   EnforceMaxmemory();
   // As Redis's databasesCron: expiry may take a quarter of each cron period, rehashing 1 ms.
   const int64_t period_us = 1000000 / std::max(config_.hz, 1);
   keyspace_.ActiveExpireCycle(period_us / 4);
   keyspace_.Rehash(1000);
+  log_.file().RetryFailedSync();
   RewriteLogIfDue();
 }
 
@@ -408,7 +449,7 @@ int64_t Server::PeakMemory() {
 
 bool Server::EnforceMaxmemory() {
   const int64_t limit = config_.maxmemory;
-  if (limit <= 0) return true;
+  if (limit <= 0 || log_.loading()) return true;
   for (int i = 0; i < kMaxEvictionsPerCall; i++) {
     if (UsedMemory() <= limit) return true;
     if (!keyspace_.EvictOne()) return false;
@@ -520,6 +561,7 @@ void Server::Shutdown(std::string_view reason) {
   if (shutting_down_) return;
   shutting_down_ = true;
   spdlog::info("received {}, scheduling shutdown...", reason);
+  uv_idle_stop(&load_idle_);  // a load not finished stops here; the log stays as it was
   for (auto& l : listeners_) Retire(std::move(l));
   listeners_.clear();
   if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
@@ -552,6 +594,7 @@ void Server::CloseServerHandles() {
   close(&cron_timer_);
   close(&shutdown_timer_);
   close(&timed_work_timer_);
+  close(&load_idle_);
   close(&sigterm_);
   close(&sigint_);
   // Closing the last signal handle restores the default action, which would let a second

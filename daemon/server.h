@@ -37,8 +37,10 @@ class Server final : private KeyspaceListener {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // With appendonly yes, replays the log into the keyspace and opens it for appending; false
-  // (after logging one clear line) when the log cannot be loaded. Before Listen.
+  // With appendonly yes, reads the log, which Run then replays into the keyspace a slice per
+  // loop turn (clients are answered -LOADING meanwhile) before opening it for appending; false
+  // (after logging one clear line) when the log cannot be read. Before Listen. A log that turns
+  // out corrupt while loading stops the server with exit code 1.
   bool StartPersistence();
   // Binds every listener; false (after logging one clear line) if one cannot be bound.
   bool Listen();
@@ -68,10 +70,11 @@ class Server final : private KeyspaceListener {
   // The TCP ports listened on, as bound.
   std::vector<int> bound_ports() const;
 
-  // CONFIG SET port/bind: opens the new listeners before the change commits; on failure nothing
-  // changes and *name / *reason say why, in Redis's words.
-  bool ApplyListenChanges(const Config& next, const std::vector<std::string>& changed,
-                          std::string* name, std::string* reason);
+  // CONFIG SET's last step before a change commits: opens the new listeners (port, bind), and
+  // refuses appendonly while the log loads; on failure nothing changes and *name / *reason say
+  // why, in Redis's words.
+  bool PrepareConfigChanges(const Config& next, const std::vector<std::string>& changed,
+                            std::string* name, std::string* reason);
 
   // Queues a connection to have its replies written before the loop next waits for I/O.
   void ScheduleFlush(Connection* conn);
@@ -126,6 +129,7 @@ class Server final : private KeyspaceListener {
   static void OnSignal(uv_signal_t* handle, int signum);
   static void OnShutdownTimer(uv_timer_t* handle);
   static void OnTimedWorkTimer(uv_timer_t* handle);
+  static void OnLoadIdle(uv_idle_t* handle);
 
   // The keyspace's changes go to WATCH and to the clients blocked on the key.
   void KeyModified(std::string_view key) override;
@@ -168,6 +172,7 @@ class Server final : private KeyspaceListener {
   uv_timer_t cron_timer_;
   uv_timer_t shutdown_timer_;
   uv_timer_t timed_work_timer_;
+  uv_idle_t load_idle_;                      // runs while the log loads
   std::optional<int64_t> timed_work_armed_;  // the clock time the timer is set for
   int64_t peak_memory_ = 0;
   uv_signal_t sigterm_, sigint_;
@@ -179,6 +184,7 @@ class Server final : private KeyspaceListener {
   int64_t start_ms_ = 0;
   std::string run_id_;
   bool shutting_down_ = false;
+  int exit_code_ = 0;  // what Run returns
 };
 
 }  // namespace pylon::daemon

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "daemon/connection.h"
@@ -119,14 +120,31 @@ void WriteMemory(Server& s, std::string& out) {
 }
 
 void WritePersistence(Server& s, std::string& out) {
-  Line(out, "loading:0");
+  const daemon::KeyspaceLog& log = s.persistence();
+  const daemon::KeyspaceLog::LoadStats& load = log.load_stats();
+  Line(out, "loading:{}", log.loading() ? 1 : 0);
   Line(out, "async_loading:0");
+  if (log.loading()) {
+    // As Redis: the progress of the load, and at this pace the seconds left.
+    const double done = load.total_bytes ? static_cast<double>(load.loaded_bytes) /
+                                               static_cast<double>(load.total_bytes)
+                                         : 1.0;
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const double elapsed_s = static_cast<double>(now_ms - load.start_unix_ms) / 1000.0;
+    Line(out, "loading_start_time:{}", load.start_unix_ms / 1000);
+    Line(out, "loading_total_bytes:{}", load.total_bytes);
+    Line(out, "loading_loaded_bytes:{}", load.loaded_bytes);
+    Line(out, "loading_loaded_perc:{:.2f}", 100.0 * done);
+    Line(out, "loading_eta_seconds:{}",
+         done > 0 ? static_cast<int64_t>(elapsed_s * (1 - done) / done) : 1);
+  }
   Line(out, "rdb_changes_since_last_save:0");
   Line(out, "rdb_bgsave_in_progress:0");
   Line(out, "rdb_last_save_time:{}", s.start_ms() / 1000);
   Line(out, "rdb_last_bgsave_status:ok");
-  const daemon::KeyspaceLog& log = s.persistence();
-  Line(out, "aof_enabled:{}", log.enabled() ? 1 : 0);
+  Line(out, "aof_enabled:{}", log.enabled() || log.loading() ? 1 : 0);
   Line(out, "aof_rewrite_in_progress:{}", log.rewriting() ? 1 : 0);
   Line(out, "aof_rewrite_scheduled:0");
   Line(out, "aof_last_rewrite_time_sec:-1");
@@ -140,8 +158,8 @@ void WritePersistence(Server& s, std::string& out) {
   Line(out, "aof_fsync_policy:{}", s.config().appendfsync);
   Line(out, "aof_fsyncs:{}", log.file().fsyncs());
   Line(out, "aof_last_fsync_time:{}", log.file().last_fsync_ms() / 1000);
-  Line(out, "aof_loaded_records:{}", log.loaded().records);
-  Line(out, "aof_loaded_truncated_bytes:{}", log.loaded().truncated);
+  Line(out, "aof_loaded_records:{}", load.records);
+  Line(out, "aof_loaded_truncated_bytes:{}", load.truncated);
 }
 
 void WriteStats(Server& s, std::string& out) {

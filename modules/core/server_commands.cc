@@ -56,7 +56,7 @@ void CmdConfigSet(CommandContext& ctx) {
   daemon::Server& server = ctx.server;
   auto apply = [&server](const daemon::Config& next, const std::vector<std::string>& names,
                          std::string* name, std::string* reason) {
-    return server.ApplyListenChanges(next, names, name, reason);
+    return server.PrepareConfigChanges(next, names, name, reason);
   };
   if (!daemon::ConfigSet(&server.config(), pairs, &changed, &error, apply)) {
     ctx.reply.Error(error);

@@ -114,7 +114,15 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& out_path,
   return pid;
 }
 
-bool CanConnect(int port) {
+void SetIoTimeouts(int fd) {
+  timeval tv{kIoTimeoutSeconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+// Whether the port accepts; with `loaded`, also whether a PING is answered with anything but
+// -LOADING (the server has its dataset).
+bool CanConnect(int port, bool loaded = false) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};
@@ -122,14 +130,14 @@ bool CanConnect(int port) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (ok && loaded) {
+    SetIoTimeouts(fd);
+    char reply[16] = {};
+    ok = write(fd, "PING\r\n", 6) == 6 && read(fd, reply, sizeof reply - 1) > 0 &&
+         std::string_view(reply).substr(0, 8) != "-LOADING";
+  }
   close(fd);
   return ok;
-}
-
-void SetIoTimeouts(int fd) {
-  timeval tv{kIoTimeoutSeconds, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 Reply FromHiredis(const redisReply* r) {
@@ -579,7 +587,7 @@ bool PylonServer::Start(const ServerOptions& options) {
       pid_ = -1;
       return false;
     }
-    if (CanConnect(port_)) return true;
+    if (CanConnect(port_, options.wait_loaded)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   kill(pid_, SIGKILL);

@@ -149,6 +149,9 @@ struct ServerOptions {
   // server's temporary directory.
   std::vector<std::string> args;
   bool test_clock = true;  // --enable-test-clock yes
+  // Ready once the append-only log is loaded (a PING is not answered -LOADING), not merely once
+  // the port accepts. Off by default: the probe's PING would show in the server's statistics.
+  bool wait_loaded = false;
 };
 
 class PylonServer {

@@ -24,6 +24,7 @@ ServerOptions Persistent(const TempDir& dir, std::vector<std::string> more = {})
   ServerOptions o;
   o.args = {"--appendonly", "yes", "--dir", dir.path(), "--appendfsync", "always"};
   o.args.insert(o.args.end(), more.begin(), more.end());
+  o.wait_loaded = true;
   return o;
 }
 
@@ -484,6 +485,98 @@ TEST_CASE("persistence: queues and Bloom filters are logged by their operations,
   auto c = server.Connect();
   REQUIRE(Command(c, {"TESTCLOCK", "SET", std::to_string(clock_ms)}).type == Reply::Type::kInteger);
   CHECK(QueueAndBloomState(c) == before);
+}
+
+TEST_CASE("persistence: while the log loads, INFO says loading:1 and commands answer -LOADING",
+          "[persistence]") {
+  TempDir dir;
+  {
+    PylonServer server(Persistent(dir));
+    auto c = server.Connect();
+    for (int i = 0; i < 3000; i++) Append(c, {"SET", "k" + std::to_string(i), "v"});
+    for (int i = 0; i < 3000; i++) REQUIRE(GetReply(c) == Reply::Ok());
+    REQUIRE(server.Stop(SIGTERM) == 0);
+  }
+  const std::string log = ReadFile(dir.File("appendonly.aof"));
+  // key-load-delay (as Redis's, for tests): 3,000 records take 1.5 s to load, in slices of
+  // 1 KB between which clients are answered.
+  ServerOptions slow = Persistent(
+      dir, {"--key-load-delay", "500", "--loading-process-events-interval-bytes", "1024"});
+  slow.wait_loaded = false;
+  {
+    PylonServer server(slow);
+    auto c = server.Connect();
+    CHECK(Command(c, {"GET", "k1"}) ==
+          Reply::Error("LOADING Redis is loading the dataset in memory"));
+    CHECK(Command(c, {"PING"}).is_error());
+    const std::string info = Command(c, {"INFO", "persistence"}).str;
+    CHECK(InfoField(info, "loading") == "1");
+    CHECK(InfoField(info, "loading_total_bytes") == std::to_string(log.size()));
+    CHECK(InfoField(info, "aof_enabled") == "1");
+    CHECK(Command(c, {"CONFIG", "SET", "appendonly", "no"}).is_error());
+    CHECK(Command(c, {"BGREWRITEAOF"}).is_error());
+    // The load ends (bounded wait: the server's own pace, not a timing assertion).
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (InfoInt(c, "loading") == 1 && std::chrono::steady_clock::now() < give_up) {
+      usleep(20 * 1000);
+    }
+    REQUIRE(InfoInt(c, "loading") == 0);
+    CHECK(Command(c, {"DBSIZE"}) == Reply::Int(3000));
+    CHECK(Command(c, {"GET", "k2999"}) == Reply::Bulk("v"));
+    CHECK(InfoInt(c, "aof_loaded_records") == 3000);
+    REQUIRE(server.Stop(SIGTERM) == 0);
+  }
+  {
+    // SHUTDOWN while loading: the server stops, and the log is as it was.
+    PylonServer server(slow);
+    auto c = server.Connect();
+    REQUIRE(Command(c, {"GET", "k1"}).is_error());
+    Command(c, {"SHUTDOWN"});
+    REQUIRE(server.WaitForExit() == 0);
+  }
+  CHECK(ReadFile(dir.File("appendonly.aof")) == log);
+  PylonServer server(Persistent(dir));
+  CHECK(Command(server.Connect(), {"DBSIZE"}) == Reply::Int(3000));
+}
+
+TEST_CASE("persistence: a log that cannot be written refuses writes (everysec) or stops (always)",
+          "[persistence]") {
+  // /dev/full: every write fails with ENOSPC, as on a full disk.
+  if (access("/dev/full", W_OK) != 0) {
+    WARN("no /dev/full here: skipped");
+    return;
+  }
+  auto full_disk = [](const std::string& policy) {
+    ServerOptions o;
+    o.args = {"--appendonly",     "yes",  "--dir",         "/dev",
+              "--appendfilename", "full", "--appendfsync", policy};
+    o.wait_loaded = true;
+    return o;
+  };
+  {
+    // everysec: the write of the turn that failed is acknowledged (it is in memory, and tried
+    // again every turn); the writes after it are refused, as Redis's MISCONF; reads go on.
+    PylonServer server(full_disk("everysec"));
+    auto c = server.Connect();
+    REQUIRE(Command(c, {"SET", "a", "1"}) == Reply::Ok());
+    CHECK(Command(c, {"SET", "b", "2"}) ==
+          Reply::Error("MISCONF Errors writing to the AOF file: No space left on device"));
+    CHECK(Command(c, {"Q.PUSH", "jobs", "x"}).is_error());
+    CHECK(Command(c, {"GET", "a"}) == Reply::Bulk("1"));
+    CHECK(Command(c, {"EXISTS", "b"}) == Reply::Int(0));
+    CHECK(InfoField(Command(c, {"INFO", "persistence"}).str, "aof_last_write_status") == "err");
+    REQUIRE(server.Stop(SIGTERM) == 0);
+    CHECK(ReadFile(server.Path("pylond.log")).find("acknowledged writes could not be written") !=
+          std::string::npos);
+  }
+  // always: no reply may promise what the disk does not have: the server exits, the write
+  // unacknowledged.
+  PylonServer server(full_disk("always"));
+  auto c = server.Connect();
+  CHECK(Command(c, {"SET", "a", "1"}).is_none());
+  CHECK(server.WaitForExit() == 1);
+  CHECK(ReadFile(server.Path("pylond.log")).find("exiting without acknowledging") !=
+        std::string::npos);
 }
 
 }  // namespace

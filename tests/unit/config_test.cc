@@ -155,8 +155,10 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"dir", "."},
       {"enable-test-clock", "no"},
       {"hz", "10"},
+      {"key-load-delay", "0"},
       {"lfu-decay-time", "1"},
       {"lfu-log-factor", "10"},
+      {"loading-process-events-interval-bytes", "2097152"},
       {"logfile", ""},
       {"loglevel", "notice"},
       {"maxclients", "10000"},
@@ -541,7 +543,7 @@ TEST_CASE("CONFIG GET: globs are case-insensitive, exact names echo the caller's
   CHECK(names(ConfigGet(c, "*keep*")) == std::vector<std::string>{"tcp-keepalive"});
   CHECK(names(ConfigGet(c, "[pt]ort")) == std::vector<std::string>{"port"});
   CHECK(names(ConfigGet(c, "h?")) == std::vector<std::string>{"hz"});
-  CHECK(ConfigGet(c, "*").size() == 37);
+  CHECK(ConfigGet(c, "*").size() == 39);
   CHECK(ConfigGet(c, "PORT") == Pairs{{"PORT", "6379"}});
   CHECK(ConfigGet(c, "nope").empty());
   CHECK(ConfigGet(c, "nope*").empty());
