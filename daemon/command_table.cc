@@ -119,22 +119,7 @@ void CommandTable::ResetStats() {
 
 std::vector<size_t> KeyPositions(const CommandSpec& spec, Args args) {
   std::vector<size_t> out;
-  int64_t argc = static_cast<int64_t>(args.size());
-  if (spec.numkeys_index > 0) {
-    int64_t n = 0;
-    if (spec.numkeys_index < argc && protocol::ParseInt64(args[spec.numkeys_index], &n)) {
-      for (int64_t i = spec.numkeys_index + 1; i <= spec.numkeys_index + n && i < argc; i++) {
-        out.push_back(static_cast<size_t>(i));
-      }
-    }
-    return out;
-  }
-  if (spec.first_key <= 0) return out;
-  int64_t last = spec.last_key >= 0 ? spec.last_key : argc + spec.last_key;
-  int64_t step = spec.key_step > 0 ? spec.key_step : 1;
-  for (int64_t i = spec.first_key; i <= last && i < argc; i += step) {
-    out.push_back(static_cast<size_t>(i));
-  }
+  ForEachKey(spec, args, [&out](size_t i) { out.push_back(i); });
   return out;
 }
 

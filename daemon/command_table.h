@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/reply_writer.h"
+#include "protocol/text.h"
 
 namespace pylon::daemon {
 
@@ -140,8 +141,27 @@ class CommandTable {
 // programming error caught at start-up.
 bool ParseSyntax(std::string_view syntax, std::vector<ArgDoc>* out, std::string* error);
 
-// Positions of the key arguments of a command call, from first/last/step (cluster routing and
-// COMMAND GETKEYS). Empty when the command has no keys or args is too short.
+// Calls fn(index) for each key argument of a command call, from first/last/step or numkeys
+// (cluster routing, which must not allocate per request, and COMMAND GETKEYS). Nothing when the
+// command has no keys or args is too short.
+template <typename Fn>
+void ForEachKey(const CommandSpec& spec, Args args, Fn&& fn) {
+  const int64_t argc = static_cast<int64_t>(args.size());
+  if (spec.numkeys_index > 0) {
+    int64_t n = 0;
+    if (spec.numkeys_index < argc && protocol::ParseInt64(args[spec.numkeys_index], &n)) {
+      for (int64_t i = spec.numkeys_index + 1; i <= spec.numkeys_index + n && i < argc; i++) {
+        fn(static_cast<size_t>(i));
+      }
+    }
+    return;
+  }
+  if (spec.first_key <= 0) return;
+  const int64_t last = spec.last_key >= 0 ? spec.last_key : argc + spec.last_key;
+  const int64_t step = spec.key_step > 0 ? spec.key_step : 1;
+  for (int64_t i = spec.first_key; i <= last && i < argc; i += step) fn(static_cast<size_t>(i));
+}
+// The same, as a list.
 std::vector<size_t> KeyPositions(const CommandSpec& spec, Args args);
 // The key spec flags COMMAND shows for a command's keys (RO/RW and access/update).
 std::vector<std::string_view> KeySpecFlags(const CommandSpec& spec);

@@ -70,6 +70,12 @@ struct Config {
   // enough to watch).
   int key_load_delay = 0;
 
+  // Cluster mode (daemon/cluster.h): the static membership, "host:port[@weight]" words,
+  // identical on every node, and its version. Start-up only (CLUSTER RELOAD reads them again).
+  bool cluster_enabled = false;
+  std::vector<std::string> cluster_nodes;
+  int64_t cluster_epoch = 0;
+
   std::string config_file;  // absolute path of the file read at start-up, "" if none
 };
 

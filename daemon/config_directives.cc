@@ -90,6 +90,12 @@ constexpr Directive kDirectives[] = {
      .multi = true},
     {.name = "client-query-buffer-limit", .kind = Kind::kMemory, .is_mutable = true,
      .field = &Config::client_query_buffer_limit, .min = kMb, .max = INT64_MAX},
+    {.name = "cluster-enabled", .kind = Kind::kBool, .is_mutable = false,
+     .field = &Config::cluster_enabled},
+    {.name = "cluster-epoch", .kind = Kind::kInt, .is_mutable = false,
+     .field = &Config::cluster_epoch, .min = 0, .max = INT64_MAX},
+    {.name = "cluster-nodes", .kind = Kind::kWords, .is_mutable = false,
+     .field = &Config::cluster_nodes, .multi = true},
     {.name = "daemonize", .kind = Kind::kFixed, .is_mutable = false, .choices = kNo,
      .refusal = "pylond runs in the foreground; only 'no' is accepted (use a service manager)"},
     {.name = "databases", .kind = Kind::kFixed, .is_mutable = false, .choices = kOne,
@@ -303,6 +309,16 @@ bool ParseValue(const Directive& d, const std::vector<std::string>& args, Config
       return ParseBind(args, config, reason);
     case Kind::kOutputLimits:
       return ParseOutputLimits(args, config, reason);
+    case Kind::kWords:
+      // `cluster-nodes ""` states the empty list, as `save ""` does.
+      if (auto p = std::get_if<std::vector<std::string> Config::*>(&d.field)) {
+        std::vector<std::string>& words = config->**p;
+        words.clear();
+        for (const std::string& a : args) {
+          if (!a.empty()) words.push_back(a);
+        }
+      }
+      return true;
     case Kind::kFixed:
       if (EqualsIgnoreCase(Join(args), d.choices[0])) return true;
       *reason = d.refusal;
@@ -377,6 +393,10 @@ std::string FormatValue(const Directive& d, const Config& config) {
       return Join(config.bind);
     case Kind::kOutputLimits:
       return FormatOutputLimits(config);
+    case Kind::kWords: {
+      auto p = std::get_if<std::vector<std::string> Config::*>(&d.field);
+      return p ? Join(config.**p) : "";
+    }
   }
   return "";
 }

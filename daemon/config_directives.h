@@ -25,11 +25,12 @@ enum class Kind {
   kFixed,         // Redis has it, Pylon accepts one value only (choices[0]) for now
   kBind,          // 1..16 addresses
   kOutputLimits,  // <class> <hard> <soft> <seconds>, repeated
+  kWords,         // any number of words, checked by whoever reads them
 };
 
 // Where a directive keeps its value; empty for kinds that know their field (kBind, ...).
 using Field = std::variant<std::monostate, int Config::*, int64_t Config::*, bool Config::*,
-                           std::string Config::*>;
+                           std::string Config::*, std::vector<std::string> Config::*>;
 
 struct Directive {
   std::string_view name;

@@ -111,6 +111,23 @@ void Dispatcher::Execute(Connection& conn, Args args) {
                "this context");
     return;
   }
+  // Cluster mode: a command whose keys are in another node's slot is redirected, and so is one
+  // whose keys span slots; a transaction's commands must all be in one slot (Redis Cluster).
+  if (server_.cluster().enabled()) {
+    int slot;
+    std::string error;
+    if (!server_.cluster().Check(*cmd, args, &slot, &error)) {
+      Reject(conn, cmd, error);
+      return;
+    }
+    if (conn.tx.active && slot >= 0 && cmd->name != "exec") {
+      if (conn.tx.slot >= 0 && conn.tx.slot != slot) {
+        Reject(conn, cmd, kErrCrossSlot);
+        return;
+      }
+      conn.tx.slot = slot;
+    }
+  }
   if (server_.persistence().loading() && !(cmd->flags & kCmdLoading)) {
     Reject(conn, cmd, "LOADING Redis is loading the dataset in memory");
     return;

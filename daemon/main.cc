@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   const std::string pidfile = config.pidfile;
   if (!pidfile.empty()) std::ofstream(pidfile) << getpid() << "\n";
   pylon::daemon::Server server(std::move(config));
-  if (!server.StartPersistence() || !server.Listen()) {
+  if (!server.StartCluster() || !server.StartPersistence() || !server.Listen()) {
     if (!pidfile.empty()) unlink(pidfile.c_str());
     return 1;
   }

@@ -3,6 +3,7 @@
 #include "modules/bloom/bloom.h"
 #include "modules/breaker/breakers.h"
 #include "modules/cache/cache.h"
+#include "modules/cluster/cluster_commands.h"
 #include "modules/core/core.h"
 #include "modules/experiment/experiments.h"
 #include "modules/idempotency/idempotency_keys.h"
@@ -33,6 +34,7 @@ void RegisterAll(Registry& registry) {
   semaphore::RegisterSemaphores(registry);
   retry::RegisterRetry(registry);
   idempotency::RegisterIdempotency(registry);
+  cluster::RegisterClusterCommands(registry);
 }
 
 }  // namespace pylon::daemon

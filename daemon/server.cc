@@ -321,6 +321,20 @@ void Server::BeforeFlush() {
   log_.BeforeFlush();
 }
 
+bool Server::StartCluster() {
+  std::string error;
+  if (!cluster_.Configure(config_, &error)) {
+    spdlog::error("cannot start: {}", error);
+    return false;
+  }
+  if (cluster_.enabled()) {
+    spdlog::info("cluster mode: node {} of {} ({}), epoch {}, {} slots",
+                 cluster_.myself().address(), cluster_.map().nodes().size(), cluster_.myself().id,
+                 cluster_.epoch(), cluster_.map().SlotsOf(cluster_.self()).size());
+  }
+  return true;
+}
+
 bool Server::StartPersistence() {
   if (!config_.appendonly) return true;
   std::string error;

@@ -12,6 +12,7 @@
 
 #include "daemon/blocking.h"
 #include "daemon/clock.h"
+#include "daemon/cluster.h"
 #include "daemon/command_table.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
@@ -42,6 +43,9 @@ class Server final : private KeyspaceListener {
   // (after logging one clear line) when the log cannot be read. Before Listen. A log that turns
   // out corrupt while loading stops the server with exit code 1.
   bool StartPersistence();
+  // Cluster mode's membership and this node's place in it (daemon/cluster.h); false (after
+  // logging one clear line) when the cluster directives are invalid. Before Listen.
+  bool StartCluster();
   // Binds every listener; false (after logging one clear line) if one cannot be bound.
   bool Listen();
   // Runs until shutdown; returns the process exit code.
@@ -59,6 +63,8 @@ class Server final : private KeyspaceListener {
   Stats& stats() { return stats_; }
   Keyspace& keyspace() { return keyspace_; }
   KeyspaceLog& persistence() { return log_; }
+  Cluster& cluster() { return cluster_; }
+  const Cluster& cluster() const { return cluster_; }
   const KeyspaceLog& persistence() const { return log_; }
 
   // Clients, in connection order.
@@ -160,6 +166,7 @@ class Server final : private KeyspaceListener {
   Stats stats_;
   Keyspace keyspace_;
   KeyspaceLog log_{keyspace_};
+  Cluster cluster_;
   Watches watches_;
   PubSub pubsub_{*this};
   BlockedClients blocking_{*this};

@@ -123,7 +123,7 @@ void CmdHello(CommandContext& ctx) {
   r.Bulk("id");
   r.Integer(static_cast<int64_t>(conn.id()));
   r.Bulk("mode");
-  r.Bulk("standalone");
+  r.Bulk(ctx.server.cluster().enabled() ? "cluster" : "standalone");
   r.Bulk("role");
   r.Bulk("master");
   r.Bulk("modules");
@@ -161,9 +161,10 @@ void CmdAuth(CommandContext& ctx) {
 void CmdSelect(CommandContext& ctx) {
   int64_t index;
   if (!daemon::ParseIntOrReply(ctx, ctx.args[1], &index)) return;
-  // One database, as Redis in cluster mode, so keys can later move between nodes.
+  // One database, as Redis in cluster mode, so keys can move between nodes.
   if (index != 0) {
-    ctx.reply.Error("ERR DB index is out of range");
+    ctx.reply.Error(ctx.server.cluster().enabled() ? "ERR SELECT is not allowed in cluster mode"
+                                                   : "ERR DB index is out of range");
     return;
   }
   ctx.reply.Ok();

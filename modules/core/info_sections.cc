@@ -59,7 +59,7 @@ void WriteServer(Server& s, std::string& out) {
   Line(out, "redis_git_sha1:00000000");
   Line(out, "redis_git_dirty:0");
   Line(out, "redis_build_id:0");
-  Line(out, "redis_mode:standalone");
+  Line(out, "redis_mode:{}", s.cluster().enabled() ? "cluster" : "standalone");
   Line(out, "os:{} {} {}", un.sysname, un.release, un.machine);
   Line(out, "arch_bits:{}", sizeof(void*) * 8);
   Line(out, "monotonic_clock:POSIX clock_gettime");
@@ -210,7 +210,9 @@ void WriteErrorstats(Server& s, std::string& out) {
   for (auto [code, count] : rows) Line(out, "errorstat_{}:count={}", code, count);
 }
 
-void WriteCluster(Server&, std::string& out) { Line(out, "cluster_enabled:0"); }
+void WriteCluster(Server& s, std::string& out) {
+  Line(out, "cluster_enabled:{}", s.cluster().enabled() ? 1 : 0);
+}
 
 void WriteKeyspace(Server& s, std::string& out) {
   const daemon::Keyspace& ks = s.keyspace();

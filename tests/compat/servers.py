@@ -7,7 +7,11 @@ and the Node test run it as a helper process:
 
 which starts one server on a free loopback port, prints "PORT <n>" once it answers PING, and
 stops it on SIGTERM/SIGINT (or when its parent dies). Its exit status is 0 only if the server
-stopped cleanly (SIGTERM -> exit code 0).
+stopped cleanly (SIGTERM -> exit code 0);
+
+    /usr/bin/python3 servers.py serve-cluster COUNT PYLOND
+
+does the same for COUNT pylond nodes in cluster mode, printing "PORTS <n> ...".
 
 Environment:
     PYLON_TEST_TARGET=redis   start redis-server where pylond is expected (to validate the tests
@@ -87,13 +91,14 @@ class Server:
     kind is "pylond" or "redis"; name is used in messages ("pylond", "redis", "redis(auth)").
     """
 
-    def __init__(self, kind, binary, directives=(), name=None, cpu=None):
+    def __init__(self, kind, binary, directives=(), name=None, cpu=None, port=None):
         self.kind = kind
         self.binary = binary
         self.directives = list(directives)
         self.name = name or kind
         self.cpu = cpu
         self.host = HOST
+        self.fixed_port = port  # a cluster's nodes must know each other's ports beforehand
         self.port = None
         self.proc = None
         self.dir = None
@@ -104,14 +109,14 @@ class Server:
                                     .replace(")", ""))
         self.logfile = os.path.join(self.dir, "server.log")
         for attempt in range(5):
-            self.port = free_port()
+            self.port = self.fixed_port or free_port()
             self._spawn()
             try:
                 self._wait_ready()
                 return self
             except ServerError:
                 exited = self.proc.poll() is not None
-                if exited and port_in_use(self.port) and attempt < 4:
+                if exited and port_in_use(self.port) and attempt < 4 and not self.fixed_port:
                     continue  # someone took the port between our probe and the bind: retry
                 raise
         raise ServerError("%s: could not find a free port" % self.name)
@@ -203,6 +208,22 @@ def make_reference(directives=(), name=None, cpu=None):
     return Server("redis", "redis-server", directives, name or "redis", cpu)
 
 
+def make_cluster(pylond, count, directives=()):
+    """count pylond nodes in cluster mode on free loopback ports, each given the whole
+    membership (cluster-nodes), not started. The ports are chosen before any node starts: a
+    node taking one in between is unlikely, and start() then fails clearly."""
+    ports = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    members = " ".join("%s:%d" % (HOST, p) for p in ports)
+    return [Server("pylond", pylond,
+                   [("cluster-enabled", "yes"), ("cluster-nodes", members)] + list(directives),
+                   "node%d" % (i + 1), port=p)
+            for i, p in enumerate(ports)]
+
+
 def pylond_from_argv(script):
     """argv[1] is the pylond binary (required unless PYLON_TEST_TARGET=redis)."""
     path = sys.argv[1] if len(sys.argv) > 1 else default_pylond()
@@ -233,6 +254,37 @@ class Servers:
             if problem:
                 self.problems.append(problem)
         return False
+
+
+def serve_cluster(argv):
+    """servers.py serve-cluster COUNT PYLOND: COUNT nodes in cluster mode; prints "PORTS p ..."
+    once every node answers, stops them all on SIGTERM (status 0 only if all stop cleanly)."""
+    if len(argv) != 2 or not argv[0].isdigit():
+        sys.exit("usage: servers.py serve-cluster COUNT PYLOND")
+    nodes = make_cluster(argv[1], int(argv[0]))
+    stop_now = []
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop_now.append(True))
+    parent = os.getppid()
+    problems = []
+    try:
+        for node in nodes:
+            node.start()
+        sys.stdout.write("PORTS %s\n" % " ".join(str(n.port) for n in nodes))
+        sys.stdout.flush()
+        while not stop_now and os.getppid() == parent and all(n.running() for n in nodes):
+            time.sleep(0.1)
+    except ServerError as e:
+        problems.append(str(e))
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    for node in nodes:
+        problem = node.stop()
+        if problem:
+            problems.append(problem)
+    for problem in problems:
+        sys.stderr.write("servers.py: %s\n" % problem)
+    return 1 if problems else 0
 
 
 def serve(argv):
@@ -281,8 +333,8 @@ def serve(argv):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 2 and sys.argv[1] == "serve":
-        code = serve(sys.argv[2:])
+    if len(sys.argv) >= 2 and sys.argv[1] in ("serve", "serve-cluster"):
+        code = (serve if sys.argv[1] == "serve" else serve_cluster)(sys.argv[2:])
         sys.stdout.flush()
         sys.stderr.flush()
         # Skip interpreter finalization, which restores the default signal actions.

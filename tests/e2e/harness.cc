@@ -576,6 +576,8 @@ bool PylonServer::Start(const ServerOptions& options) {
   args.insert(args.end(), directives.begin(), directives.end());
   for (std::string arg : options.args) {
     for (size_t pos; (pos = arg.find("$DIR")) != std::string::npos;) arg.replace(pos, 4, dir_);
+    const std::string port = std::to_string(port_);
+    for (size_t pos; (pos = arg.find("$PORT")) != std::string::npos;) arg.replace(pos, 5, port);
     args.push_back(std::move(arg));
   }
   std::string out = Path("output.txt");

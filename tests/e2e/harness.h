@@ -145,7 +145,8 @@ class TempDir {
 
 struct ServerOptions {
   std::string config_file;  // passed first, before every directive, when not empty
-  // Extra command-line directives: {"--timeout", "10"}; "$DIR" in an argument is replaced by the
+  // Extra command-line directives: {"--timeout", "10"}; "$PORT" in an argument is replaced by
+  // the server's port (known before it starts), "$DIR" by the
   // server's temporary directory.
   std::vector<std::string> args;
   bool test_clock = true;  // --enable-test-clock yes

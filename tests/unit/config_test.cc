@@ -150,6 +150,9 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"client-output-buffer-limit",
        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
       {"client-query-buffer-limit", "1073741824"},
+      {"cluster-enabled", "no"},
+      {"cluster-epoch", "0"},
+      {"cluster-nodes", ""},
       {"daemonize", "no"},
       {"databases", "1"},
       {"dir", "."},
@@ -324,6 +327,20 @@ TEST_CASE("bind: one or more addresses", "[config]") {
   std::string many = "bind";
   for (int i = 1; i <= 17; i++) many += " 10.0.0." + std::to_string(i);
   CHECK(ParseError(many).ends_with("(Too many bind addresses specified.)"));
+}
+
+TEST_CASE("cluster-nodes: a list of words, checked when cluster mode starts", "[config]") {
+  Config c =
+      Parse("cluster-enabled yes\ncluster-nodes 10.0.0.1:7000 [::1]:7001@2\ncluster-epoch 3");
+  CHECK(c.cluster_enabled);
+  CHECK(c.cluster_nodes == std::vector<std::string>{"10.0.0.1:7000", "[::1]:7001@2"});
+  CHECK(c.cluster_epoch == 3);
+  CHECK(Get(c, "cluster-nodes") == "10.0.0.1:7000 [::1]:7001@2");
+  // A later line replaces the list; "" states the empty list.
+  CHECK(Parse("cluster-nodes a:1 b:2\ncluster-nodes c:3").cluster_nodes ==
+        std::vector<std::string>{"c:3"});
+  CHECK(Parse("cluster-nodes a:1\ncluster-nodes \"\"").cluster_nodes.empty());
+  CHECK(ParseError("cluster-epoch -1").find("cluster-epoch") != std::string::npos);
 }
 
 TEST_CASE("client-output-buffer-limit: classes, several per line, atomic", "[config]") {
@@ -543,7 +560,7 @@ TEST_CASE("CONFIG GET: globs are case-insensitive, exact names echo the caller's
   CHECK(names(ConfigGet(c, "*keep*")) == std::vector<std::string>{"tcp-keepalive"});
   CHECK(names(ConfigGet(c, "[pt]ort")) == std::vector<std::string>{"port"});
   CHECK(names(ConfigGet(c, "h?")) == std::vector<std::string>{"hz"});
-  CHECK(ConfigGet(c, "*").size() == 39);
+  CHECK(ConfigGet(c, "*").size() == 42);
   CHECK(ConfigGet(c, "PORT") == Pairs{{"PORT", "6379"}});
   CHECK(ConfigGet(c, "nope").empty());
   CHECK(ConfigGet(c, "nope*").empty());

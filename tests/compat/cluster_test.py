@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""Cluster mode with the cluster clients people use: three pylond nodes, redis-py's RedisCluster
+(Debian's python3-redis 4.3) and redis-cli -c write and read keys of several types, and every
+key must sit on the node the slot map names.
+
+    /usr/bin/python3 tests/compat/cluster_test.py <path-to-pylond>
+
+The Node cluster client (ioredis's Cluster) has its own script, ioredis_cluster_test.js.
+"""
+
+import os
+import subprocess
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402
+
+import redis  # noqa: E402
+from redis.cluster import ClusterNode, RedisCluster  # noqa: E402
+
+NAME = "cluster_test"
+KEYS = 10000
+
+
+def eq(actual, expected, what):
+    if actual != expected:
+        raise AssertionError("%s: expected %.300r, got %.300r" % (what, expected, actual))
+
+
+def crc16(data):
+    """CRC16-XMODEM, computed here independently of the server."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def key_slot(key):
+    """Redis Cluster's rule: the {hash tag} if there is a non-empty one, else the whole key."""
+    raw = key.encode()
+    start = raw.find(b"{")
+    if start >= 0:
+        end = raw.find(b"}", start + 1)
+        if end > start + 1:
+            raw = raw[start + 1:end]
+    return crc16(raw) % 16384
+
+
+def slot_owners(client):
+    """slot -> port, from CLUSTER SLOTS."""
+    owners = {}
+    for first, last, owner, *_ in client.execute_command("CLUSTER", "SLOTS"):
+        for slot in range(first, last + 1):
+            owners[slot] = owner[1]
+    return owners
+
+
+def check_placement(nodes, keys):
+    """Every key on the node CLUSTER SLOTS names for its slot, and nowhere else."""
+    plain = {n.port: redis.Redis(host=n.host, port=n.port, decode_responses=True) for n in nodes}
+    try:
+        owners = slot_owners(next(iter(plain.values())))
+        eq(len(owners), 16384, "slots covered by CLUSTER SLOTS")
+        for other in plain.values():
+            eq(slot_owners(other), owners, "every node's CLUSTER SLOTS")
+        for key in keys:
+            slot = key_slot(key)
+            eq(plain[owners[slot]].execute_command("CLUSTER", "KEYSLOT", key), slot,
+               "CLUSTER KEYSLOT " + key)
+        by_port = {}
+        for key in keys:
+            by_port.setdefault(owners[key_slot(key)], []).append(key)
+        for port, client in plain.items():
+            mine = by_port.get(port, [])
+            pipe = client.pipeline(transaction=False)
+            for key in mine:
+                pipe.exists(key)
+            found = pipe.execute() if mine else []
+            missing = [key for key, present in zip(mine, found) if not present]
+            eq(missing, [], "keys missing on their owner %d" % port)
+            eq(client.dbsize(), len(mine), "keys on node %d (none elsewhere)" % port)
+        return {port: len(by_port.get(port, [])) for port in plain}
+    finally:
+        for client in plain.values():
+            client.close()
+
+
+def redis_py_cluster(nodes):
+    rc = RedisCluster(startup_nodes=[ClusterNode(n.host, n.port) for n in nodes],
+                      decode_responses=True)
+    try:
+        eq(len(rc.get_nodes()), 3, "nodes redis-py discovered")
+        keys = []
+        for i in range(KEYS):
+            kind = i % 5
+            key = "py:%d" % i
+            if kind == 0:
+                rc.set(key, "v%d" % i)
+            elif kind == 1:
+                rc.incrby(key, i)
+            elif kind == 2:
+                rc.execute_command("Q.PUSH", key, "job-%d" % i)
+            elif kind == 3:
+                rc.execute_command("BF.ADD", key, "item-%d" % i)
+            else:
+                key = "{user%d}:limit:%d" % (i % 100, i)  # hash tags: 20 keys per slot
+                # One call each: the state lives until its token refills (a minute).
+                rc.execute_command("RL.ALLOW", key, "LIMIT", 10, "PERIOD", 600000)
+            keys.append(key)
+        for i in range(0, KEYS, 5):
+            eq(rc.get("py:%d" % i), "v%d" % i, "GET py:%d" % i)
+            eq(rc.get("py:%d" % (i + 1)), str(i + 1), "GET py:%d" % (i + 1))
+            eq(rc.type("py:%d" % (i + 2)), "queue", "TYPE py:%d" % (i + 2))
+            eq(rc.execute_command("BF.EXISTS", "py:%d" % (i + 3), "item-%d" % (i + 3)), 1,
+               "BF.EXISTS py:%d" % (i + 3))
+        # Keys sharing a hash tag may go in one multi-key command; others may not.
+        eq(rc.mset({"{tag}a": "1", "{tag}b": "2"}), True, "MSET over a hash tag")
+        eq(rc.mget("{tag}a", "{tag}b"), ["1", "2"], "MGET over a hash tag")
+        keys += ["{tag}a", "{tag}b"]
+        return keys
+    finally:
+        rc.close()
+
+
+def redis_cli_cluster(nodes):
+    """redis-cli -c follows -MOVED: SETs and GETs sent to the first node, whoever owns them."""
+    first = nodes[0]
+    count = 1000
+    script = "".join("SET cli:%d v%d\n" % (i, i) for i in range(count))
+    script += "".join("GET cli:%d\n" % i for i in range(count))
+    out = subprocess.run(["redis-cli", "-c", "-h", first.host, "-p", str(first.port)],
+                         input=script, capture_output=True, text=True, timeout=120, check=True)
+    # redis-cli -c announces each redirection it follows on a line of its own.
+    lines = [line for line in out.stdout.splitlines()
+             if line.strip() and not line.startswith("-> Redirected to slot")]
+    eq(lines[:count], ["OK"] * count, "redis-cli -c SET replies")
+    eq(lines[count:], ["v%d" % i for i in range(count)], "redis-cli -c GET replies")
+    # Without -c, the redirection itself is what the client sees.
+    moved = subprocess.run(["redis-cli", "-h", first.host, "-p", str(first.port), "GET", "foo"],
+                           capture_output=True, text=True, timeout=20).stdout
+    owner_port = slot_owners(redis.Redis(host=first.host, port=first.port))[key_slot("foo")]
+    if owner_port != first.port:
+        eq(moved.strip(), "MOVED %d %s:%d" % (key_slot("foo"), first.host, owner_port),
+           "redis-cli without -c")
+    return ["cli:%d" % i for i in range(count)]
+
+
+def errors(nodes):
+    """What Redis Cluster answers, answered the same way."""
+    first = nodes[0]
+    r = redis.Redis(host=first.host, port=first.port, decode_responses=True)
+    try:
+        owners = slot_owners(r)
+        mine = next(k for k in ("a%d" % i for i in range(1000))
+                    if owners[key_slot(k)] == first.port)
+        other = next(k for k in ("a%d" % i for i in range(1000))
+                     if owners[key_slot(k)] != first.port)
+        for command, expected in [
+                (("MSET", mine, "1", other, "2"), "Keys in request don't hash to the same slot"),
+                (("GET", other), "MOVED %d" % key_slot(other)),
+                (("SELECT", "1"), "SELECT is not allowed in cluster mode"),
+                (("CLUSTER", "COUNTKEYSINSLOT", "16384"), "Invalid slot"),
+                (("CLUSTER", "GETKEYSINSLOT", "0", "-1"), "Invalid slot or number of keys")]:
+            try:
+                r.execute_command(*command)
+                raise AssertionError("%s: no error" % (command,))
+            except redis.exceptions.ResponseError as e:
+                if expected not in str(e):
+                    raise AssertionError("%s: %r not in %r" % (command, expected, str(e)))
+            except redis.exceptions.RedisClusterException as e:  # CROSSSLOT, as redis-py names it
+                if "CROSSSLOT" not in str(e) and expected not in str(e):
+                    raise
+        eq(r.execute_command("ASKING"), True, "ASKING")
+        eq(r.execute_command("READONLY"), True, "READONLY")
+        info = r.execute_command("CLUSTER", "INFO")
+        if "cluster_state:ok" not in info or "cluster_known_nodes:3" not in info:
+            raise AssertionError("CLUSTER INFO: %r" % info)
+        hello = r.execute_command("HELLO", "2")
+        eq(dict(zip(hello[0::2], hello[1::2]))["mode"], "cluster", "HELLO mode")
+    finally:
+        r.close()
+
+
+def main():
+    pylond = servers.pylond_from_argv(NAME)
+    passed = failed = 0
+    with servers.Servers() as running:
+        nodes = [running.start(n) for n in servers.make_cluster(pylond, 3)]
+        keys = []
+        for name, fn in [("redis_py_cluster", redis_py_cluster),
+                         ("redis_cli_cluster", redis_cli_cluster), ("errors", errors)]:
+            try:
+                keys += fn(nodes) or []
+                print("%s: %s ok" % (NAME, name))
+                passed += 1
+            except Exception:  # noqa: BLE001 - report every failure, go on with the next
+                traceback.print_exc()
+                print("%s: %s FAILED" % (NAME, name))
+                failed += 1
+        try:
+            per_node = check_placement(nodes, sorted(set(keys)))
+            print("%s: placement ok: %d keys, per node %s" % (NAME, len(set(keys)), per_node))
+            passed += 1
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+            print("%s: placement FAILED" % NAME)
+            failed += 1
+    for problem in running.problems:
+        print(problem)
+        failed += 1
+    print("%s: %d passed, %d failed" % (NAME, passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
