@@ -107,6 +107,25 @@ std::optional<int64_t> BlockedClients::NextDeadline() const {
   return deadlines_.begin()->first;
 }
 
+void BlockedClients::RedirectMoved() {
+  const Cluster& cluster = server_.cluster();
+  std::vector<Connection*> moved;
+  for (const auto& [key, line] : by_key_) {
+    const int slot = cluster::KeySlot(key);
+    if (cluster.Owner(slot).address() == cluster.self_address()) continue;
+    moved.insert(moved.end(), line.begin(), line.end());
+  }
+  for (Connection* conn : moved) {
+    const int slot = cluster::KeySlot(conn->blocked->key);
+    const std::string error =
+        Cluster::RefusalText({Cluster::Verdict::kMoved, slot, &cluster.Owner(slot)});
+    conn->reply().Error(error);
+    CountErrorReply(server_, error);
+    Release(conn, true);
+  }
+  ServeReady();
+}
+
 bool BlockedClients::Unblock(Connection* conn, bool with_error) {
   if (!conn->blocked) return false;
   if (with_error) {

@@ -59,6 +59,9 @@ class BlockedClients {
   // CLIENT UNBLOCK: ends the client's wait with a null reply, or with an -UNBLOCKED error;
   // false when it is not blocked.
   bool Unblock(Connection* conn, bool with_error);
+  // Cluster mode, after slots changed hands: the clients blocked on a key of a slot another node
+  // now serves are answered -MOVED to it (as Redis does), and their pending input runs.
+  void RedirectMoved();
   // A client that goes away while blocked leaves every line.
   void Remove(Connection* conn);
 

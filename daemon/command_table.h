@@ -70,6 +70,11 @@ struct ArgDoc {
   std::vector<ArgDoc> args;  // for oneof / block
 };
 
+// The key arguments of one call, for a command whose keys depend on the call.
+struct KeyRange {
+  int first = 0, last = 0, step = 0;  // as CommandSpec's; first 0: no key
+};
+
 struct CommandSpec {
   // Filled by the family at registration.
   std::string_view name;  // lower case; a subcommand's own name ("list" under "client")
@@ -79,6 +84,9 @@ struct CommandSpec {
   // Commands whose keys follow a count ("numkeys key [key ...]", as EVAL): the count's index.
   // Their first_key/last_key/key_step stay 0, as Redis reports movable keys.
   int numkeys_index = 0;
+  // Commands whose keys depend on the call in another way (RING.LOCATE without a ring has
+  // none): first/last/step for this call. Such a command carries kCmdMovableKeys.
+  KeyRange (*key_range)(Args args) = nullptr;
   CommandHandler handler = nullptr;
   std::string_view group;  // Redis's groups: connection, server, generic, string, ...
   std::string_view since;  // version the command appeared in
@@ -156,10 +164,12 @@ void ForEachKey(const CommandSpec& spec, Args args, Fn&& fn) {
     }
     return;
   }
-  if (spec.first_key <= 0) return;
-  const int64_t last = spec.last_key >= 0 ? spec.last_key : argc + spec.last_key;
-  const int64_t step = spec.key_step > 0 ? spec.key_step : 1;
-  for (int64_t i = spec.first_key; i <= last && i < argc; i += step) fn(static_cast<size_t>(i));
+  const KeyRange range = spec.key_range ? spec.key_range(args)
+                                        : KeyRange{spec.first_key, spec.last_key, spec.key_step};
+  if (range.first <= 0) return;
+  const int64_t last = range.last >= 0 ? range.last : argc + range.last;
+  const int64_t step = range.step > 0 ? range.step : 1;
+  for (int64_t i = range.first; i <= last && i < argc; i += step) fn(static_cast<size_t>(i));
 }
 // The same, as a list.
 std::vector<size_t> KeyPositions(const CommandSpec& spec, Args args);

@@ -75,6 +75,11 @@ struct Config {
   bool cluster_enabled = false;
   std::vector<std::string> cluster_nodes;
   int64_t cluster_epoch = 0;
+  // cluster-forward: a request for another node's slot is relayed to it instead of answered
+  // -MOVED; cluster-node-timeout: how long a node waits for another's reply (forwarding,
+  // resharding) before it gives up on it.
+  bool cluster_forward = false;
+  int64_t cluster_node_timeout = 2000;
 
   std::string config_file;  // absolute path of the file read at start-up, "" if none
 };

@@ -122,7 +122,7 @@ void Connection::ProcessInput() {
   Server& server = *server_;
   protocol::ParseLimits limits;
   limits.max_bulk_len = server.config().proto_max_bulk_len;
-  while (!closing_ && !close_after_reply_ && !blocked && in_start_ < in_end_) {
+  while (!closing_ && !close_after_reply_ && !blocked && !forward_trace && in_start_ < in_end_) {
     limits.authenticated = authenticated || !server.auth_required();
     std::string_view pending(in_.get() + in_start_, in_end_ - in_start_);
     protocol::ParseStatus status = parser_.Parse(pending, limits);

@@ -109,6 +109,13 @@ class Connection {
   // Set while blocked on a key (daemon/blocking.h): its later commands wait until it is served.
   std::unique_ptr<BlockedState> blocked;
   bool executing_transaction = false;  // EXEC is running its queue: nothing may block
+  // Cluster mode: the connection is another node's link (CLUSTER PEER); the client sent ASKING
+  // (for its next command, or its transaction); the trace id of its request being forwarded
+  // (daemon/cluster_peers.h; 0: none), during which its later commands wait, and its slot.
+  bool peer = false;
+  bool asking = false;
+  uint64_t forward_trace = 0;
+  int forward_slot = -1;
 
   size_t query_buffer_size() const { return in_end_ - in_start_; }
   size_t query_buffer_free() const { return in_cap_ - in_end_; }

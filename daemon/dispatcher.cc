@@ -111,23 +111,7 @@ void Dispatcher::Execute(Connection& conn, Args args) {
                "this context");
     return;
   }
-  // Cluster mode: a command whose keys are in another node's slot is redirected, and so is one
-  // whose keys span slots; a transaction's commands must all be in one slot (Redis Cluster).
-  if (server_.cluster().enabled()) {
-    int slot;
-    std::string error;
-    if (!server_.cluster().Check(*cmd, args, &slot, &error)) {
-      Reject(conn, cmd, error);
-      return;
-    }
-    if (conn.tx.active && slot >= 0 && cmd->name != "exec") {
-      if (conn.tx.slot >= 0 && conn.tx.slot != slot) {
-        Reject(conn, cmd, kErrCrossSlot);
-        return;
-      }
-      conn.tx.slot = slot;
-    }
-  }
+  if (server_.cluster().enabled() && !Route(conn, *cmd, args)) return;
   if (server_.persistence().loading() && !(cmd->flags & kCmdLoading)) {
     Reject(conn, cmd, "LOADING Redis is loading the dataset in memory");
     return;
@@ -162,6 +146,64 @@ void Dispatcher::Execute(Connection& conn, Args args) {
     return;
   }
   Call(conn, *cmd, args);
+}
+
+bool Dispatcher::Route(Connection& conn, const CommandSpec& cmd, Args args) {
+  const Cluster& cluster = server_.cluster();
+  // ASKING holds for the next command, or for a whole transaction, as in Redis.
+  const bool asking = conn.asking;
+  if (asking && cmd.name != "asking" && cmd.name != "multi" &&
+      (!conn.tx.active || cmd.name == "exec" || cmd.name == "discard")) {
+    conn.asking = false;
+  }
+  Cluster::Route route = cluster.Check(cmd, args, asking, server_.keyspace());
+  // EXEC checks its queue again: a slot may have moved since the commands were queued.
+  if (route.verdict == Cluster::Verdict::kServe && cmd.name == "exec" && conn.tx.active) {
+    std::vector<std::string_view> argv;
+    for (const Transaction::Queued& q : conn.tx.queued) {
+      argv.assign(q.args.begin(), q.args.end());
+      route = cluster.Check(*q.cmd, argv, asking, server_.keyspace());
+      if (route.verdict != Cluster::Verdict::kServe) break;
+    }
+  }
+  ClusterStats& stats = server_.stats().cluster;
+  switch (route.verdict) {
+    case Cluster::Verdict::kServe:
+      // A transaction's commands must all be in one slot.
+      if (conn.tx.active && route.slot >= 0 && cmd.name != "exec") {
+        if (conn.tx.slot >= 0 && conn.tx.slot != route.slot) {
+          Reject(conn, &cmd, kErrCrossSlot);
+          return false;
+        }
+        conn.tx.slot = route.slot;
+      }
+      return true;
+    case Cluster::Verdict::kMoved:
+    case Cluster::Verdict::kAsk:
+      if (server_.config().cluster_forward && ClusterPeers::CanForward(conn, cmd)) {
+        server_.peers().Forward(conn, args, *route.node, route.slot,
+                                route.verdict == Cluster::Verdict::kAsk);
+        return false;
+      }
+      (route.verdict == Cluster::Verdict::kMoved ? stats.moved : stats.ask)++;
+      break;
+    case Cluster::Verdict::kTryAgain:
+      stats.tryagain++;
+      break;
+    case Cluster::Verdict::kCrossSlot:
+      break;
+  }
+  const std::string error = Cluster::RefusalText(route);
+  if (cmd.name == "exec") {
+    // As Redis: a redirected EXEC discards the transaction and says where to go, unwrapped.
+    server_.EndTransaction(&conn);
+    conn.reply().Error(error);
+    CountErrorReply(server_, error);
+    cmd.rejected_calls++;
+    return false;
+  }
+  Reject(conn, &cmd, error);
+  return false;
 }
 
 void Dispatcher::Call(Connection& conn, const CommandSpec& cmd, Args args) {

@@ -25,6 +25,9 @@ class Dispatcher {
   // Refuses a command before it runs: counts it as rejected and, inside MULTI, dooms the
   // transaction (EXEC will answer EXECABORT), as Redis's rejectCommand does.
   void Reject(Connection& conn, const CommandSpec* cmd, std::string_view error);
+  // Cluster mode: whether the command runs here (daemon/cluster.h); if not, it was refused
+  // (-MOVED, -ASK, -CROSSSLOT, -TRYAGAIN) or forwarded to the owner (cluster-forward).
+  bool Route(Connection& conn, const CommandSpec& cmd, Args args);
 
   Server& server_;
 };

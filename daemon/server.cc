@@ -328,9 +328,15 @@ bool Server::StartCluster() {
     return false;
   }
   if (cluster_.enabled()) {
-    spdlog::info("cluster mode: node {} of {} ({}), epoch {}, {} slots",
-                 cluster_.myself().address(), cluster_.map().nodes().size(), cluster_.myself().id,
-                 cluster_.epoch(), cluster_.map().SlotsOf(cluster_.self()).size());
+    if (cluster_.self() < 0) {
+      spdlog::warn(
+          "cluster mode: {} is not in cluster-nodes: it owns no slot and redirects every "
+          "key until CLUSTER RELOAD reads a membership that names it",
+          cluster_.self_address());
+    }
+    spdlog::info("cluster mode: node {} ({}) of {}, epoch {}, {} slots", cluster_.self_address(),
+                 cluster_.self_id(), cluster_.map().nodes().size(), cluster_.epoch(),
+                 cluster_.SlotsServed());
   }
   return true;
 }
@@ -437,6 +443,7 @@ void Server::Cron() {
   keyspace_.Rehash(1000);
   log_.file().RetryFailedSync();
   RewriteLogIfDue();
+  if (cluster_.enabled() && !shutting_down_) resharding_.Tick();
 }
 
 void Server::RewriteLogIfDue() {
@@ -576,6 +583,7 @@ void Server::Shutdown(std::string_view reason) {
   shutting_down_ = true;
   spdlog::info("received {}, scheduling shutdown...", reason);
   uv_idle_stop(&load_idle_);  // a load not finished stops here; the log stays as it was
+  peers_.CloseLinks("the server is shutting down");
   for (auto& l : listeners_) Retire(std::move(l));
   listeners_.clear();
   if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());

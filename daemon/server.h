@@ -13,6 +13,7 @@
 #include "daemon/blocking.h"
 #include "daemon/clock.h"
 #include "daemon/cluster.h"
+#include "daemon/cluster_peers.h"
 #include "daemon/command_table.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
@@ -21,6 +22,7 @@
 #include "daemon/persistence.h"
 #include "daemon/pubsub.h"
 #include "daemon/registry.h"
+#include "daemon/resharding.h"
 #include "daemon/stats.h"
 #include "daemon/watch.h"
 
@@ -65,6 +67,10 @@ class Server final : private KeyspaceListener {
   KeyspaceLog& persistence() { return log_; }
   Cluster& cluster() { return cluster_; }
   const Cluster& cluster() const { return cluster_; }
+  ClusterPeers& peers() { return peers_; }
+  const ClusterPeers& peers() const { return peers_; }
+  Resharding& resharding() { return resharding_; }
+  const Resharding& resharding() const { return resharding_; }
   const KeyspaceLog& persistence() const { return log_; }
 
   // Clients, in connection order.
@@ -167,6 +173,8 @@ class Server final : private KeyspaceListener {
   Keyspace keyspace_;
   KeyspaceLog log_{keyspace_};
   Cluster cluster_;
+  ClusterPeers peers_{*this};
+  Resharding resharding_{*this};
   Watches watches_;
   PubSub pubsub_{*this};
   BlockedClients blocking_{*this};

@@ -7,6 +7,21 @@
 
 namespace pylon::daemon {
 
+// Cluster mode's counters (INFO cluster).
+struct ClusterStats {
+  uint64_t moved = 0;             // -MOVED answered
+  uint64_t ask = 0;               // -ASK answered
+  uint64_t tryagain = 0;          // -TRYAGAIN answered
+  uint64_t forwarded = 0;         // requests relayed to their owner (cluster-forward)
+  uint64_t forward_failures = 0;  // of those, answered -CLUSTERDOWN: the owner did not answer
+  uint64_t published = 0;         // PUBLISH messages sent to other nodes (one per node)
+  uint64_t publish_failures = 0;  // of those, lost: the node could not be reached
+  uint64_t keys_sent = 0;         // resharding: keys moved to another node
+  uint64_t keys_received = 0;     // resharding: keys moved here
+  uint64_t batches_sent = 0;
+  uint64_t batches_failed = 0;  // sent again later
+};
+
 struct Stats {
   uint64_t connections_received = 0;
   uint64_t rejected_connections = 0;
@@ -18,6 +33,7 @@ struct Stats {
   uint64_t client_outbuf_limit_disconnections = 0;
   uint64_t unexpected_error_replies = 0;
   NameMap<uint64_t> errors_by_code;  // "ERR", "WRONGTYPE", ... (touched only on errors)
+  ClusterStats cluster;
 
   // instantaneous_ops_per_sec: commands counted over the last samples taken by the cron.
   static constexpr int kSamples = 16;

@@ -1,8 +1,11 @@
 #include "modules/cluster/cluster_commands.h"
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 #include "daemon/command_helpers.h"
+#include "daemon/connection.h"
 #include "daemon/server.h"
 #include "modules/cluster/slots.h"
 
@@ -39,45 +42,53 @@ void ReplyNode(protocol::ReplyWriter& r, const Node& n) {
 void CmdSlots(CommandContext& ctx) {
   const daemon::Cluster* c = ClusterOrReply(ctx);
   if (!c) return;
-  const auto& ranges = c->map().ranges();
+  const auto ranges = c->Ranges();
   ctx.reply.ArrayHeader(static_cast<int64_t>(ranges.size()));
-  for (const SlotMap::Range& range : ranges) {
+  for (const auto& range : ranges) {
     ctx.reply.ArrayHeader(3);
     ctx.reply.Integer(range.first);
     ctx.reply.Integer(range.last);
-    ReplyNode(ctx.reply, c->map().nodes()[static_cast<size_t>(range.node)]);
+    ReplyNode(ctx.reply, *range.node);
   }
+}
+
+// The slot ranges `node` serves, as first, last pairs.
+std::vector<int> BoundsOf(const std::vector<daemon::Cluster::OwnedRange>& ranges,
+                          const Node& node) {
+  std::vector<int> bounds;
+  for (const auto& range : ranges) {
+    if (range.node->port != node.port || range.node->host != node.host) continue;
+    bounds.push_back(range.first);
+    bounds.push_back(range.last);
+  }
+  return bounds;
 }
 
 // CLUSTER SHARDS: one shard per node (no replicas): its slot ranges and the node.
 void CmdShards(CommandContext& ctx) {
   const daemon::Cluster* c = ClusterOrReply(ctx);
   if (!c) return;
-  const auto& nodes = c->map().nodes();
+  const auto ranges = c->Ranges();
+  const std::vector<Node> nodes = c->Nodes();
   auto& r = ctx.reply;
   r.ArrayHeader(static_cast<int64_t>(nodes.size()));
-  for (size_t i = 0; i < nodes.size(); i++) {
+  for (const Node& node : nodes) {
     r.MapHeader(2);
     r.Bulk("slots");
-    std::vector<int> bounds;
-    for (const SlotMap::Range& range : c->map().ranges()) {
-      if (range.node != static_cast<int>(i)) continue;
-      bounds.push_back(range.first);
-      bounds.push_back(range.last);
-    }
+    const std::vector<int> bounds = BoundsOf(ranges, node);
     r.ArrayHeader(static_cast<int64_t>(bounds.size()));
     for (int b : bounds) r.Integer(b);
     r.Bulk("nodes");
     r.ArrayHeader(1);
     r.MapHeader(7);
     r.Bulk("id");
-    r.Bulk(nodes[i].id);
+    r.Bulk(node.id);
     r.Bulk("port");
-    r.Integer(nodes[i].port);
+    r.Integer(node.port);
     r.Bulk("ip");
-    r.Bulk(nodes[i].host);
+    r.Bulk(node.host);
     r.Bulk("endpoint");
-    r.Bulk(nodes[i].host);
+    r.Bulk(node.host);
     r.Bulk("role");
     r.Bulk("master");
     r.Bulk("replication-offset");
@@ -92,19 +103,19 @@ void CmdShards(CommandContext& ctx) {
 void CmdNodes(CommandContext& ctx) {
   const daemon::Cluster* c = ClusterOrReply(ctx);
   if (!c) return;
+  const auto ranges = c->Ranges();
   std::string out;
-  const auto& nodes = c->map().nodes();
-  for (size_t i = 0; i < nodes.size(); i++) {
-    const Node& n = nodes[i];
-    out += n.id + " " + n.address() + "@" + std::to_string(BusPort(n.port)) + " " +
-           (static_cast<int>(i) == c->self() ? "myself,master" : "master") + " - 0 0 " +
-           std::to_string(c->epoch()) + " connected";
-    for (const SlotMap::Range& range : c->map().ranges()) {
-      if (range.node != static_cast<int>(i)) continue;
-      out += " " + std::to_string(range.first);
-      if (range.last != range.first) out += "-" + std::to_string(range.last);
+  for (const Node& n : c->Nodes()) {
+    const std::string address = n.address();
+    auto to = std::back_inserter(out);
+    fmt::format_to(to, "{} {}@{} {} - 0 0 {} connected", n.id, address, BusPort(n.port),
+                   address == c->self_address() ? "myself,master" : "master", c->epoch());
+    const std::vector<int> bounds = BoundsOf(ranges, n);
+    for (size_t i = 0; i < bounds.size(); i += 2) {
+      fmt::format_to(to, " {}", bounds[i]);
+      if (bounds[i + 1] != bounds[i]) fmt::format_to(to, "-{}", bounds[i + 1]);
     }
-    out += "\n";
+    out += '\n';
   }
   ctx.reply.Verbatim(out);
 }
@@ -113,19 +124,21 @@ void CmdNodes(CommandContext& ctx) {
 void CmdInfo(CommandContext& ctx) {
   const daemon::Cluster* c = ClusterOrReply(ctx);
   if (!c) return;
-  const std::string nodes = std::to_string(c->map().nodes().size());
+  const std::string nodes = std::to_string(c->Nodes().size());
+  const std::string members = std::to_string(c->map().nodes().size());
   const std::string epoch = std::to_string(c->epoch());
   ctx.reply.Verbatim(
       "cluster_state:ok\r\ncluster_slots_assigned:16384\r\ncluster_slots_ok:16384\r\n"
       "cluster_slots_pfail:0\r\ncluster_slots_fail:0\r\ncluster_known_nodes:" +
-      nodes + "\r\ncluster_size:" + nodes + "\r\ncluster_current_epoch:" + epoch +
+      nodes + "\r\ncluster_size:" + members + "\r\ncluster_current_epoch:" + epoch +
       "\r\ncluster_my_epoch:" + epoch +
       "\r\ncluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\n"
-      "total_cluster_links_buffer_limit_exceeded:0\r\n");
+      "total_cluster_links_buffer_limit_exceeded:0\r\ncluster_slots_in_transition:" +
+      std::to_string(c->slots_in_transition()) + "\r\n");
 }
 
 void CmdMyid(CommandContext& ctx) {
-  if (const daemon::Cluster* c = ClusterOrReply(ctx)) ctx.reply.Bulk(c->myself().id);
+  if (const daemon::Cluster* c = ClusterOrReply(ctx)) ctx.reply.Bulk(c->self_id());
 }
 
 // CLUSTER KEYSLOT key: answered in and out of cluster mode, as Redis does.
@@ -160,6 +173,59 @@ void CmdGetkeysinslot(CommandContext& ctx) {
   for (const std::string& k : keys) ctx.reply.Bulk(k);
 }
 
+// CLUSTER RELOAD: the membership and epoch from the configuration file (the other directives
+// are left as they are); keys of the slots this node loses start moving to their new owners.
+void CmdReload(CommandContext& ctx) {
+  daemon::Cluster* c = ctx.server.cluster().enabled() ? &ctx.server.cluster() : nullptr;
+  if (!c) return ctx.reply.Error(kDisabled);
+  if (ctx.server.resharding().active() > 0) {
+    return ctx.reply.Error(fmt::format(
+        "ERR this node is still moving keys or announcing handovers of epoch {} ({} transfers); "
+        "reload when INFO cluster shows cluster_transfers_active:0",
+        c->epoch(), ctx.server.resharding().active()));
+  }
+  daemon::Config& config = ctx.server.config();
+  if (config.config_file.empty() || config.config_file == "-") {
+    return ctx.reply.Error(
+        "ERR CLUSTER RELOAD reads the configuration file, and this server was started without one");
+  }
+  daemon::Config file;
+  std::string error;
+  if (!daemon::LoadConfig({config.config_file}, &file, &error)) {
+    return ctx.reply.Error("ERR " + error);
+  }
+  if (!file.cluster_enabled) {
+    return ctx.reply.Error("ERR cluster-enabled is no in " + config.config_file +
+                           ": it cannot change while the server runs");
+  }
+  daemon::Config next = config;
+  next.cluster_nodes = file.cluster_nodes;
+  next.cluster_epoch = file.cluster_epoch;
+  if (!c->Reload(next, &error)) return ctx.reply.Error("ERR " + error);
+  config.cluster_nodes = next.cluster_nodes;
+  config.cluster_epoch = next.cluster_epoch;
+  spdlog::info("cluster: reloaded epoch {}: {} members, {} slots served here, {} in transition",
+               c->epoch(), c->map().nodes().size(), c->SlotsServed(), c->slots_in_transition());
+  ctx.server.resharding().Start();
+  ctx.reply.Ok();
+}
+
+// CLUSTER PEER node-id: this connection is another node's link (daemon/cluster_peers.h).
+void CmdPeer(CommandContext& ctx) {
+  if (!ClusterOrReply(ctx)) return;
+  ctx.conn.peer = true;
+  ctx.reply.Ok();
+}
+
+// CLUSTER IMPORT and CLUSTER HANDOVER: from the node that sends slots (daemon/resharding.h).
+void CmdImport(CommandContext& ctx) {
+  if (ClusterOrReply(ctx)) ctx.server.resharding().Import(ctx);
+}
+
+void CmdHandover(CommandContext& ctx) {
+  if (ClusterOrReply(ctx)) ctx.server.resharding().Handover(ctx);
+}
+
 void CmdHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -178,6 +244,9 @@ void CmdHelp(CommandContext& ctx) {
       "    <id> <ip:port@bus-port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
       "SHARDS",
       "    Return information about slot range mappings and the nodes associated with them.",
+      "RELOAD",
+      "    Read cluster-nodes and cluster-epoch from the configuration file again and move",
+      "    the keys of the slots this node loses to their new owners.",
       "SLOTS",
       "    Return information about slots range mappings. Each range is made of:",
       "    start, end, master and replicas IP addresses, ports and ids",
@@ -187,8 +256,15 @@ void CmdHelp(CommandContext& ctx) {
   for (std::string_view line : kLines) ctx.reply.Simple(line);
 }
 
-// ASKING, READONLY, READWRITE: accepted in cluster mode. (No slot is ever migrating yet, and
-// every node serves reads of the slots it owns only, so none changes what a command does.)
+// ASKING: the next command (or transaction) may run on a slot this node is importing.
+void CmdAsking(CommandContext& ctx) {
+  if (!ClusterOrReply(ctx)) return;
+  ctx.conn.asking = true;
+  ctx.reply.Ok();
+}
+
+// READONLY, READWRITE: accepted in cluster mode. (Pylon has no replicas: a node serves the
+// slots it owns, reads and writes alike, so neither changes what a command does.)
 void CmdAccepted(CommandContext& ctx) {
   if (ClusterOrReply(ctx)) ctx.reply.Ok();
 }
@@ -204,8 +280,10 @@ void RegisterClusterCommands(daemon::Registry& registry) {
          .since = "3.0.0",
          .summary = "A container for Redis Cluster commands",
          .complexity = "Depends on subcommand."});
+  // What only reads the map is answered while the log loads; what changes keys (RELOAD,
+  // IMPORT, HANDOVER: they are kCmdAdmin) waits for the load to end.
   auto sub = [&t](CommandSpec spec) {
-    spec.flags |= kCmdLoading | kCmdStale;
+    if (!(spec.flags & kCmdAdmin)) spec.flags |= kCmdLoading | kCmdStale;
     spec.group = "cluster";
     t.AddSubcommand("cluster", std::move(spec));
   };
@@ -260,6 +338,37 @@ void RegisterClusterCommands(daemon::Registry& registry) {
        .summary = "Return key names stored by the current node in a hash slot",
        .complexity = "O(N) where N is the number of keys on the node",
        .syntax = "slot:integer count:integer"});
+  sub({.name = "reload",
+       .arity = 2,
+       .flags = kCmdAdmin,
+       .handler = CmdReload,
+       .since = "0.1.0",
+       .summary = "Read the membership and epoch from the configuration file again; move keys",
+       .complexity = "O(N) where N is the number of slots, plus reading the configuration file"});
+  // Node to node (daemon/cluster_peers.h, daemon/resharding.h).
+  sub({.name = "peer",
+       .arity = 3,
+       .handler = CmdPeer,
+       .since = "0.1.0",
+       .summary = "Mark the connection as another cluster node's link",
+       .complexity = "O(1)",
+       .syntax = "node-id:string"});
+  sub({.name = "import",
+       .arity = -3,
+       .flags = kCmdAdmin,
+       .handler = CmdImport,
+       .since = "0.1.0",
+       .summary = "Store keys another node moves here during a resharding",
+       .complexity = "O(N) where N is the size of the values",
+       .syntax = "epoch:integer [key:key expire-at:integer dump:string ...]"});
+  sub({.name = "handover",
+       .arity = 5,
+       .flags = kCmdAdmin,
+       .handler = CmdHandover,
+       .since = "0.1.0",
+       .summary = "Learn that a node has moved its slots to their new owner",
+       .complexity = "O(S) where S is the number of slots",
+       .syntax = "epoch:integer source:string target:string"});
   sub({.name = "help",
        .arity = 2,
        .handler = CmdHelp,
@@ -270,11 +379,12 @@ void RegisterClusterCommands(daemon::Registry& registry) {
     spec.flags |= kCmdLoading | kCmdStale | kCmdFast;
     spec.group = "cluster";
     spec.arity = 1;
-    spec.handler = CmdAccepted;
+    if (!spec.handler) spec.handler = CmdAccepted;
     spec.complexity = "O(1)";
     t.Add(std::move(spec));
   };
   plain({.name = "asking",
+         .handler = CmdAsking,
          .since = "3.0.0",
          .summary = "Signal that the next command is for a slot being imported"});
   plain({.name = "readonly",

@@ -211,7 +211,30 @@ void WriteErrorstats(Server& s, std::string& out) {
 }
 
 void WriteCluster(Server& s, std::string& out) {
-  Line(out, "cluster_enabled:{}", s.cluster().enabled() ? 1 : 0);
+  const daemon::Cluster& c = s.cluster();
+  Line(out, "cluster_enabled:{}", c.enabled() ? 1 : 0);
+  if (!c.enabled()) return;
+  const daemon::ClusterStats& st = s.stats().cluster;
+  Line(out, "cluster_epoch:{}", c.epoch());
+  Line(out, "cluster_members:{}", c.map().nodes().size());
+  Line(out, "cluster_member:{}", c.self() >= 0 ? 1 : 0);
+  Line(out, "cluster_slots_served:{}", c.SlotsServed());
+  Line(out, "cluster_slots_in_transition:{}", c.slots_in_transition());
+  Line(out, "cluster_slots_sending:{}", c.slots_sending());
+  Line(out, "cluster_slots_receiving:{}", c.slots_receiving());
+  Line(out, "cluster_forward:{}", s.config().cluster_forward ? 1 : 0);
+  Line(out, "cluster_moved:{}", st.moved);
+  Line(out, "cluster_ask:{}", st.ask);
+  Line(out, "cluster_tryagain:{}", st.tryagain);
+  Line(out, "cluster_forwarded:{}", st.forwarded);
+  Line(out, "cluster_forward_failures:{}", st.forward_failures);
+  Line(out, "cluster_published:{}", st.published);
+  Line(out, "cluster_publish_failures:{}", st.publish_failures);
+  Line(out, "cluster_keys_sent:{}", st.keys_sent);
+  Line(out, "cluster_keys_received:{}", st.keys_received);
+  Line(out, "cluster_batches_sent:{}", st.batches_sent);
+  Line(out, "cluster_batches_failed:{}", st.batches_failed);
+  Line(out, "cluster_transfers_active:{}", s.resharding().active());
 }
 
 void WriteKeyspace(Server& s, std::string& out) {

@@ -92,6 +92,11 @@ void CmdSunsubscribe(CommandContext& ctx) { Unsubscribe(ctx, Kind::kShard); }
 
 // PUBLISH channel message
 void CmdPublish(CommandContext& ctx) {
+  // In a cluster the message reaches every node's subscribers, as in Redis Cluster; the reply
+  // counts this node's receivers only (Redis's too). A message from another node is not sent on.
+  if (ctx.server.cluster().enabled() && !ctx.conn.peer) {
+    ctx.server.peers().Publish(ctx.args[1], ctx.args[2]);
+  }
   ctx.reply.Integer(ctx.server.pubsub().Publish(Kind::kChannel, ctx.args[1], ctx.args[2]));
 }
 

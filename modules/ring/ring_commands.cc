@@ -115,8 +115,26 @@ void CmdNodes(CommandContext& ctx) {
   }
 }
 
+// RING.LOCATE key: in cluster mode, the node that serves the key's slot now ("host:port"), from
+// any node: the cluster's own ring.
+void LocateInCluster(CommandContext& ctx) {
+  const daemon::Cluster& cluster = ctx.server.cluster();
+  if (!cluster.enabled()) {
+    return ctx.reply.Error(
+        "ERR RING.LOCATE without a ring names the cluster node of a key: cluster mode is off");
+  }
+  Stats().locates++;
+  ctx.reply.Bulk(cluster.Owner(cluster::KeySlot(ctx.args[1])).address());
+}
+
+// Without a ring name the call has no key: it runs on any node.
+daemon::KeyRange LocateKeys(daemon::Args args) {
+  return args.size() == 2 ? daemon::KeyRange{} : daemon::KeyRange{1, 1, 1};
+}
+
 // RING.LOCATE ring key [COUNT count]
 void CmdLocate(CommandContext& ctx) {
+  if (ctx.args.size() == 2) return LocateInCluster(ctx);
   int64_t count = 1;
   const bool many = ctx.args.size() == 5;
   if (ctx.args.size() != 3 && !(many && IsArg(ctx.args[3], "COUNT"))) {
@@ -227,12 +245,13 @@ void RegisterRingCommands(daemon::CommandTable& t) {
        .complexity = "O(N + P) for N nodes",
        .syntax = "ring"});
   add({.name = "ring.locate",
-       .arity = -3,
-       .flags = kCmdReadonly | kCmdFast,
+       .arity = -2,
+       .flags = kCmdReadonly | kCmdFast | kCmdMovableKeys,
+       .key_range = LocateKeys,
        .handler = CmdLocate,
        .summary = "The node that owns a key, or COUNT distinct nodes in preference order",
        .complexity = "ketama O(log P), jump O(log W), maglev O(1), rendezvous O(N); x COUNT",
-       .syntax = "ring key [COUNT count:integer]"});
+       .syntax = "[ring] key [COUNT count:integer]"});
   add({.name = "ring.config",
        .arity = -2,
        .flags = kCmdWrite | kCmdDenyOom,

@@ -15,48 +15,13 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servers  # noqa: E402
+from cluster_common import eq, key_slot, slot_owners  # noqa: E402
 
 import redis  # noqa: E402
 from redis.cluster import ClusterNode, RedisCluster  # noqa: E402
 
 NAME = "cluster_test"
 KEYS = 10000
-
-
-def eq(actual, expected, what):
-    if actual != expected:
-        raise AssertionError("%s: expected %.300r, got %.300r" % (what, expected, actual))
-
-
-def crc16(data):
-    """CRC16-XMODEM, computed here independently of the server."""
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
-
-
-def key_slot(key):
-    """Redis Cluster's rule: the {hash tag} if there is a non-empty one, else the whole key."""
-    raw = key.encode()
-    start = raw.find(b"{")
-    if start >= 0:
-        end = raw.find(b"}", start + 1)
-        if end > start + 1:
-            raw = raw[start + 1:end]
-    return crc16(raw) % 16384
-
-
-def slot_owners(client):
-    """slot -> port, from CLUSTER SLOTS."""
-    owners = {}
-    for first, last, owner, *_ in client.execute_command("CLUSTER", "SLOTS"):
-        for slot in range(first, last + 1):
-            owners[slot] = owner[1]
-    return owners
 
 
 def check_placement(nodes, keys):
@@ -162,6 +127,7 @@ def errors(nodes):
         for command, expected in [
                 (("MSET", mine, "1", other, "2"), "Keys in request don't hash to the same slot"),
                 (("GET", other), "MOVED %d" % key_slot(other)),
+                (("SPUBLISH", other, "m"), "MOVED %d" % key_slot(other)),
                 (("SELECT", "1"), "SELECT is not allowed in cluster mode"),
                 (("CLUSTER", "COUNTKEYSINSLOT", "16384"), "Invalid slot"),
                 (("CLUSTER", "GETKEYSINSLOT", "0", "-1"), "Invalid slot or number of keys")]:

@@ -121,7 +121,8 @@ class Server:
                 raise
         raise ServerError("%s: could not find a free port" % self.name)
 
-    def _spawn(self):
+    def write_conf(self):
+        """Writes the configuration file from the directives; returns its path."""
         conf = [("port", str(self.port)), ("bind", HOST), ("logfile", self.logfile)]
         if self.kind == "redis":
             conf += REDIS_ONLY_DIRECTIVES + [("dir", self.dir)]
@@ -130,7 +131,10 @@ class Server:
         with open(conf_path, "w") as f:
             for key, value in conf:
                 f.write("%s %s\n" % (key, quote_conf(value)))
-        argv = [self.binary, conf_path]
+        return conf_path
+
+    def _spawn(self):
+        argv = [self.binary, self.write_conf()]
         if self.cpu is not None:
             argv = ["taskset", "-c", str(self.cpu)] + argv
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -194,32 +198,34 @@ class Server:
         return "--- %s log (last lines) ---\n%s" % (self.name, text or "(empty)\n")
 
 
-def make_target(pylond, directives=(), name=None, cpu=None):
+def make_target(pylond, directives=(), name=None, cpu=None, port=None):
     """The server under test: pylond, or redis-server when PYLON_TEST_TARGET=redis."""
     if TARGET == "redis":
-        return Server("redis", "redis-server", directives, name or "target(redis)", cpu)
+        return Server("redis", "redis-server", directives, name or "target(redis)", cpu, port)
     if TARGET != "pylond":
         raise ServerError("PYLON_TEST_TARGET must be 'pylond' or 'redis', not %r" % TARGET)
-    return Server("pylond", pylond, directives, name or "pylond", cpu)
+    return Server("pylond", pylond, directives, name or "pylond", cpu, port)
 
 
-def make_reference(directives=(), name=None, cpu=None):
+def make_reference(directives=(), name=None, cpu=None, port=None):
     """The reference: always redis-server."""
-    return Server("redis", "redis-server", directives, name or "redis", cpu)
+    return Server("redis", "redis-server", directives, name or "redis", cpu, port)
 
 
-def make_cluster(pylond, count, directives=()):
-    """count pylond nodes in cluster mode on free loopback ports, each given the whole
-    membership (cluster-nodes), not started. The ports are chosen before any node starts: a
-    node taking one in between is unlikely, and start() then fails clearly."""
+def make_cluster(pylond, count, directives=(), members=None, epoch=0):
+    """count pylond nodes in cluster mode on free loopback ports, not started. Each is given the
+    membership (cluster-nodes) of the first `members` nodes (all by default): the others start
+    outside it, as nodes about to join. The ports are chosen before any node starts: a node
+    taking one in between is unlikely, and start() then fails clearly."""
     ports = []
     while len(ports) < count:
         port = free_port()
         if port not in ports:
             ports.append(port)
-    members = " ".join("%s:%d" % (HOST, p) for p in ports)
+    names = " ".join("%s:%d" % (HOST, p) for p in ports[:members or count])
     return [Server("pylond", pylond,
-                   [("cluster-enabled", "yes"), ("cluster-nodes", members)] + list(directives),
+                   [("cluster-enabled", "yes"), ("cluster-nodes", names),
+                    ("cluster-epoch", str(epoch))] + list(directives),
                    "node%d" % (i + 1), port=p)
             for i, p in enumerate(ports)]
 
@@ -290,21 +296,24 @@ def serve_cluster(argv):
 def serve(argv):
     """The helper-process mode used by servers.sh and the Node test (see the module doc)."""
     reference = False
-    cpu = None
+    cpu = port = None
     while argv and argv[0].startswith("--"):
         opt = argv.pop(0)
         if opt == "--reference":
             reference = True
         elif opt == "--cpu":
             cpu = argv.pop(0)
+        elif opt == "--port":  # fixed: a cluster's nodes must know each other's ports
+            port = int(argv.pop(0))
         else:
             sys.exit("servers.py serve: unknown option %s" % opt)
     if not argv or len(argv) % 2 != 1:
-        sys.exit("usage: servers.py serve [--reference] [--cpu N] PYLOND [directive value ...]")
+        sys.exit("usage: servers.py serve [--reference] [--cpu N] [--port P] PYLOND "
+                 "[directive value ...]")
     pylond, pairs = argv[0], argv[1:]
     directives = list(zip(pairs[0::2], pairs[1::2]))
-    server = make_reference(directives, cpu=cpu) if reference else make_target(pylond, directives,
-                                                                               cpu=cpu)
+    server = (make_reference(directives, cpu=cpu, port=port) if reference
+              else make_target(pylond, directives, cpu=cpu, port=port))
     stop_now = []
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop_now.append(True))

@@ -2,8 +2,9 @@
 # Shell side of servers.py (source it): start and stop servers for shell tests and the benchmark.
 #
 #   PYLOND=/path/to/pylond            the binary under test (ignored with PYLON_TEST_TARGET=redis)
-#   server_start NAME [--reference] [--cpu N] [directive value ...]
-#                                     starts a server, sets $NAME_port; --reference: redis-server
+#   server_start NAME [--reference] [--cpu N] [--port P] [directive value ...]
+#                                     starts a server, sets $NAME_port; --reference: redis-server;
+#                                     --port: on that port (else a free one)
 #   server_stop_all                   SIGTERM to all; non-zero if any did not exit with status 0
 #   servers_tmpdir                    creates $SERVERS_TMP (removed by server_stop_all)
 #
@@ -40,7 +41,13 @@ server_start() {
   shift
   local opts=()
   while [[ "${1:-}" == --* ]]; do
-    if [[ "$1" == "--cpu" ]]; then opts+=("$1" "$2"); shift 2; else opts+=("$1"); shift; fi
+    if [[ "$1" == "--cpu" || "$1" == "--port" ]]; then
+      opts+=("$1" "$2")
+      shift 2
+    else
+      opts+=("$1")
+      shift
+    fi
   done
   servers_tmpdir
   local out="$SERVERS_TMP/$name.out" err="$SERVERS_TMP/$name.err"

@@ -152,6 +152,8 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"client-query-buffer-limit", "1073741824"},
       {"cluster-enabled", "no"},
       {"cluster-epoch", "0"},
+      {"cluster-forward", "no"},
+      {"cluster-node-timeout", "2000"},
       {"cluster-nodes", ""},
       {"daemonize", "no"},
       {"databases", "1"},
@@ -560,7 +562,7 @@ TEST_CASE("CONFIG GET: globs are case-insensitive, exact names echo the caller's
   CHECK(names(ConfigGet(c, "*keep*")) == std::vector<std::string>{"tcp-keepalive"});
   CHECK(names(ConfigGet(c, "[pt]ort")) == std::vector<std::string>{"port"});
   CHECK(names(ConfigGet(c, "h?")) == std::vector<std::string>{"hz"});
-  CHECK(ConfigGet(c, "*").size() == 42);
+  CHECK(ConfigGet(c, "*").size() == 44);
   CHECK(ConfigGet(c, "PORT") == Pairs{{"PORT", "6379"}});
   CHECK(ConfigGet(c, "nope").empty());
   CHECK(ConfigGet(c, "nope*").empty());
@@ -585,7 +587,9 @@ TEST_CASE("CONFIG SET: every mutable directive, values as Redis parses them", "[
                      {"maxmemory", "1GB"},
                      {"maxmemory-policy", "allkeys-lfu"},
                      {"save", ""},
-                     {"appendonly", "no"}},
+                     {"appendonly", "no"},
+                     {"cluster-forward", "yes"},
+                     {"cluster-node-timeout", "500"}},
                     &changed, &error));
   CHECK(error.empty());
   CHECK(c.maxclients == 50);
@@ -600,10 +604,12 @@ TEST_CASE("CONFIG SET: every mutable directive, values as Redis parses them", "[
   CHECK(c.hz == 100);
   CHECK(c.maxmemory == 1024LL * 1024 * 1024);
   CHECK(c.maxmemory_policy == "allkeys-lfu");
-  CHECK(changed == std::vector<std::string>{"maxclients", "timeout", "tcp-keepalive", "requirepass",
-                                            "protected-mode", "loglevel", "proto-max-bulk-len",
-                                            "client-output-buffer-limit", "hz", "maxmemory",
-                                            "maxmemory-policy"});
+  CHECK(c.cluster_forward);
+  CHECK(c.cluster_node_timeout == 500);
+  CHECK(changed == std::vector<std::string>{
+                       "maxclients", "timeout", "tcp-keepalive", "requirepass", "protected-mode",
+                       "loglevel", "proto-max-bulk-len", "client-output-buffer-limit", "hz",
+                       "maxmemory", "maxmemory-policy", "cluster-forward", "cluster-node-timeout"});
 
   // Redis accepts an empty client-output-buffer-limit and changes nothing.
   changed.clear();
