@@ -1,6 +1,6 @@
-# What the benchmark scripts (run.sh, ratelimit.sh, pubsub.sh, queue.sh, cache.sh) share: the
-# server helpers, the required tools, CPU pinning, the load generators, and starting both
-# servers. Sourced.
+# What the benchmark scripts (run.sh, ratelimit.sh, pubsub.sh, queue.sh, cache.sh, cluster.sh,
+# ...) share: the server helpers, the required tools, CPU pinning, the load generators, and
+# starting servers. Sourced.
 #
 # shellcheck shell=bash
 # Helpers set variables for their callers:
@@ -74,4 +74,29 @@ bench_start_servers() {
   redis_port="" pylond_port=""
   server_start redis --reference "${server_cpu[@]}"
   server_start pylond "${server_cpu[@]}"
+}
+
+# bench_free_ports COUNT: sets free_ports to COUNT distinct loopback ports nobody listens on
+# (servers.py's free_port; for the ports that must be known before the servers start: a pylond
+# cluster's nodes, Redis Cluster's bus ports).
+bench_free_ports() {
+  local ports
+  ports="$("$SERVERS_PY" -c 'import sys
+sys.path.insert(0, sys.argv[1])
+import servers
+ports = []
+while len(ports) < int(sys.argv[2]):
+    port = servers.free_port()
+    if port not in ports:
+        ports.append(port)
+print(" ".join(map(str, ports)))' "$SERVERS_DIR" "$1")" || return 1
+  read -r -a free_ports <<< "$ports"
+}
+
+# bench_server_at PORT NAME [--reference] [--cpu N] [directive value ...]: server_start on the
+# given PORT (the nodes of a cluster must know each other's ports before they start).
+bench_server_at() {
+  local port=$1 name=$2
+  shift 2
+  server_start "$name" --port "$port" "$@"
 }
