@@ -33,7 +33,6 @@ struct Transaction {
   };
   bool active = false;
   bool aborted = false;  // a queued command was refused: EXEC answers EXECABORT
-  int slot = -1;         // cluster mode: the slot of the queued commands' keys (-1: none yet)
   std::vector<Queued> queued;
   size_t memory = 0;  // bytes of queued arguments, for CLIENT LIST multi-mem
 };

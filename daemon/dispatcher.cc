@@ -157,26 +157,24 @@ bool Dispatcher::Route(Connection& conn, const CommandSpec& cmd, Args args) {
     conn.asking = false;
   }
   Cluster::Route route = cluster.Check(cmd, args, asking, server_.keyspace());
-  // EXEC checks its queue again: a slot may have moved since the commands were queued.
+  // EXEC checks its queue as one request, as Redis does: every key in one slot (each command
+  // was checked alone when queued), and that slot served here now.
   if (route.verdict == Cluster::Verdict::kServe && cmd.name == "exec" && conn.tx.active) {
     std::vector<std::string_view> argv;
+    int slot = -1;
     for (const Transaction::Queued& q : conn.tx.queued) {
       argv.assign(q.args.begin(), q.args.end());
       route = cluster.Check(*q.cmd, argv, asking, server_.keyspace());
+      if (route.verdict == Cluster::Verdict::kServe && route.slot >= 0) {
+        if (slot >= 0 && route.slot != slot) route.verdict = Cluster::Verdict::kCrossSlot;
+        slot = route.slot;
+      }
       if (route.verdict != Cluster::Verdict::kServe) break;
     }
   }
   ClusterStats& stats = server_.stats().cluster;
   switch (route.verdict) {
     case Cluster::Verdict::kServe:
-      // A transaction's commands must all be in one slot.
-      if (conn.tx.active && route.slot >= 0 && cmd.name != "exec") {
-        if (conn.tx.slot >= 0 && conn.tx.slot != route.slot) {
-          Reject(conn, &cmd, kErrCrossSlot);
-          return false;
-        }
-        conn.tx.slot = route.slot;
-      }
       return true;
     case Cluster::Verdict::kMoved:
     case Cluster::Verdict::kAsk:

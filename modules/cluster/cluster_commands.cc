@@ -251,7 +251,7 @@ void CmdHelp(CommandContext& ctx) {
       "    Return information about slots range mappings. Each range is made of:",
       "    start, end, master and replicas IP addresses, ports and ids",
       "HELP",
-      "    Print this help."};
+      "    Prints this help."};
   ctx.reply.ArrayHeader(std::size(kLines));
   for (std::string_view line : kLines) ctx.reply.Simple(line);
 }

@@ -31,8 +31,8 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servers  # noqa: E402
-from cluster_common import (eq, info_fields, key_slot, set_membership,  # noqa: E402
-                            slot_owners, wait_settled)
+from cluster_common import (RawClient, eq, info_fields, key_slot,  # noqa: E402
+                            set_membership, slot_owners, wait_settled)
 
 import redis  # noqa: E402
 from redis.cluster import ClusterNode, RedisCluster  # noqa: E402
@@ -215,6 +215,47 @@ def check(nodes, members, before, writer, queues):
     return len(moved), per_node, [after[s] for s in moved]
 
 
+class BlockedPops:
+    """Clients blocked (Q.POP ... BLOCK 0) on empty queues across the slots. After a resharding,
+    those whose queue's slot moved must have been answered -MOVED to the new owner; the others
+    still wait, and get a message pushed to them."""
+
+    def __init__(self, nodes, count=40):
+        owners = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
+        by_port = {n.port: n for n in nodes}
+        self.waiting = []
+        for i in range(count):
+            key = "blockq:%d" % i
+            node = by_port[owners[key_slot(key)]]
+            client = RawClient(node.host, node.port)
+            client.sock.sendall(b"*4\r\n$5\r\nQ.POP\r\n$%d\r\n%s\r\n$5\r\nBLOCK\r\n$1\r\n0\r\n"
+                                % (len(key), key.encode()))
+            self.waiting.append((key, client))
+
+    def check(self, nodes, rc):
+        """Returns how many were redirected."""
+        after = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
+        redirected = 0
+        for key, client in self.waiting:
+            owner = after[key_slot(key)]
+            client.sock.settimeout(0.2)
+            try:
+                reply = client.reply()
+            except (OSError, ConnectionError):
+                reply = None  # still blocked
+            client.sock.settimeout(10)
+            if reply is not None:
+                eq(reply, b"-MOVED %d 127.0.0.1:%d\r\n" % (key_slot(key), owner),
+                   "blocked Q.POP on %s" % key)
+                redirected += 1
+            else:
+                rc.execute_command("Q.PUSH", key, "wake")
+                if not client.reply().startswith(b"*1\r\n*3\r\n"):
+                    raise AssertionError("blocked Q.POP on %s not served" % key)
+            client.close()
+        return redirected
+
+
 def main():
     pylond = servers.pylond_from_argv(NAME)
     # redis-py logs every -MOVED it follows with a traceback; during a resharding they are
@@ -232,6 +273,7 @@ def main():
             writer = None
             for phase, members, epoch in [("join", nodes, 2), ("leave", three, 3)]:
                 before = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
+                blocked = BlockedPops(nodes)
                 writer = Writer(nodes[0], writer)
                 writer.start()
                 time.sleep(0.2)
@@ -241,6 +283,11 @@ def main():
                 if writer.error:
                     raise AssertionError("writer: %r" % writer.error)
                 moved, per_node, targets = check(nodes, members, before, writer, queues)
+                rc = cluster_client(members[0])
+                redirected = blocked.check(nodes, rc)
+                rc.close()
+                if redirected == 0:
+                    raise AssertionError("no blocked client was on a slot that moved")
                 share = moved / 16384
                 if phase == "join":
                     eq(set(targets), {newcomer.port}, "slots moved only to the newcomer")
@@ -254,9 +301,9 @@ def main():
                                            "cluster")["cluster_keys_sent"]) for n in nodes)
                 print("%s: %s ok: %d slots moved (%.1f%% of 16384, ideal 25%%), settled %.1fs "
                       "after the last reload, %d keys sent so far, %d keys written so far, the "
-                      "writer followed %s, keys per node %s"
+                      "writer followed %s, %d of %d blocked clients redirected, keys per node %s"
                       % (NAME, phase, moved, 100 * share, seconds, sent, writer.written,
-                         writer.client.followed, per_node))
+                         writer.client.followed, redirected, len(blocked.waiting), per_node))
                 passed += 1
         except Exception:  # noqa: BLE001
             traceback.print_exc()

@@ -386,19 +386,22 @@ def show(b, limit=600, at=0):
 
 
 
-def _start_side(group, make, password, name):
+def _start_side(group, make, password, name, directives=()):
     """Starts a Side: make(directives, name) builds a server (make_reference or make_target)."""
-    main = group.start(make((), name))
+    main = group.start(make(directives, name))
     auth = None
     if password is not None:
         auth = group.start(make([("requirepass", password)], "%s(auth)" % name))
     return Side(main, auth)
 
 
-def run(name, steps, password=None, time_budget=TIME_BUDGET):
+def run(name, steps, password=None, time_budget=TIME_BUDGET, ref_directives=(),
+        target_directives=(), prepare=None):
     """Runs steps against redis-server and the target; prints mismatches and a summary line.
     argv[1] is the pylond binary, --show prints each step's reference reply. With a password,
     a second pair of servers is started with requirepass for the "auth.*" connections.
+    ref_directives and target_directives configure each main server ("$PORT" in a value is its
+    port); prepare(reference, target), if given, runs once both are up, before the steps.
     Returns the exit status (0: no mismatch, every server stopped cleanly)."""
     if password is None and any(step.conn.startswith("auth.") for step in steps):
         raise ValueError("%s: connections named auth.* need run(..., password=...)" % name)
@@ -408,9 +411,11 @@ def run(name, steps, password=None, time_budget=TIME_BUDGET):
     try:
         with servers.Servers() as group:
             ref = _start_side(group, lambda d, n: servers.make_reference(d, name=n), password,
-                              "redis")
+                              "redis", ref_directives)
             tgt = _start_side(group, lambda d, n: servers.make_target(pylond, d, name=n),
-                              password, None)
+                              password, None, target_directives)
+            if prepare:
+                prepare(ref.servers[""], tgt.servers[""])
             deadline = time.monotonic() + time_budget
             for i, step in enumerate(steps):
                 if time.monotonic() > deadline:

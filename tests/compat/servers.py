@@ -126,7 +126,7 @@ class Server:
         conf = [("port", str(self.port)), ("bind", HOST), ("logfile", self.logfile)]
         if self.kind == "redis":
             conf += REDIS_ONLY_DIRECTIVES + [("dir", self.dir)]
-        conf += self.directives
+        conf += [(key, value.replace("$PORT", str(self.port))) for key, value in self.directives]
         conf_path = os.path.join(self.dir, "server.conf")
         with open(conf_path, "w") as f:
             for key, value in conf:
