@@ -185,8 +185,7 @@ Cluster::Route Cluster::Check(const CommandSpec& cmd, Args args, bool asking,
     } else {
       missing++;
     }
-    in_flight |= sending && (cmd.flags & kCmdWrite) &&
-                 std::binary_search(in_flight_.begin(), in_flight_.end(), args[i]);
+    in_flight |= sending && (cmd.flags & kCmdWrite) && in_flight_.find(args[i]) != in_flight_.end();
   });
   if (in_flight) return {Verdict::kTryAgain, route.slot, nullptr};
   if (missing == 0) return route;
@@ -252,9 +251,12 @@ bool Cluster::HandOver(const std::string& source, const std::string& target) {
   return any;
 }
 
-void Cluster::SetInFlight(std::vector<std::string> keys) {
-  std::sort(keys.begin(), keys.end());
-  in_flight_ = std::move(keys);
+void Cluster::AddInFlight(const std::vector<std::string>& keys) {
+  in_flight_.insert(keys.begin(), keys.end());
+}
+
+void Cluster::RemoveInFlight(const std::vector<std::string>& keys) {
+  for (const std::string& k : keys) in_flight_.erase(k);
 }
 
 int Cluster::SlotsServed() const {

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/command_table.h"
@@ -91,9 +92,10 @@ class Cluster {
   void SetSending(const std::string& target);
   // Every slot from source to target is now served by the target. False when there was none.
   bool HandOver(const std::string& source, const std::string& target);
-  // Keys on their way to another node: writes to them answer -TRYAGAIN.
-  void SetInFlight(std::vector<std::string> keys);
-  void ClearInFlight() { in_flight_.clear(); }
+  // Keys on their way to another node (a batch of one transfer; several transfers may have one
+  // each): writes to them answer -TRYAGAIN until they are removed.
+  void AddInFlight(const std::vector<std::string>& keys);
+  void RemoveInFlight(const std::vector<std::string>& keys);
   // Slots this node serves now (Owner is this node).
   int SlotsServed() const;
   // Slots this node still sends away, and slots it still receives.
@@ -111,9 +113,9 @@ class Cluster {
   int prev_self_ = -1;  // in prev_
   std::string self_address_, self_id_;
   int64_t epoch_ = 0;
-  std::vector<uint8_t> moving_;         // per slot: 1 while in transition
-  std::vector<uint8_t> sending_to_;     // per node of map_: it confirmed the epoch
-  std::vector<std::string> in_flight_;  // sorted
+  std::vector<uint8_t> moving_;      // per slot: 1 while in transition
+  std::vector<uint8_t> sending_to_;  // per node of map_: it confirmed the epoch
+  std::unordered_set<std::string, NameHash, std::equal_to<>> in_flight_;
 };
 
 inline constexpr std::string_view kErrCrossSlot =

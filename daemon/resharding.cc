@@ -145,7 +145,8 @@ void Resharding::SendBatch(size_t index) {
   t.batch_end = end;
   t.waiting = true;
   server_.stats().cluster.batches_sent++;
-  server_.cluster().SetInFlight(std::move(in_flight));
+  server_.cluster().AddInFlight(in_flight);
+  t.batch = std::move(in_flight);
   server_.peers()
       .Link(t.target, 2)
       .Send(request_, this, Tag(generation_, index), server_.config().cluster_node_timeout);
@@ -165,6 +166,10 @@ void Resharding::Announce(size_t index) {
         }
       }
     }
+    // The target is told first (the back goes first): until it knows, it sends clients back
+    // here, and this node sends them to it.
+    std::partition(t.to_tell.begin(), t.to_tell.end(),
+                   [&t](const std::string& a) { return a != t.target; });
     server_.blocking().RedirectMoved();
     spdlog::info("resharding to epoch {}: slots handed over to {}", cluster.epoch(), t.target);
   }
@@ -199,18 +204,22 @@ void Resharding::OnPeerReply(uint64_t tag, PeerLink::Status status, std::string_
       t.step = Step::kSend;
       t.logged_wait = false;
       break;
-    case Step::kSend:
-      server_.cluster().ClearInFlight();
+    case Step::kSend: {
+      const std::vector<std::string> batch = std::move(t.batch);
+      t.batch.clear();
+      server_.cluster().RemoveInFlight(batch);
       if (!ok) {
         server_.stats().cluster.batches_failed++;
         return Retry(t, why);
       }
-      for (size_t i = t.next; i < t.batch_end; i++) {
-        KeyRef ref = server_.keyspace().Locate(t.keys[i], Lookup::kExpire);
+      // The target has them, as they were when sent (writes to them waited): gone from here.
+      for (const std::string& key : batch) {
+        KeyRef ref = server_.keyspace().Locate(key, Lookup::kExpire);
         if (ref.entry && server_.keyspace().Delete(ref)) server_.stats().cluster.keys_sent++;
       }
       t.next = t.batch_end;
       break;
+    }
     case Step::kAnnounce:
       if (!ok) {
         // Tell the others first; this one again later.

@@ -56,7 +56,8 @@ class Resharding final : private PeerLink::Requester {
     uint64_t retry_at = 0;             // uv_now() ms; 0: now
     std::vector<std::string> keys;     // the keys to send (ListKeys)
     size_t next = 0;                   // keys[next..] are not sent yet
-    size_t batch_end = 0;              // the batch in flight is keys[next..batch_end)
+    size_t batch_end = 0;              // the batch in flight came from keys[next..batch_end)
+    std::vector<std::string> batch;    // its keys (writes to them wait: Cluster::AddInFlight)
     std::vector<std::string> to_tell;  // nodes not yet told of the handover
     bool logged_wait = false;
   };

@@ -103,10 +103,13 @@ TEST_CASE("cluster route: the source keeps a slot until the target confirms, the
   CHECK(a.Text(kPing, {"ping"}) == "serve");
 
   // A key on its way: reads still served here, writes wait.
-  a.cluster.SetInFlight({here});
+  a.cluster.AddInFlight({here});
+  a.cluster.AddInFlight({tag + "other"});  // another transfer's batch leaves this one alone
   CHECK(a.Text(kGet, {"get", here}) == "serve");
   CHECK(a.Text(kSet, {"set", here, "w"}) == std::string(kErrTryAgain));
-  a.cluster.ClearInFlight();
+  a.cluster.RemoveInFlight({tag + "other"});
+  CHECK(a.Text(kSet, {"set", here, "w"}) == std::string(kErrTryAgain));
+  a.cluster.RemoveInFlight({here});
   CHECK(a.Text(kSet, {"set", here, "w"}) == "serve");
 
   // Once handed over, the slot is C's.
