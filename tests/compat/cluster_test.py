@@ -92,18 +92,26 @@ def redis_py_cluster(nodes):
 
 
 def redis_cli_cluster(nodes):
-    """redis-cli -c follows -MOVED: SETs and GETs sent to the first node, whoever owns them."""
+    """redis-cli -c follows -MOVED: KEYS keys of three types (strings, queues, Bloom filters)
+    written and read through the first node, whoever owns them."""
     first = nodes[0]
-    count = 1000
-    script = "".join("SET cli:%d v%d\n" % (i, i) for i in range(count))
-    script += "".join("GET cli:%d\n" % i for i in range(count))
+    writes = {0: ("SET cli:%d v%d", "OK"), 1: ("Q.PUSH cli:%d m%d ID only", "only"),
+              2: ("BF.ADD cli:%d item%d", "1")}
+    reads = {0: ("GET cli:%d", "v%d"), 1: ("Q.LEN cli:%d", "1"),
+             2: ("BF.EXISTS cli:%d item%d", "1")}
+    script, expected = "", []
+    for table in (writes, reads):
+        for i in range(KEYS):
+            command, reply = table[i % 3]
+            script += (command % ((i, i) if command.count("%d") == 2 else (i,))) + "\n"
+            expected.append(reply % i if "%d" in reply else reply)
     out = subprocess.run(["redis-cli", "-c", "-h", first.host, "-p", str(first.port)],
                          input=script, capture_output=True, text=True, timeout=120, check=True)
     # redis-cli -c announces each redirection it follows on a line of its own.
     lines = [line for line in out.stdout.splitlines()
              if line.strip() and not line.startswith("-> Redirected to slot")]
-    eq(lines[:count], ["OK"] * count, "redis-cli -c SET replies")
-    eq(lines[count:], ["v%d" % i for i in range(count)], "redis-cli -c GET replies")
+    eq(lines[:KEYS], expected[:KEYS], "redis-cli -c writes")
+    eq(lines[KEYS:], expected[KEYS:], "redis-cli -c reads")
     # Without -c, the redirection itself is what the client sees.
     moved = subprocess.run(["redis-cli", "-h", first.host, "-p", str(first.port), "GET", "foo"],
                            capture_output=True, text=True, timeout=20).stdout
@@ -111,7 +119,7 @@ def redis_cli_cluster(nodes):
     if owner_port != first.port:
         eq(moved.strip(), "MOVED %d %s:%d" % (key_slot("foo"), first.host, owner_port),
            "redis-cli without -c")
-    return ["cli:%d" % i for i in range(count)]
+    return ["cli:%d" % i for i in range(KEYS)]
 
 
 def errors(nodes):
