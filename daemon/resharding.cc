@@ -17,7 +17,8 @@ constexpr size_t kBatchKeys = 1000;
 // How long a transfer waits before it tries again a step that failed.
 constexpr uint64_t kRetryMs = 200;
 
-// Tags: the generation (a Start), the transfer, and for an announcement the node told.
+// A request's tag: the generation (a Start: replies to an earlier one are ignored) and the
+// transfer. A transfer has one request in flight at a time.
 uint64_t Tag(uint64_t generation, size_t index) { return generation << 32 | index; }
 
 // "-TRYAGAIN ..." when this node has not reached the sender's epoch (it will), "-ERR ..." when
