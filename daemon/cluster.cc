@@ -176,6 +176,9 @@ Cluster::Route Cluster::Check(const CommandSpec& cmd, Args args, bool asking,
   const bool receiving = target == self_ && asking;
   if (source == prev_self_ && !sending) return route;  // the target does not know yet: ours
   if (!sending && !receiving) return {Verdict::kMoved, route.slot, &OwnerIn(prev_, route.slot)};
+  // A shard channel is not a key: the source serves it until the handover, as in Redis.
+  if (cmd.flags & kCmdPubsub)
+    return sending ? route : Route{Verdict::kMoved, route.slot, &OwnerIn(prev_, route.slot)};
   // Which of the keys are here, as Redis's getNodeByQuery counts them.
   int present = 0, missing = 0;
   bool in_flight = false;

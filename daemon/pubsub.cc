@@ -81,6 +81,35 @@ size_t PubSub::Count(const Connection& conn, SubscriptionKind kind) {
   return conn.subscriptions ? conn.subscriptions->of[Index(kind)].size() : 0;
 }
 
+void PubSub::WriteFrame(Connection& conn, std::string_view word, const std::string_view* name,
+                        SubscriptionKind kind) {
+  protocol::ReplyWriter& r = conn.reply();
+  r.PushHeader(3);
+  r.Bulk(word);
+  if (name) {
+    r.Bulk(*name);
+  } else {
+    r.Null();
+  }
+  r.Integer(static_cast<int64_t>(kind == SubscriptionKind::kShard
+                                     ? Count(conn, SubscriptionKind::kShard)
+                                     : Count(conn, SubscriptionKind::kChannel) +
+                                           Count(conn, SubscriptionKind::kPattern)));
+}
+
+void PubSub::DropShardChannel(const std::string& name) {
+  auto it = subscribers_[Index(SubscriptionKind::kShard)].find(name);
+  if (it == subscribers_[Index(SubscriptionKind::kShard)].end()) return;
+  const std::vector<Connection*> subscribers = it->second;
+  const std::string_view view = name;
+  for (Connection* conn : subscribers) {
+    Unsubscribe(conn, SubscriptionKind::kShard, name);
+    WriteFrame(*conn, "sunsubscribe", &view, SubscriptionKind::kShard);
+    if (!conn->subscriptions) conn->pubsub_mode = false;
+    server_.ScheduleFlush(conn);
+  }
+}
+
 size_t PubSub::Subscribers(SubscriptionKind kind, std::string_view name) const {
   const auto& all = subscribers_[Index(kind)];
   auto it = all.find(name);

@@ -59,6 +59,22 @@ class PubSub {
   void UnsubscribeAll(Connection* conn);
   // How many subscriptions of a kind the client has.
   static size_t Count(const Connection& conn, SubscriptionKind kind);
+  // Writes a (un)subscribe confirmation, [word, name (or null), count], to the client: a push
+  // under RESP3, an array under RESP2; the count is channels and patterns together, or shard
+  // channels alone.
+  static void WriteFrame(Connection& conn, std::string_view word, const std::string_view* name,
+                         SubscriptionKind kind);
+  // Cluster mode, when slots have moved away: every subscription to a shard channel for which
+  // moved(name) is true ends, its client told with a sunsubscribe frame (as Redis Cluster's
+  // removeChannelsInSlot).
+  template <typename Fn>
+  void DropShardChannels(Fn&& moved) {
+    std::vector<std::string> names;
+    ForEachName(SubscriptionKind::kShard, [&](std::string_view name) {
+      if (moved(name)) names.emplace_back(name);
+    });
+    for (const std::string& name : names) DropShardChannel(name);
+  }
 
   // PUBLISH (kChannel: channel subscribers, then every matching pattern) and SPUBLISH (kShard):
   // returns how many deliveries were made.
@@ -83,6 +99,7 @@ class PubSub {
   void Deliver(Connection* conn, std::string_view type, const std::string_view* pattern,
                std::string_view channel, std::string_view message, Frame (&frames)[2]);
   void CloseDoomed();
+  void DropShardChannel(const std::string& name);
 
   Server& server_;
   NameMap<std::vector<Connection*>> subscribers_[3];

@@ -171,7 +171,7 @@ void Resharding::Announce(size_t index) {
     // here, and this node sends them to it.
     std::partition(t.to_tell.begin(), t.to_tell.end(),
                    [&t](const std::string& a) { return a != t.target; });
-    server_.blocking().RedirectMoved();
+    AfterHandover();
     spdlog::info("resharding to epoch {}: slots handed over to {}", cluster.epoch(), t.target);
   }
   if (t.to_tell.empty()) {
@@ -235,6 +235,14 @@ void Resharding::OnPeerReply(uint64_t tag, PeerLink::Status status, std::string_
   Advance(index);
 }
 
+void Resharding::AfterHandover() {
+  const Cluster& cluster = server_.cluster();
+  server_.blocking().RedirectMoved();
+  server_.pubsub().DropShardChannels([&cluster](std::string_view channel) {
+    return cluster.Owner(cluster::KeySlot(channel)).address() != cluster.self_address();
+  });
+}
+
 void Resharding::Import(CommandContext& ctx) {
   int64_t epoch;
   if (!ParseIntOrReply(ctx, ctx.args[2], &epoch) || !EpochAgrees(ctx, epoch)) return;
@@ -277,7 +285,7 @@ void Resharding::Handover(CommandContext& ctx) {
   // An announcement of an earlier epoch is over for this node: nothing left to do.
   if (epoch == cluster.epoch() &&
       cluster.HandOver(std::string(ctx.args[3]), std::string(ctx.args[4]))) {
-    server_.blocking().RedirectMoved();
+    AfterHandover();
     spdlog::info("resharding to epoch {}: {} handed its slots over to {}", epoch, ctx.args[3],
                  ctx.args[4]);
   }

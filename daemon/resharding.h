@@ -11,7 +11,8 @@
 //      that fails is sent again later, with the values as they are then.
 //   3. announce: the slots are handed over here, and CLUSTER HANDOVER <epoch> <source> <target>
 //      goes to every other node (until each has said yes) so that all redirect them to the
-//      target; clients blocked here on keys of those slots are answered -MOVED.
+//      target; clients blocked here on keys of those slots are answered -MOVED, and those
+//      subscribed here to their shard channels get sunsubscribe.
 //
 // The other side, CLUSTER IMPORT and CLUSTER HANDOVER, is here too. Nothing here is persisted:
 // a node restarted during a resharding starts from the map of its configuration alone.
@@ -69,6 +70,9 @@ class Resharding final : private PeerLink::Requester {
   void SendBatch(size_t index);
   void Announce(size_t index);
   void Retry(Transfer& t, std::string_view what);
+  // Slots changed hands here: clients blocked on their keys are redirected, their shard
+  // channels' subscribers unsubscribed.
+  void AfterHandover();
   void OnPeerReply(uint64_t tag, PeerLink::Status status, std::string_view reply,
                    std::string_view what) override;
 

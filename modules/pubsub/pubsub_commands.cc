@@ -34,23 +34,9 @@ Names NamesOf(Kind kind) {
   return {"ssubscribe", "sunsubscribe"};
 }
 
-// The count in a (un)subscribe frame: channels and patterns together, shard channels apart.
-int64_t FrameCount(const Connection& c, Kind kind) {
-  if (kind == Kind::kShard) return static_cast<int64_t>(PubSub::Count(c, Kind::kShard));
-  return static_cast<int64_t>(PubSub::Count(c, Kind::kChannel) + PubSub::Count(c, Kind::kPattern));
-}
-
-// [kind's word, name (or null), count]: a push under RESP3, an array under RESP2.
 void ReplyFrame(CommandContext& ctx, std::string_view word, const std::string_view* name,
                 Kind kind) {
-  ctx.reply.PushHeader(3);
-  ctx.reply.Bulk(word);
-  if (name) {
-    ctx.reply.Bulk(*name);
-  } else {
-    ctx.reply.Null();
-  }
-  ctx.reply.Integer(FrameCount(ctx.conn, kind));
+  PubSub::WriteFrame(ctx.conn, word, name, kind);
 }
 
 void Subscribe(CommandContext& ctx, Kind kind) {

@@ -13,7 +13,9 @@ transition anywhere:
 - every key is on the node that owns its slot, and on no other (the DBSIZEs add up);
 - every acknowledged write is there: each key written with its value, each counter equal to the
   increments acknowledged, each queue with its ready, in-flight and dead messages, each filter
-  with its items.
+  with its items;
+- clients blocked on keys of a slot that moved were answered -MOVED, and clients subscribed to
+  shard channels of such a slot were unsubscribed (sunsubscribe); the others were still served.
 
 Then the membership goes back to the first three (the fourth sends everything away and is left
 empty), and the same is checked.
@@ -256,6 +258,44 @@ class BlockedPops:
         return redirected
 
 
+class ShardSubscribers:
+    """A client subscribed (SSUBSCRIBE) at its owner to each of several shard channels. After a
+    resharding, those whose channel's slot moved must have been told (sunsubscribe, as Redis
+    Cluster does); the others still get what is published there."""
+
+    def __init__(self, nodes, count=40):
+        owners = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
+        by_port = {n.port: n for n in nodes}
+        self.subscribed = []
+        for i in range(count):
+            channel = "news:%d" % i
+            node = by_port[owners[key_slot(channel)]]
+            client = RawClient(node.host, node.port)
+            eq(client.call("SSUBSCRIBE", channel),
+               b"*3\r\n$10\r\nssubscribe\r\n$%d\r\n%s\r\n:1\r\n" % (len(channel),
+                                                                       channel.encode()),
+               "SSUBSCRIBE %s" % channel)
+            self.subscribed.append((channel, node.port, client))
+
+    def check(self, nodes):
+        """Returns how many were unsubscribed."""
+        after = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
+        told = 0
+        for channel, port, client in self.subscribed:
+            if after[key_slot(channel)] != port:
+                eq(client.reply(), b"*3\r\n$12\r\nsunsubscribe\r\n$%d\r\n%s\r\n:0\r\n"
+                   % (len(channel), channel.encode()), "sunsubscribe of %s" % channel)
+                told += 1
+            else:
+                owner = redis.Redis(host=nodes[0].host, port=port)
+                eq(owner.execute_command("SPUBLISH", channel, "still"), 1, "SPUBLISH " + channel)
+                owner.close()
+                eq(client.reply(), b"*3\r\n$8\r\nsmessage\r\n$%d\r\n%s\r\n$5\r\nstill\r\n"
+                   % (len(channel), channel.encode()), "message on %s" % channel)
+            client.close()
+        return told
+
+
 def main():
     pylond = servers.pylond_from_argv(NAME)
     # redis-py logs every -MOVED it follows with a traceback; during a resharding they are
@@ -274,6 +314,7 @@ def main():
             for phase, members, epoch in [("join", nodes, 2), ("leave", three, 3)]:
                 before = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
                 blocked = BlockedPops(nodes)
+                shard = ShardSubscribers(nodes)
                 writer = Writer(nodes[0], writer)
                 writer.start()
                 time.sleep(0.2)
@@ -286,8 +327,10 @@ def main():
                 rc = cluster_client(members[0])
                 redirected = blocked.check(nodes, rc)
                 rc.close()
-                if redirected == 0:
-                    raise AssertionError("no blocked client was on a slot that moved")
+                told = shard.check(nodes)
+                if redirected == 0 or told == 0:
+                    raise AssertionError("no blocked client or subscriber was on a slot that "
+                                         "moved")
                 share = moved / 16384
                 if phase == "join":
                     eq(set(targets), {newcomer.port}, "slots moved only to the newcomer")
@@ -301,9 +344,11 @@ def main():
                                            "cluster")["cluster_keys_sent"]) for n in nodes)
                 print("%s: %s ok: %d slots moved (%.1f%% of 16384, ideal 25%%), settled %.1fs "
                       "after the last reload, %d keys sent so far, %d keys written so far, the "
-                      "writer followed %s, %d of %d blocked clients redirected, keys per node %s"
+                      "writer followed %s, %d of %d blocked clients redirected, %d of %d shard "
+                      "subscribers unsubscribed, keys per node %s"
                       % (NAME, phase, moved, 100 * share, seconds, sent, writer.written,
-                         writer.client.followed, redirected, len(blocked.waiting), per_node))
+                         writer.client.followed, redirected, len(blocked.waiting), told,
+                         len(shard.subscribed), per_node))
                 passed += 1
         except Exception:  # noqa: BLE001
             traceback.print_exc()

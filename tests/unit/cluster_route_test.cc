@@ -22,6 +22,8 @@ const CommandSpec kSet{
 const CommandSpec kMset{
     .name = "mset", .flags = kCmdWrite, .first_key = 1, .last_key = -1, .key_step = 2};
 const CommandSpec kPing{.name = "ping"};
+const CommandSpec kSpublish{
+    .name = "spublish", .flags = kCmdPubsub, .first_key = 1, .last_key = 1, .key_step = 1};
 
 Config NodeConfig(int port, std::vector<std::string> members, int64_t epoch) {
   Config c;
@@ -97,6 +99,8 @@ TEST_CASE("cluster route: the source keeps a slot until the target confirms, the
   CHECK(a.Text(kSet, {"set", here, "w"}) == "serve");
   CHECK(a.Text(kGet, {"get", gone}) == "ASK " + slot + " " + kC);
   CHECK(a.Text(kSet, {"set", gone, "v"}) == "ASK " + slot + " " + kC);
+  // A shard channel stays here until the handover, whether or not a key of its name exists.
+  CHECK(a.Text(kSpublish, {"spublish", gone, "m"}) == "serve");
   // Keys split between the nodes: neither can serve them.
   CHECK(a.Text(kMset, {"mset", here, "1", gone, "2"}) == std::string(kErrTryAgain));
   CHECK(a.Text(kMset, {"mset", here, "1", here, "2"}) == "serve");
@@ -131,6 +135,7 @@ TEST_CASE("cluster route: the target serves a slot it receives only after ASKING
   CHECK(c.cluster.slots_receiving() > 3000);
   CHECK(c.Text(kGet, {"get", tag + "x"}) == "MOVED " + slot + " " + kA);
   CHECK(c.Text(kGet, {"get", tag + "x"}, true) == "serve");
+  CHECK(c.Text(kSpublish, {"spublish", tag + "x", "m"}, true) == "MOVED " + slot + " " + kA);
   CHECK(c.Text(kSet, {"set", tag + "x", "v"}, true) == "serve");
   // Several keys of which some are not here yet: try again once they are.
   CHECK(c.Text(kMset, {"mset", tag + "x", "1", tag + "y", "2"}, true) == std::string(kErrTryAgain));
