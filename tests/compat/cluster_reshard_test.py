@@ -2,8 +2,9 @@
 """Resharding under write load: a fourth node joins three, then leaves again.
 
 Three pylond nodes serve keys of several types (strings, counters, queues with messages in
-flight and dead letters, Bloom filters); a fourth is started outside the membership. While a
-redis-py RedisCluster client keeps writing (new keys, and increments of counters it counts), the
+flight and dead letters, Bloom filters); a fourth is started outside the membership. While two
+writers keep writing (new keys, and increments of counters they count) - one in Python that
+follows redirections as cluster clients do, and ioredis's Cluster client in a node process - the
 membership of all four is written to every node's configuration file with a higher epoch and
 CLUSTER RELOAD is sent to each, one after another in a shuffled order. Once no slot is in
 transition anywhere:
@@ -23,9 +24,11 @@ empty), and the same is checked.
     /usr/bin/python3 tests/compat/cluster_reshard_test.py <path-to-pylond>
 """
 
+import json
 import logging
 import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -124,6 +127,41 @@ class Writer(threading.Thread):
             self.error = e
         finally:
             self.client.close()
+
+
+class NodeWriter:
+    """The same load from ioredis's Cluster client (ioredis_cluster_writer.js, in a node
+    process): io:N = N and increments of ioctr:M, until stopped; it reports what was
+    acknowledged."""
+
+    SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ioredis_cluster_writer.js")
+
+    def __init__(self, node, before=None):
+        self.written = before.written if before else 0
+        self.increments = list(before.increments) if before else [0] * COUNTERS
+        self.proc = subprocess.Popen(
+            ["node", self.SCRIPT, str(node.port), str(self.written),
+             ",".join(map(str, self.increments))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finish(self):
+        out, err = self.proc.communicate(input="", timeout=60)
+        try:
+            report = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise AssertionError("ioredis writer: no report\n%s%s" % (out, err))
+        if report["error"] or self.proc.returncode != 0:
+            raise AssertionError("ioredis writer: %s" % (report["error"] or err))
+        self.written, self.increments = report["written"], report["increments"]
+
+    def check(self, rc):
+        pipe = rc.pipeline()
+        for n in range(self.written):
+            pipe.get("io:%d" % n)
+        eq(pipe.execute(), [str(n) for n in range(self.written)], "ioredis's keys")
+        for m in range(COUNTERS):
+            pipe.get("ioctr:%d" % m)
+        eq([int(v or 0) for v in pipe.execute()], self.increments, "ioredis's counters")
 
 
 def load(rc):
@@ -310,21 +348,24 @@ def main():
             rc = cluster_client(nodes[0])
             queues = load(rc)
             rc.close()
-            writer = None
+            writer = node_writer = None
             for phase, members, epoch in [("join", nodes, 2), ("leave", three, 3)]:
                 before = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
                 blocked = BlockedPops(nodes)
                 shard = ShardSubscribers(nodes)
                 writer = Writer(nodes[0], writer)
+                node_writer = NodeWriter(nodes[1], node_writer)
                 writer.start()
                 time.sleep(0.2)
                 seconds = reshard(nodes, members, epoch, writer)
                 writer.stop.set()
                 writer.join(timeout=30)
+                node_writer.finish()
                 if writer.error:
                     raise AssertionError("writer: %r" % writer.error)
                 moved, per_node, targets = check(nodes, members, before, writer, queues)
                 rc = cluster_client(members[0])
+                node_writer.check(rc)
                 redirected = blocked.check(nodes, rc)
                 rc.close()
                 told = shard.check(nodes)
@@ -344,11 +385,11 @@ def main():
                                            "cluster")["cluster_keys_sent"]) for n in nodes)
                 print("%s: %s ok: %d slots moved (%.1f%% of 16384, ideal 25%%), settled %.1fs "
                       "after the last reload, %d keys sent so far, %d keys written so far, the "
-                      "writer followed %s, %d of %d blocked clients redirected, %d of %d shard "
-                      "subscribers unsubscribed, keys per node %s"
+                      "writer followed %s, ioredis wrote %d keys so far, %d of %d blocked clients "
+                      "redirected, %d of %d shard subscribers unsubscribed, keys per node %s"
                       % (NAME, phase, moved, 100 * share, seconds, sent, writer.written,
-                         writer.client.followed, redirected, len(blocked.waiting), told,
-                         len(shard.subscribed), per_node))
+                         writer.client.followed, node_writer.written, redirected,
+                         len(blocked.waiting), told, len(shard.subscribed), per_node))
                 passed += 1
         except Exception:  # noqa: BLE001
             traceback.print_exc()
