@@ -34,8 +34,8 @@ bool FindSelf(const cluster::SlotMap& map, const Config& config, int* self, std:
   return true;
 }
 
-// The address a node outside the membership calls itself by: its first bind address.
-std::string OutsideAddress(const Config& config) {
+// A node outside the membership: itself at its first bind address.
+cluster::Node OutsideNode(const Config& config) {
   std::string host = "127.0.0.1";
   for (const std::string& b : config.bind) {
     if (Wildcard(b)) continue;
@@ -43,7 +43,8 @@ std::string OutsideAddress(const Config& config) {
     break;
   }
   cluster::Node n{.host = host, .port = config.port};
-  return n.address();
+  n.id = cluster::NodeId(n.address());
+  return n;
 }
 
 const cluster::Node& OwnerIn(const cluster::SlotMap& map, int slot) {
@@ -86,10 +87,9 @@ bool Cluster::Adopt(const Config& config, cluster::SlotMap previous, std::string
   if (!FindSelf(map, config, &self, error) || !FindSelf(previous, config, &prev_self, error)) {
     return false;
   }
-  std::string address = self >= 0 ? map.nodes()[static_cast<size_t>(self)].address()
-                        : prev_self >= 0
-                            ? previous.nodes()[static_cast<size_t>(prev_self)].address()
-                            : OutsideAddress(config);
+  cluster::Node myself = self >= 0        ? map.nodes()[static_cast<size_t>(self)]
+                         : prev_self >= 0 ? previous.nodes()[static_cast<size_t>(prev_self)]
+                                          : OutsideNode(config);
   std::vector<uint8_t> moving(cluster::kSlots, 0);
   bool any_moving = false;
   if (!previous.empty()) {
@@ -105,8 +105,8 @@ bool Cluster::Adopt(const Config& config, cluster::SlotMap previous, std::string
   prev_ = any_moving ? std::move(previous) : cluster::SlotMap{};
   self_ = self;
   prev_self_ = any_moving ? prev_self : -1;
-  self_address_ = std::move(address);
-  self_id_ = cluster::NodeId(self_address_);
+  self_address_ = myself.address();
+  self_node_ = std::move(myself);
   epoch_ = config.cluster_epoch;
   moving_ = std::move(moving);
   in_flight_.clear();
@@ -140,13 +140,7 @@ std::vector<cluster::Node> Cluster::Nodes() const {
   for (const cluster::Node& n : prev_.nodes()) {
     if (!listed(n.address())) nodes.push_back(n);
   }
-  if (!listed(self_address_)) {
-    const size_t colon = self_address_.rfind(':');
-    std::string host = self_address_.substr(0, colon);
-    if (host.starts_with("[")) host = host.substr(1, host.size() - 2);
-    nodes.push_back(
-        {.host = host, .port = std::stoi(self_address_.substr(colon + 1)), .id = self_id_});
-  }
+  if (!listed(self_address_)) nodes.push_back(self_node_);
   return nodes;
 }
 

@@ -54,7 +54,7 @@ class Cluster {
   // This node: its index in map().nodes() (-1 when outside), its address and id.
   int self() const { return self_; }
   const std::string& self_address() const { return self_address_; }
-  const std::string& self_id() const { return self_id_; }
+  const std::string& self_id() const { return self_node_.id; }
 
   // Who serves a slot now: the source while the slot is in transition, else the map's owner.
   const cluster::Node& Owner(int slot) const;
@@ -111,7 +111,8 @@ class Cluster {
   cluster::SlotMap map_, prev_;
   int self_ = -1;       // in map_
   int prev_self_ = -1;  // in prev_
-  std::string self_address_, self_id_;
+  cluster::Node self_node_;
+  std::string self_address_;  // self_node_.address(), kept: compared often
   int64_t epoch_ = 0;
   std::vector<uint8_t> moving_;      // per slot: 1 while in transition
   std::vector<uint8_t> sending_to_;  // per node of map_: it confirmed the epoch

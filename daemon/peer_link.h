@@ -60,10 +60,6 @@ class PeerLink {
   // either: Close first to tell them.)
   void Forget(const Requester* requester);
 
-  const std::string& address() const { return address_; }
-  size_t in_flight() const { return pending_.size(); }
-  bool connected() const { return socket_ && socket_->connected; }
-
   // Appends a command as a RESP array of bulk strings.
   static void AppendCommand(std::string* out, const std::vector<std::string_view>& args);
 

@@ -227,33 +227,29 @@ void CmdHandover(CommandContext& ctx) {
 }
 
 void CmdHelp(CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
-      "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "COUNTKEYSINSLOT <slot>",
-      "    Return the number of keys in <slot>.",
-      "GETKEYSINSLOT <slot> <count>",
-      "    Return key names stored by current node in a slot.",
-      "INFO",
-      "    Return information about the cluster.",
-      "KEYSLOT <key>",
-      "    Return the hash slot for <key>.",
-      "MYID",
-      "    Return the node id.",
-      "NODES",
-      "    Return cluster configuration seen by node. Output format:",
-      "    <id> <ip:port@bus-port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
-      "SHARDS",
-      "    Return information about slot range mappings and the nodes associated with them.",
-      "RELOAD",
-      "    Read cluster-nodes and cluster-epoch from the configuration file again and move",
-      "    the keys of the slots this node loses to their new owners.",
-      "SLOTS",
-      "    Return information about slots range mappings. Each range is made of:",
-      "    start, end, master and replicas IP addresses, ports and ids",
-      "HELP",
-      "    Prints this help."};
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  daemon::ReplyHelp(
+      ctx,
+      {"COUNTKEYSINSLOT <slot>",
+       "    Return the number of keys in <slot>.",
+       "GETKEYSINSLOT <slot> <count>",
+       "    Return key names stored by current node in a slot.",
+       "INFO",
+       "    Return information about the cluster.",
+       "KEYSLOT <key>",
+       "    Return the hash slot for <key>.",
+       "MYID",
+       "    Return the node id.",
+       "NODES",
+       "    Return cluster configuration seen by node. Output format:",
+       "    <id> <ip:port@bus-port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+       "RELOAD",
+       "    Read cluster-nodes and cluster-epoch from the configuration file again and move",
+       "    the keys of the slots this node loses to their new owners.",
+       "SHARDS",
+       "    Return information about slot range mappings and the nodes associated with them.",
+       "SLOTS",
+       "    Return information about slots range mappings. Each range is made of:",
+       "    start, end, master and replicas IP addresses, ports and ids"});
 }
 
 // ASKING: the next command (or transaction) may run on a slot this node is importing.

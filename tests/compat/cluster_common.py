@@ -4,6 +4,7 @@ waiting for a resharding to finish."""
 
 import socket
 import time
+import traceback
 
 import redis
 
@@ -126,3 +127,36 @@ class RawClient:
 
     def close(self):
         self.sock.close()
+
+
+class Tally:
+    """Runs a test's parts, each reported "<name>: <part> ok" or with its traceback and
+    "FAILED" (the next part runs anyway), then the summary line the test runner shows."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = self.failed = 0
+
+    def run(self, part, fn, *args):
+        """fn(*args), counted; its result, or None when it failed."""
+        try:
+            result = fn(*args)
+        except Exception:  # noqa: BLE001 - report every failure, go on with the next
+            traceback.print_exc()
+            print("%s: %s FAILED" % (self.name, part))
+            self.failed += 1
+            return None
+        if isinstance(result, str):
+            print("%s: %s ok: %s" % (self.name, part, result))
+        else:
+            print("%s: %s ok" % (self.name, part))
+        self.passed += 1
+        return result
+
+    def finish(self, problems=()):
+        """Counts the servers' stop problems too; returns the exit status."""
+        for problem in problems:
+            print(problem)
+            self.failed += 1
+        print("%s: %d passed, %d failed" % (self.name, self.passed, self.failed))
+        return 1 if self.failed else 0

@@ -16,11 +16,11 @@ import os
 import signal
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servers  # noqa: E402
-from cluster_common import RawClient, eq, info_fields, key_slot, slot_owners  # noqa: E402
+from cluster_common import (RawClient, Tally, eq, info_fields, key_slot,  # noqa: E402
+                            slot_owners)
 
 import redis  # noqa: E402
 
@@ -166,25 +166,14 @@ def pubsub(nodes):
 
 def main():
     pylond = servers.pylond_from_argv(NAME)
-    passed = failed = 0
+    tally = Tally(NAME)
     with servers.Servers() as running:
         nodes = [running.start(n) for n in servers.make_cluster(
             pylond, 3, [("cluster-forward", "yes"), ("cluster-node-timeout", str(TIMEOUT_MS))])]
         for name, fn in [("forwarding", forwarding), ("owner_down", owner_down),
                          ("pubsub", pubsub)]:
-            try:
-                fn(nodes)
-                print("%s: %s ok" % (NAME, name))
-                passed += 1
-            except Exception:  # noqa: BLE001 - report every failure, go on with the next
-                traceback.print_exc()
-                print("%s: %s FAILED" % (NAME, name))
-                failed += 1
-    for problem in running.problems:
-        print(problem)
-        failed += 1
-    print("%s: %d passed, %d failed" % (NAME, passed, failed))
-    return 1 if failed else 0
+            tally.run(name, fn, nodes)
+    return tally.finish(running.problems)
 
 
 if __name__ == "__main__":

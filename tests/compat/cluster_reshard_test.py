@@ -32,11 +32,10 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servers  # noqa: E402
-from cluster_common import (RawClient, eq, info_fields, key_slot,  # noqa: E402
+from cluster_common import (RawClient, Tally, eq, info_fields, key_slot,  # noqa: E402
                             set_membership, slot_owners, wait_settled)
 
 import redis  # noqa: E402
@@ -334,72 +333,74 @@ class ShardSubscribers:
         return told
 
 
+class Run:
+    """What the phases share: the nodes, the queues' expected states, the writers so far."""
+
+    def __init__(self, nodes, queues):
+        self.nodes, self.queues = nodes, queues
+        self.writer = self.node_writer = None
+
+
+def phase(run, members, epoch):
+    """One resharding to `members` under the writers' load, checked; returns its summary."""
+    nodes, newcomer = run.nodes, run.nodes[3]
+    before = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
+    blocked = BlockedPops(nodes)
+    shard = ShardSubscribers(nodes)
+    writer = run.writer = Writer(nodes[0], run.writer)
+    node_writer = run.node_writer = NodeWriter(nodes[1], run.node_writer)
+    writer.start()
+    time.sleep(0.2)
+    seconds = reshard(nodes, members, epoch, writer)
+    writer.stop.set()
+    writer.join(timeout=30)
+    node_writer.finish()
+    if writer.error:
+        raise AssertionError("writer: %r" % writer.error)
+    moved, per_node, targets = check(nodes, members, before, writer, run.queues)
+    rc = cluster_client(members[0])
+    node_writer.check(rc)
+    redirected = blocked.check(nodes, rc)
+    rc.close()
+    told = shard.check(nodes)
+    if redirected == 0 or told == 0:
+        raise AssertionError("no blocked client or subscriber was on a slot that moved")
+    if newcomer in members:
+        eq(set(targets), {newcomer.port}, "slots moved only to the newcomer")
+    else:
+        eq(per_node[newcomer.port], 0, "keys left on the node that left")
+    share = moved / 16384
+    if not 0.15 < share < 0.35:
+        raise AssertionError("%d slots moved (%.1f%%): not about 1/4" % (moved, 100 * share))
+    sent = sum(int(info_fields(redis.Redis(host=n.host, port=n.port, decode_responses=True),
+                               "cluster")["cluster_keys_sent"]) for n in nodes)
+    return ("%d slots moved (%.1f%% of 16384, ideal 25%%), settled %.1fs after the last reload, "
+            "%d keys sent so far, %d keys written so far, the writer followed %s, ioredis wrote "
+            "%d keys so far, %d of %d blocked clients redirected, %d of %d shard subscribers "
+            "unsubscribed, keys per node %s"
+            % (moved, 100 * share, seconds, sent, writer.written, writer.client.followed,
+               node_writer.written, redirected, len(blocked.waiting), told,
+               len(shard.subscribed), per_node))
+
+
 def main():
     pylond = servers.pylond_from_argv(NAME)
     # redis-py logs every -MOVED it follows with a traceback; during a resharding they are
-    # expected, and the writer reports any error it does not recover from.
+    # expected, and the writers report any error they do not recover from.
     logging.getLogger("redis.cluster").setLevel(logging.CRITICAL)
     random.seed(int(os.environ.get("PYLON_TEST_SEED", "11")))
-    passed = failed = 0
+    tally = Tally(NAME)
     with servers.Servers() as running:
         nodes = [running.start(n) for n in servers.make_cluster(pylond, 4, members=3, epoch=1)]
-        three, newcomer = nodes[:3], nodes[3]
-        try:
-            rc = cluster_client(nodes[0])
-            queues = load(rc)
-            rc.close()
-            writer = node_writer = None
-            for phase, members, epoch in [("join", nodes, 2), ("leave", three, 3)]:
-                before = slot_owners(redis.Redis(host=nodes[0].host, port=nodes[0].port))
-                blocked = BlockedPops(nodes)
-                shard = ShardSubscribers(nodes)
-                writer = Writer(nodes[0], writer)
-                node_writer = NodeWriter(nodes[1], node_writer)
-                writer.start()
-                time.sleep(0.2)
-                seconds = reshard(nodes, members, epoch, writer)
-                writer.stop.set()
-                writer.join(timeout=30)
-                node_writer.finish()
-                if writer.error:
-                    raise AssertionError("writer: %r" % writer.error)
-                moved, per_node, targets = check(nodes, members, before, writer, queues)
-                rc = cluster_client(members[0])
-                node_writer.check(rc)
-                redirected = blocked.check(nodes, rc)
-                rc.close()
-                told = shard.check(nodes)
-                if redirected == 0 or told == 0:
-                    raise AssertionError("no blocked client or subscriber was on a slot that "
-                                         "moved")
-                share = moved / 16384
-                if phase == "join":
-                    eq(set(targets), {newcomer.port}, "slots moved only to the newcomer")
-                else:
-                    eq(per_node[newcomer.port], 0, "keys left on the node that left")
-                if not 0.15 < share < 0.35:
-                    raise AssertionError("%d slots moved (%.1f%%): not about 1/4" % (moved,
-                                                                                   100 * share))
-                sent = sum(int(info_fields(redis.Redis(host=n.host, port=n.port,
-                                                       decode_responses=True),
-                                           "cluster")["cluster_keys_sent"]) for n in nodes)
-                print("%s: %s ok: %d slots moved (%.1f%% of 16384, ideal 25%%), settled %.1fs "
-                      "after the last reload, %d keys sent so far, %d keys written so far, the "
-                      "writer followed %s, ioredis wrote %d keys so far, %d of %d blocked clients "
-                      "redirected, %d of %d shard subscribers unsubscribed, keys per node %s"
-                      % (NAME, phase, moved, 100 * share, seconds, sent, writer.written,
-                         writer.client.followed, node_writer.written, redirected,
-                         len(blocked.waiting), told, len(shard.subscribed), per_node))
-                passed += 1
-        except Exception:  # noqa: BLE001
-            traceback.print_exc()
-            print("%s: FAILED" % NAME)
-            failed += 1
-    for problem in running.problems:
-        print(problem)
-        failed += 1
-    print("%s: %d passed, %d failed" % (NAME, passed, failed))
-    return 1 if failed else 0
+        rc = cluster_client(nodes[0])
+        queues = tally.run("load", load, rc)
+        rc.close()
+        if queues is not None:
+            run = Run(nodes, queues)
+            # The second phase goes on from the first's state: it runs only if that passed.
+            if tally.run("join", phase, run, nodes, 2) is not None:
+                tally.run("leave", phase, run, nodes[:3], 3)
+    return tally.finish(running.problems)
 
 
 if __name__ == "__main__":

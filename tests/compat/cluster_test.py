@@ -11,11 +11,10 @@ The Node cluster client (ioredis's Cluster) has its own script, ioredis_cluster_
 import os
 import subprocess
 import sys
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servers  # noqa: E402
-from cluster_common import eq, key_slot, slot_owners  # noqa: E402
+from cluster_common import Tally, eq, key_slot, slot_owners  # noqa: E402
 
 import redis  # noqa: E402
 from redis.cluster import ClusterNode, RedisCluster  # noqa: E402
@@ -161,33 +160,16 @@ def errors(nodes):
 
 def main():
     pylond = servers.pylond_from_argv(NAME)
-    passed = failed = 0
+    tally = Tally(NAME)
     with servers.Servers() as running:
         nodes = [running.start(n) for n in servers.make_cluster(pylond, 3)]
         keys = []
         for name, fn in [("redis_py_cluster", redis_py_cluster),
                          ("redis_cli_cluster", redis_cli_cluster), ("errors", errors)]:
-            try:
-                keys += fn(nodes) or []
-                print("%s: %s ok" % (NAME, name))
-                passed += 1
-            except Exception:  # noqa: BLE001 - report every failure, go on with the next
-                traceback.print_exc()
-                print("%s: %s FAILED" % (NAME, name))
-                failed += 1
-        try:
-            per_node = check_placement(nodes, sorted(set(keys)))
-            print("%s: placement ok: %d keys, per node %s" % (NAME, len(set(keys)), per_node))
-            passed += 1
-        except Exception:  # noqa: BLE001
-            traceback.print_exc()
-            print("%s: placement FAILED" % NAME)
-            failed += 1
-    for problem in running.problems:
-        print(problem)
-        failed += 1
-    print("%s: %d passed, %d failed" % (NAME, passed, failed))
-    return 1 if failed else 0
+            keys += tally.run(name, fn, nodes) or []
+        tally.run("placement", lambda: "%d keys, per node %s" % (
+            len(set(keys)), check_placement(nodes, sorted(set(keys)))))
+    return tally.finish(running.problems)
 
 
 if __name__ == "__main__":
