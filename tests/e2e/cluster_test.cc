@@ -151,6 +151,29 @@ TEST_CASE("cluster: keys of other nodes' slots are redirected; CLUSTER answers a
   CHECK(Command(c, {"READONLY"}) == Reply::Ok());
   CHECK(Command(c, {"READWRITE"}) == Reply::Ok());
 
+  // The node-to-node subcommands refuse what another node would never send.
+  CHECK(Command(c, {"CLUSTER", "IMPORT", "x"}) == not_integer);
+  CHECK(Command(c, {"CLUSTER", "IMPORT", "8"}) ==
+        Reply::Error("TRYAGAIN this node is at epoch 7, not yet 8"));
+  CHECK(Command(c, {"CLUSTER", "IMPORT", "6"}) ==
+        Reply::Error("ERR this node is at epoch 7, past 6"));
+  CHECK(Command(c, {"CLUSTER", "IMPORT", "7"}) == Reply::Ok());  // a probe
+  CHECK(Command(c, {"CLUSTER", "IMPORT", "7", mine, "-1"}) ==
+        Reply::Error("ERR CLUSTER IMPORT takes key, expire-at and dump triples"));
+  CHECK(Command(c, {"CLUSTER", "IMPORT", "7", mine, "-1", "dump"}) ==
+        Reply::Error("ERR slot " + std::to_string(slot) + " is not moving to this node"));
+  CHECK(Command(c, {"GET", mine}) == Reply::Bulk("tx"));  // untouched
+  CHECK(Command(c, {"CLUSTER", "HANDOVER", "x", "a", "b"}) == not_integer);
+  CHECK(Command(c, {"CLUSTER", "HANDOVER", "99", "a", "b"}) ==
+        Reply::Error("TRYAGAIN this node is at epoch 7, not yet 99"));
+  CHECK(Command(c, {"CLUSTER", "HANDOVER", "7", "a", "b"}) == Reply::Ok());  // nothing moving
+  CHECK(Command(c, {"CLUSTER", "HANDOVER", "7", "a"}) ==
+        Reply::Error("ERR wrong number of arguments for 'cluster|handover' command"));
+  CHECK(Command(c, {"CLUSTER", "RELOAD"}) ==
+        Reply::Error("ERR CLUSTER RELOAD reads the configuration file, and this server was "
+                     "started without one"));
+  CHECK(Command(c, {"CLUSTER", "PEER", "someid"}) == Reply::Ok());
+
   // As Redis in cluster mode.
   CHECK(Command(c, {"SELECT", "1"}) == Reply::Error("ERR SELECT is not allowed in cluster mode"));
   CHECK(Command(c, {"SELECT", "0"}) == Reply::Ok());
