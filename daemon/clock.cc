@@ -14,7 +14,8 @@ int64_t SystemUs() {
 
 Clock::Clock(bool manual) : manual_(manual), now_us_(SystemUs()) {}
 
-void Clock::Refresh() {
+void Clock::Read() const {
+  stale_ = false;
   if (manual_) return;
   int64_t now = SystemUs();
   if (now > now_us_) now_us_ = now;

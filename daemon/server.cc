@@ -305,9 +305,10 @@ void Server::OnPrepare(uv_prepare_t* handle) {
     _exit(1);
   }
   server->FlushAll();
-  // The next turn's commands see one instant, read once.
-  server->clock_.Refresh();
   server->ArmTimedWork();
+  // Last: libuv waits for I/O right after this. The commands that wake it must see the time
+  // they arrived, not this moment (daemon/clock.h).
+  server->clock_.WillSleep();
 }
 
 void Server::KeyModified(std::string_view key) {
@@ -383,6 +384,10 @@ void Server::ArmTimedWork() {
     uv_timer_stop(&timed_work_timer_);
     return;
   }
+  // The delay counts from libuv's loop time: take both now, so they are the same instant (the
+  // turn's reads may be a long turn old).
+  uv_update_time(&loop_);
+  clock_.Refresh();
   const int64_t delay = std::max<int64_t>(0, *due - clock_.NowMs());
   uv_timer_start(&timed_work_timer_, OnTimedWorkTimer, static_cast<uint64_t>(delay), 0);
 }
