@@ -38,7 +38,7 @@ Step Next(State* state, const Policy& policy, RandomSource& random) {
     return {.attempt = state->attempt + 1, .delay_ms = -1};
   }
   const int64_t n = state->attempt + 1;
-  const int64_t temp = ExponentialMs(policy.base_ms, policy.cap_ms, n);
+  const int64_t temp = ExponentialMs(policy.base_ms, policy.cap_ms, n - 1);
   int64_t delay = 0;
   switch (policy.jitter) {
     case Jitter::kNone:

@@ -1,12 +1,12 @@
-// Retry with backoff, as a pure state machine: the formulas of Marc Brooker's "Exponential
-// Backoff And Jitter" (AWS Architecture Blog, 2015), with the attempt numbered as in the post's
-// simulator (aws-samples/aws-arch-backoff-simulator, src/backoff_simulator.py: a client's
-// attempt counter goes to 1 at its first failure, and that retry waits backoff(1)). So for
-// attempt n = 1, 2, 3, ...:
+// Retry with backoff, as a pure state machine: the jitter modes of Marc Brooker's "Exponential
+// Backoff And Jitter" (AWS Architecture Blog, 2015), with BASE the first retry's delay, as the
+// AWS SDKs' backoff strategies, gRPC's initial backoff, Polly and tenacity take it (the post's
+// simulator doubles once more: its first retry waits up to 2 * base, which surprises anyone who
+// copies BASE from those libraries). For attempt n = 1, 2, 3, ...:
 //
-//   none:          min(cap, base * 2^n)
-//   full:          random_between(0, min(cap, base * 2^n))
-//   equal:         temp = min(cap, base * 2^n); temp / 2 + random_between(0, temp / 2)
+//   none:          min(cap, base * 2^(n-1))
+//   full:          random_between(0, min(cap, base * 2^(n-1)))
+//   equal:         temp = min(cap, base * 2^(n-1)); temp / 2 + random_between(0, temp / 2)
 //   decorrelated:  sleep = min(cap, random_between(base, sleep * 3)), sleep starting at base
 //
 // All in whole milliseconds, random_between(lo, hi) inclusive at both ends. Equal jitter rounds

@@ -24,36 +24,36 @@ TEST_CASE("retry: exact delays without jitter, MAX, give up, RESET, TYPE and TTL
   auto c = server.Connect();
   const std::vector<std::string> next = {"RETRY.NEXT", "job",    "BASE", "100", "CAP",
                                          "1000",       "JITTER", "none", "MAX", "4"};
-  CHECK(Command(c, next) == Step(1, 200));
+  CHECK(Command(c, next) == Step(1, 100));  // BASE is the first retry's delay
   CHECK(Command(c, {"TYPE", "job"}) == Reply::Status("retry"));
   CHECK(Command(c, {"PTTL", "job"}) == Reply::Int(2000));
-  CHECK(Command(c, next) == Step(2, 400));
-  CHECK(Command(c, next) == Step(3, 800));
-  CHECK(Command(c, next) == Step(4, 1000));
+  CHECK(Command(c, next) == Step(2, 200));
+  CHECK(Command(c, next) == Step(3, 400));
+  CHECK(Command(c, next) == Step(4, 800));
   CHECK(Command(c, next) == Step(5, -1));  // gave up
   CHECK(Command(c, next) == Step(5, -1));
   CHECK(Command(c, {"RETRY.RESET", "job"}) == Reply::Int(1));
   CHECK(Command(c, {"RETRY.RESET", "job"}) == Reply::Int(0));
-  CHECK(Command(c, next) == Step(1, 200));
+  CHECK(Command(c, next) == Step(1, 100));
 
   // The state outlives every delay (TTL 2 x CAP from the last call), then goes by itself.
   Advance(c, 2000);
-  CHECK(Command(c, next) == Step(2, 400));
+  CHECK(Command(c, next) == Step(2, 200));
   Advance(c, 2001);
   CHECK(Command(c, {"EXISTS", "job"}) == Reply::Int(0));
-  CHECK(Command(c, next) == Step(1, 200));
+  CHECK(Command(c, next) == Step(1, 100));
 
   // Defaults: BASE 100, CAP 20000, full jitter, no MAX.
   const Reply d = Command(c, {"RETRY.NEXT", "defaults"});
   REQUIRE(d.elements.size() == 2);
   CHECK(d.elements[0] == Reply::Int(1));
   CHECK(d.elements[1].integer >= 0);
-  CHECK(d.elements[1].integer <= 200);
+  CHECK(d.elements[1].integer <= 100);
   CHECK(Command(c, {"PTTL", "defaults"}) == Reply::Int(40000));
 
   RawClient r3 = server.Raw();
   REQUIRE(r3.Call({"HELLO", "3"}).type == Reply::Type::kMap);
-  CHECK(r3.Call({"RETRY.NEXT", "r3", "JITTER", "none", "MAX", "1"}) == Step(1, 200));
+  CHECK(r3.Call({"RETRY.NEXT", "r3", "JITTER", "none", "MAX", "1"}) == Step(1, 100));
   CHECK(r3.Call({"RETRY.NEXT", "r3", "JITTER", "none", "MAX", "1"}) == Step(2, -1));
 
   const Reply info = Command(c, {"INFO", "retry"});
@@ -78,7 +78,7 @@ TEST_CASE("retry: each jitter stays within its formula's bounds", "[retry]") {
         REQUIRE(r.elements.size() == 2);
         REQUIRE(r.elements[0] == Reply::Int(n));
         const int64_t delay = r.elements[1].integer;
-        const int64_t temp = std::min(kCap, kBase << n);
+        const int64_t temp = std::min(kCap, kBase << (n - 1));
         if (jitter == "full") {
           REQUIRE(delay >= 0);
           REQUIRE(delay <= temp);

@@ -41,7 +41,8 @@ class Seeded final : public RandomSource {
   std::mt19937_64 engine_{42};
 };
 
-TEST_CASE("retry: no jitter is min(cap, base * 2^attempt), attempt from 1", "[retry]") {
+TEST_CASE("retry: no jitter is min(cap, base * 2^(attempt - 1)): BASE is the first delay",
+          "[retry]") {
   Policy p{.base_ms = 100, .cap_ms = 10000, .jitter = Jitter::kNone};
   State s;
   Pinned never(false);
@@ -51,7 +52,7 @@ TEST_CASE("retry: no jitter is min(cap, base * 2^attempt), attempt from 1", "[re
     CHECK(step.attempt == i + 1);
     delays.push_back(step.delay_ms);
   }
-  CHECK(delays == std::vector<int64_t>{200, 400, 800, 1600, 3200, 6400, 10000, 10000, 10000});
+  CHECK(delays == std::vector<int64_t>{100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000});
   CHECK(never.asked.empty());  // no draws
   CHECK(ExponentialMs(1, 4398046511104, 42) == 4398046511104);
   CHECK(ExponentialMs(1, 4398046511104, 41) == 2199023255552);
@@ -59,19 +60,19 @@ TEST_CASE("retry: no jitter is min(cap, base * 2^attempt), attempt from 1", "[re
   CHECK(ExponentialMs(4398046511104, 4398046511104, 61) == 4398046511104);
 }
 
-TEST_CASE("retry: full jitter draws from [0, min(cap, base * 2^n)]", "[retry]") {
+TEST_CASE("retry: full jitter draws from [0, min(cap, base * 2^(n-1))]", "[retry]") {
   Policy p{.base_ms = 50, .cap_ms = 1000, .jitter = Jitter::kFull};
   State s;
   Pinned high(true);
   for (int i = 0; i < 6; i++) Next(&s, p, high);
   CHECK(high.asked == std::vector<std::pair<int64_t, int64_t>>{
-                          {0, 100}, {0, 200}, {0, 400}, {0, 800}, {0, 1000}, {0, 1000}});
+                          {0, 50}, {0, 100}, {0, 200}, {0, 400}, {0, 800}, {0, 1000}});
   Seeded random;
   for (int run = 0; run < 2000; run++) {
     State st;
     for (int n = 1; n <= 8; n++) {
       const Step step = Next(&st, p, random);
-      const int64_t temp = std::min<int64_t>(1000, 50 << n);
+      const int64_t temp = std::min<int64_t>(1000, 50 << (n - 1));
       REQUIRE(step.delay_ms >= 0);
       REQUIRE(step.delay_ms <= temp);
     }
@@ -87,14 +88,14 @@ TEST_CASE("retry: equal jitter is temp/2 + random_between(0, temp/2)", "[retry]"
     lows.push_back(Next(&lo_state, p, lo).delay_ms);
     highs.push_back(Next(&hi_state, p, hi).delay_ms);
   }
-  CHECK(lows == std::vector<int64_t>{50, 100, 200, 400, 500, 500});
+  CHECK(lows == std::vector<int64_t>{25, 50, 100, 200, 400, 500});
   // An odd temp (the cap, 1001) still reaches temp: the random half is temp - temp / 2.
-  CHECK(highs == std::vector<int64_t>{100, 200, 400, 800, 1001, 1001});
+  CHECK(highs == std::vector<int64_t>{50, 100, 200, 400, 800, 1001});
   Seeded random;
   for (int run = 0; run < 2000; run++) {
     State st;
     for (int n = 1; n <= 8; n++) {
-      const int64_t temp = std::min<int64_t>(1001, 50 << n);
+      const int64_t temp = std::min<int64_t>(1001, 50 << (n - 1));
       const int64_t d = Next(&st, p, random).delay_ms;
       REQUIRE(d >= temp / 2);
       REQUIRE(d <= temp);
@@ -144,7 +145,7 @@ TEST_CASE("retry: MAX attempts, then give up without advancing", "[retry]") {
   CHECK(Next(&s, p, never).attempt == 2);
   const Step third = Next(&s, p, never);
   CHECK(third.attempt == 3);
-  CHECK(third.delay_ms == 800);
+  CHECK(third.delay_ms == 400);
   CHECK_FALSE(third.gave_up());
   for (int i = 0; i < 3; i++) {
     const Step step = Next(&s, p, never);
