@@ -1,6 +1,7 @@
 // KEYS SCAN RANDOMKEY (Redis 7.0 db.c).
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -83,7 +84,8 @@ void CmdScan(CommandContext& ctx) {
   // Collect first (copies: checking expiry below may delete entries), at most ten buckets per
   // requested element so a sparse table cannot make one call slow.
   std::vector<std::string> found;
-  int64_t steps = count * 10;
+  // Saturated: COUNT may be any positive 64-bit integer.
+  int64_t steps = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
   do {
     cursor = Keys(ctx).Scan(cursor, [&found](const Entry* e) { found.emplace_back(e->key()); });
   } while (cursor != 0 && steps-- > 0 && static_cast<int64_t>(found.size()) < count);

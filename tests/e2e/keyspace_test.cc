@@ -153,6 +153,15 @@ TEST_CASE("SCAN filters by MATCH and TYPE and rejects bad arguments", "[keyspace
   CHECK(Command(c, {"SCAN", "x"}) == Reply::Error("ERR invalid cursor"));
   CHECK(Command(c, {"SCAN", "0", "COUNT", "0"}) == Reply::Error("ERR syntax error"));
   CHECK(Command(c, {"SCAN", "0", "MATCH"}) == Reply::Error("ERR syntax error"));
+  // A COUNT whose tenfold overflows (the bound on buckets visited) saturates: one call, all.
+  for (const std::string count :
+       {"922337203685477580", "922337203685477581", "4611686018427387904", "9223372036854775807"}) {
+    INFO("COUNT " << count);
+    Reply all = Command(c, {"SCAN", "0", "COUNT", count});
+    REQUIRE(all.elements.size() == 2);
+    CHECK(all.elements[0] == Reply::Bulk("0"));
+    CHECK(all.elements[1].elements.size() == 100);
+  }
 }
 
 TEST_CASE("WATCH aborts EXEC after another client's write, not after a no-op",
