@@ -9,11 +9,14 @@
 // (Start). It stops, and the next turn writes the dump again, when
 //   - the value is placed under a key (new, renamed, restored: the log's base for that key is
 //     not this value's; the keyspace calls Stop),
-//   - its operations outgrow kMaxBytes (the dump is then likely the smaller record),
-//   - the log starts over (a rewrite, appendonly off or on): StartOver bumps a generation that
-//     every change log compares with, so no value needs visiting.
+//   - its operations in one turn outgrow kMaxBytes, or the value's own size when that is more
+//     (set_value_bytes): the dump is then likely the smaller record,
+//   - the log starts over (appendonly off or on): StartOver bumps a generation that every
+//     change log compares with, so no value needs visiting. (A rewrite does not: the log is
+//     written up to the fork first, so the operations after it apply to the snapshot's state.)
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,7 +30,7 @@ class ChangeLog {
   // Where the value appends its next operation; nullptr when it is not recording.
   std::string* recording() {
     if (generation_ == 0) return nullptr;
-    if (generation_ != current_generation_ || ops_.size() > kMaxBytes) {
+    if (generation_ != current_generation_ || ops_.size() > limit_) {
       Stop();
       return nullptr;
     }
@@ -50,6 +53,9 @@ class ChangeLog {
     generation_ = 0;
     std::string().swap(ops_);  // a value no longer logged keeps no buffer
   }
+  // The size of the value's dump, about: a large value records more operations before its
+  // dump is the smaller record (a filter of 128 MB is not dumped for 2 MB of added items).
+  void set_value_bytes(size_t bytes) { limit_ = std::max(kMaxBytes, bytes); }
   // Heap bytes held (for a value's MemoryUsage).
   size_t bytes() const { return ops_.capacity() > 15 ? ops_.capacity() + 1 : 0; }
 
@@ -59,6 +65,7 @@ class ChangeLog {
  private:
   static inline uint64_t current_generation_ = 1;
   std::string ops_;
+  size_t limit_ = kMaxBytes;
   uint64_t generation_ = 0;  // the generation it records in; 0: not recording
 };
 

@@ -53,6 +53,9 @@ struct Config {
   int64_t queue_backoff_base_ms = 1000;
   int64_t queue_backoff_cap_ms = 60000;
   int64_t queue_retention_ms = int64_t{4} * 24 * 3600 * 1000;
+  // The most memory one Bloom filter may take (valkey-bloom's bloom-memory-usage-limit): a
+  // BF.RESERVE, or a scale-out, past it is refused.
+  int64_t bf_max_memory = 128LL * 1024 * 1024;
   // Test-only: the clock stands still and moves only by TESTCLOCK commands. Start-up only.
   bool enable_test_clock = false;
   // The append-only log (daemon/persistence.h).

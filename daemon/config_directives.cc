@@ -70,6 +70,8 @@ constexpr int64_t kMb = 1024 * 1024;
 // The longest queue time, as modules/queue/queue.h's kMaxTimeMs (the config depends on no family).
 constexpr int64_t kMaxQueueMs = int64_t{1} << 42;
 constexpr size_t kMaxBindAddresses = 16;  // Redis's CONFIG_BINDADDR_MAX
+// The largest Bloom filter, as modules/bloom/bloom_filter.h's kMaxBytes.
+constexpr int64_t kMaxBloomBytes = int64_t{1} << 31;
 
 // Sorted by name: CONFIG GET answers in this order. One row per directive, so it stays a table.
 // clang-format off
@@ -85,6 +87,8 @@ constexpr Directive kDirectives[] = {
      .field = &Config::auto_aof_rewrite_min_size, .min = 0, .max = INT64_MAX},
     {.name = "auto-aof-rewrite-percentage", .kind = Kind::kInt, .is_mutable = true,
      .field = &Config::auto_aof_rewrite_percentage, .min = 0, .max = INT_MAX},
+    {.name = "bf-max-memory", .kind = Kind::kMemory, .is_mutable = true,
+     .field = &Config::bf_max_memory, .min = 0, .max = kMaxBloomBytes},
     {.name = "bind", .kind = Kind::kBind, .is_mutable = true, .multi = true},
     {.name = "client-output-buffer-limit", .kind = Kind::kOutputLimits, .is_mutable = true,
      .multi = true},

@@ -85,10 +85,14 @@ class Keyspace {
   Keyspace& operator=(const Keyspace&) = delete;
 
   void set_listener(KeyspaceListener* listener) { listener_ = listener; }
-  // Whether the table may allocate `bytes` more to grow (see KeyTable::set_growth_check).
+  // Whether `bytes` more may be allocated within maxmemory: the table asks before it grows
+  // (see KeyTable::set_growth_check), and a command asks before one large allocation (a Bloom
+  // filter of megabytes), so that it is refused before it allocates rather than after.
   void set_growth_check(std::function<bool(size_t bytes)> check) {
+    growth_check_ = check;
     table_.set_growth_check(std::move(check));
   }
+  bool MayAllocate(size_t bytes) const { return !growth_check_ || growth_check_(bytes); }
   // maxmemory-policy *-lfu keeps an access-frequency counter per key instead of a last-access
   // time (OBJECT FREQ / IDLETIME answer accordingly).
   void SetLfu(bool lfu, int log_factor, int decay_minutes);
@@ -222,6 +226,7 @@ class Keyspace {
 
   const Clock& clock_;
   KeyTable table_;
+  std::function<bool(size_t)> growth_check_;
   KeyspaceListener* listener_ = nullptr;
   std::vector<Entry*> volatile_;      // keys with a TTL, for sampling; each knows its position
   unsigned __int128 expire_sum_ = 0;  // sum of their expiry times, for avg_ttl

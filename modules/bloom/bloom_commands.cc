@@ -27,6 +27,8 @@ constexpr std::string_view kErrNotFound = "ERR not found";
 constexpr std::string_view kErrExists = "ERR item exists";
 constexpr std::string_view kErrFull = "ERR non scaling filter is full";
 constexpr std::string_view kErrBadData = "ERR received bad data";
+constexpr std::string_view kErrTooBig = "ERR operation exceeds bloom object memory limit";
+constexpr std::string_view kErrOom = "OOM command not allowed when used memory > 'maxmemory'.";
 
 void ReplyWrongArity(CommandContext& ctx) {
   ctx.reply.Error("ERR wrong number of arguments for '" + ctx.cmd.fullname + "' command");
@@ -37,6 +39,22 @@ BloomValue* FindFilter(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
   return daemon::FindOrReply<BloomValue>(ctx, kBloomType, how, ref, ok);
 }
 
+// Whether a filter may allocate `more` bytes, to take `total`: within bf-max-memory, and within
+// maxmemory when it is set. Asked before anything is allocated, so a refused command costs
+// nothing; the error to reply when not, else an empty view.
+std::string_view AllocationRefusal(CommandContext& ctx, uint64_t more, uint64_t total) {
+  if (total > static_cast<uint64_t>(ctx.server.config().bf_max_memory)) return kErrTooBig;
+  if (!ctx.server.keyspace().MayAllocate(more)) return kErrOom;
+  return {};
+}
+
+bool MayCreateOrReply(CommandContext& ctx, const BloomFilter::Options& options) {
+  const uint64_t bytes = BloomFilter::InitialBytes(options);
+  const std::string_view refusal = AllocationRefusal(ctx, bytes, bytes);
+  if (!refusal.empty()) ctx.reply.Error(refusal);
+  return refusal.empty();
+}
+
 // Creates a filter at ref (absent) with `options`, already validated.
 BloomValue* Create(CommandContext& ctx, KeyRef& ref, const BloomFilter::Options& options) {
   auto value = std::make_unique<BloomValue>(BloomFilter(options));
@@ -45,9 +63,20 @@ BloomValue* Create(CommandContext& ctx, KeyRef& ref, const BloomFilter::Options&
   return raw;
 }
 
+// Why the filter may not take this item now, or an empty view: it is new, and the filter must
+// grow for it past its limits (AllocationRefusal), or may not grow at all (kErrFull).
+std::string_view AddRefusal(CommandContext& ctx, const BloomFilter& filter, std::string_view item) {
+  const SubFilter& newest = filter.filters().back();
+  if (!newest.full() || filter.Contains(HashItem(item))) return {};
+  const uint64_t growth = filter.GrowthBytes();
+  if (growth == 0) return kErrFull;
+  return AllocationRefusal(ctx, growth, filter.bytes() + growth);
+}
+
 // Adds items[] to the filter (creating it with `options` when absent and `create`), replying
-// one integer each (an array when `multi`); a full filter answers kErrFull for the item it
-// refused and stops there, as RedisBloom does.
+// one integer each (an array when `multi`). An item the filter cannot take (full and not
+// scaling, or growing past bf-max-memory or maxmemory) answers its error in its place, and the
+// items after it are not added, as RedisBloom does for a full filter.
 void AddItems(CommandContext& ctx, daemon::Args items, bool multi, bool create,
               const BloomFilter::Options& options) {
   KeyRef ref;
@@ -59,26 +88,29 @@ void AddItems(CommandContext& ctx, daemon::Args items, bool multi, bool create,
       ctx.reply.Error(kErrNotFound);
       return;
     }
+    if (!MayCreateOrReply(ctx, options)) return;
     filter = Create(ctx, ref, options);
   }
-  size_t done = 0;
-  bool full = false;
-  std::vector<int64_t> results;
-  results.reserve(items.size());
-  for (; done < items.size() && !full; done++) {
-    const BloomFilter::AddResult r = filter->Add(items[done]);
-    full = r == BloomFilter::AddResult::kFull;
-    results.push_back(r == BloomFilter::AddResult::kAdded);
-  }
-  if (multi) ctx.reply.ArrayHeader(static_cast<int64_t>(done));
-  for (size_t i = 0; i < done; i++) {
-    if (full && i + 1 == done) {
-      ctx.reply.Error(kErrFull);
-    } else {
-      ctx.reply.Integer(results[i]);
+  // The replies are written as the items go in; an array's length is known only at the end.
+  const protocol::ReplyBuffer::Mark mark =
+      multi ? ctx.reply.BeginDeferred() : protocol::ReplyBuffer::Mark{};
+  int64_t replies = 0;
+  bool changed = false;
+  for (; replies < static_cast<int64_t>(items.size()); replies++) {
+    const std::string_view item = items[static_cast<size_t>(replies)];
+    const std::string_view refusal = AddRefusal(ctx, filter->filter(), item);
+    if (!refusal.empty()) {
+      filter->CountRefused();
+      ctx.reply.Error(refusal);
+      replies++;
+      break;
     }
+    const BloomFilter::AddResult r = filter->Add(item);
+    changed |= r == BloomFilter::AddResult::kAdded;
+    ctx.reply.Integer(r == BloomFilter::AddResult::kAdded);
   }
-  ctx.server.keyspace().Modified(ref);
+  if (multi) ctx.reply.EndDeferredArray(mark, replies);
+  if (changed) ctx.server.keyspace().Modified(ref);
 }
 
 // BF.RESERVE key error_rate capacity [EXPANSION expansion] [NONSCALING]
@@ -114,6 +146,7 @@ void CmdReserve(CommandContext& ctx) {
   if (ref.entry) {
     return ctx.reply.Error(&ref.entry->type() == &kBloomType ? kErrExists : daemon::kErrWrongType);
   }
+  if (!MayCreateOrReply(ctx, o)) return;
   Create(ctx, ref, o);
   ctx.reply.Ok();
 }
@@ -261,6 +294,9 @@ void CmdLoadChunk(CommandContext& ctx) {
     std::string why;
     std::optional<BloomFilter> filter = BloomFilter::FromHeader(ctx.args[3], &why);
     if (!filter) return ctx.reply.Error("ERR " + why);
+    // Its bits are not touched yet (a calloc): the limits are checked before any page is real.
+    const std::string_view refusal = AllocationRefusal(ctx, filter->bytes(), filter->bytes());
+    if (!refusal.empty()) return ctx.reply.Error(refusal);
     ctx.server.keyspace().SetObject(ref, std::make_unique<BloomValue>(std::move(*filter)),
                                     daemon::Ttl::Clear());
     return ctx.reply.Ok();

@@ -16,7 +16,9 @@ namespace wire = daemon::wire;
 namespace {
 
 constexpr double kTightening = 0.5;  // each new sub-filter's error rate, relative to the last
-constexpr uint8_t kDumpVersion = 1;
+// Dump's flag before each sub-filter's bits.
+constexpr uint8_t kBitsFollow = 0;
+constexpr uint8_t kAllClear = 1;
 
 uint64_t WordsFor(uint64_t bits) { return (bits + 63) / 64; }
 
@@ -85,6 +87,7 @@ bool SubFilter::Insert(ItemHash h) {
     fresh |= !(words_[p / 64] & mask);
     words_[p / 64] |= mask;
   }
+  clear_ = false;
   return fresh;
 }
 
@@ -135,6 +138,22 @@ bool BloomFilter::Contains(ItemHash h) const {
   return false;
 }
 
+uint64_t BloomFilter::GrowthBytes() const {
+  const SubFilter& last = filters_.back();
+  if (!options_.scaling || !last.full() || filters_.size() >= kMaxSubFilters) return 0;
+  const uint64_t capacity = last.capacity() > UINT64_MAX / options_.expansion
+                                ? UINT64_MAX
+                                : last.capacity() * options_.expansion;
+  const double error = last.error() * kTightening;
+  if (TooBig(capacity, error, total_bytes())) return 0;  // Add refuses it: kFull
+  return WordsFor(BitsFor(capacity, error)) * sizeof(uint64_t);
+}
+
+uint64_t BloomFilter::InitialBytes(const Options& o) {
+  const double error = o.scaling ? o.error * kTightening : o.error;
+  return WordsFor(BitsFor(o.capacity, error)) * sizeof(uint64_t);
+}
+
 uint64_t BloomFilter::capacity() const {
   uint64_t total = 0;
   for (const SubFilter& f : filters_) total += f.capacity();
@@ -153,9 +172,9 @@ uint64_t BloomFilter::total_bytes() const {
 
 // --- dumps --------------------------------------------------------------------------------------
 
-std::string BloomFilter::EncodeHeader() const {
+std::string BloomFilter::EncodeHeader(uint8_t version) const {
   std::string out;
-  wire::Put(&out, kDumpVersion);
+  wire::Put(&out, version);
   wire::Put(&out, static_cast<uint8_t>(options_.scaling));
   wire::Put(&out, options_.expansion);
   wire::Put(&out, options_.error);
@@ -175,9 +194,10 @@ std::optional<BloomFilter> BloomFilter::FromHeader(std::string_view in, std::str
   uint8_t version, scaling;
   uint32_t count;
   BloomFilter b;
-  if (!wire::Get(&in, &version) || version != kDumpVersion || !wire::Get(&in, &scaling) ||
-      scaling > 1 || !wire::Get(&in, &b.options_.expansion) || !wire::Get(&in, &b.options_.error) ||
-      !wire::Get(&in, &b.options_.capacity) || !wire::Get(&in, &count)) {
+  if (!wire::Get(&in, &version) || (version != kChunkedVersion && version != kSparseVersion) ||
+      !wire::Get(&in, &scaling) || scaling > 1 || !wire::Get(&in, &b.options_.expansion) ||
+      !wire::Get(&in, &b.options_.error) || !wire::Get(&in, &b.options_.capacity) ||
+      !wire::Get(&in, &count)) {
     *error = "received bad data";
     return std::nullopt;
   }
@@ -252,21 +272,29 @@ bool BloomFilter::LoadChunk(int64_t iter, std::string_view data) {
 }
 
 void BloomFilter::Dump(std::string* out) const {
-  const std::string header = EncodeHeader();
-  wire::PutText(out, header);
-  for (const SubFilter& f : filters_) out->append(f.data());
+  wire::PutText(out, EncodeHeader(kSparseVersion));
+  for (const SubFilter& f : filters_) {
+    wire::Put(out, f.clear() ? kAllClear : kBitsFollow);
+    if (!f.clear()) out->append(f.data());
+  }
 }
 
 std::optional<BloomFilter> BloomFilter::Restore(std::string_view in) {
   std::string_view header;
   std::string error;
-  if (!wire::GetText(&in, &header)) return std::nullopt;
+  if (!wire::GetText(&in, &header) || header.empty()) return std::nullopt;
+  const bool sparse = static_cast<uint8_t>(header[0]) == kSparseVersion;
   std::optional<BloomFilter> b = FromHeader(header, &error);
-  if (!b || in.size() != b->total_bytes()) return std::nullopt;
+  if (!b) return std::nullopt;
   for (SubFilter& f : b->filters_) {
+    uint8_t flag = kBitsFollow;
+    if (sparse && (!wire::Get(&in, &flag) || flag > kAllClear)) return std::nullopt;
+    if (flag == kAllClear) continue;
+    if (in.size() < f.bytes()) return std::nullopt;
     std::memcpy(f.mutable_data(), in.data(), f.bytes());
     in.remove_prefix(f.bytes());
   }
+  if (!in.empty()) return std::nullopt;
   return b;
 }
 

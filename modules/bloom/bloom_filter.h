@@ -16,7 +16,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +31,29 @@ struct ItemHash {
   uint64_t h1 = 0, h2 = 0;
 };
 ItemHash HashItem(std::string_view item);
+
+// A bit array that costs nothing until it is written: calloc hands large arrays out as fresh
+// zero pages from the kernel, so creating a filter of hundreds of megabytes neither clears nor
+// touches them (a std::vector would write every byte, a stall of seconds), and the pages only
+// become real as items set their bits.
+class ZeroedWords {
+ public:
+  explicit ZeroedWords(uint64_t words)
+      : words_(static_cast<uint64_t*>(std::calloc(words ? words : 1, sizeof(uint64_t)))),
+        size_(words) {
+    if (!words_) throw std::bad_alloc();
+  }
+  uint64_t* data() const { return words_.get(); }
+  uint64_t size() const { return size_; }
+  uint64_t& operator[](uint64_t i) const { return words_[i]; }
+
+ private:
+  struct Free {
+    void operator()(uint64_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint64_t[], Free> words_;
+  uint64_t size_;
+};
 
 class SubFilter {
  public:
@@ -49,9 +74,15 @@ class SubFilter {
   void set_items(uint64_t items) { items_ = items; }
   bool full() const { return items_ >= capacity_; }
   size_t bytes() const { return words_.size() * sizeof(uint64_t); }
+  // Whether no bit was ever set (nothing inserted, nothing loaded): a dump need not carry the
+  // bits, and a reader need not read them.
+  bool clear() const { return clear_; }
   // The bit array as bytes (little-endian words), for dumps.
   std::string_view data() const { return {reinterpret_cast<const char*>(words_.data()), bytes()}; }
-  char* mutable_data() { return reinterpret_cast<char*>(words_.data()); }
+  char* mutable_data() {
+    clear_ = false;
+    return reinterpret_cast<char*>(words_.data());
+  }
 
  private:
   SubFilter() = default;
@@ -65,7 +96,8 @@ class SubFilter {
   uint32_t hashes_ = 0;
   uint64_t bits_ = 0;
   uint64_t items_ = 0;  // items this filter took (new to the whole chain when added)
-  std::vector<uint64_t> words_;
+  bool clear_ = true;
+  ZeroedWords words_{0};
 };
 
 // Bits per item and hash functions for an error rate (the formulas above).
@@ -79,9 +111,11 @@ class BloomFilter {
   static constexpr uint64_t kDefaultCapacity = 100;
   static constexpr uint32_t kDefaultExpansion = 2;
   // Limits that keep one request from taking the server down: the bytes a chain's bit arrays
-  // may take (4 GiB: about 3.5 billion items at 1 %), and how many sub-filters it may grow
-  // (each halves the error rate: past 64 the rate is below 2^-64 of the one asked for).
-  static constexpr uint64_t kMaxBytes = uint64_t{1} << 32;
+  // may take at the most (2 GiB: about 1.8 billion items at 1 %; a dump must fit the log's
+  // 32-bit record lengths; the server's bf-max-memory is the limit in force, 128 MB by
+  // default), and how many sub-filters it may grow (each halves the error rate: past 64 the
+  // rate is below 2^-64 of the one asked for).
+  static constexpr uint64_t kMaxBytes = uint64_t{1} << 31;
   static constexpr size_t kMaxSubFilters = 64;
 
   struct Options {
@@ -106,6 +140,12 @@ class BloomFilter {
   uint64_t items() const { return items_; }
   // Items the chain holds before it must grow: the sum of its sub-filters' capacities.
   uint64_t capacity() const;
+  // The bytes an Add of a new item would allocate now: the next sub-filter's when the newest is
+  // full and the chain may grow, else 0. Lets the caller hold it against its memory limits
+  // before anything is allocated.
+  uint64_t GrowthBytes() const;
+  // The bytes a filter with these options takes when created (its first sub-filter's bits).
+  static uint64_t InitialBytes(const Options& options);
   // Bytes held: the bit arrays and the bookkeeping (what BF.INFO SIZE and MEMORY USAGE say).
   size_t bytes() const;
 
@@ -114,7 +154,7 @@ class BloomFilter {
   // the iterator that names it: 1 + the offset just past its last byte in the concatenated
   // bit arrays (as RedisBloom's iterators work). A dump is the header then every chunk.
   static constexpr size_t kMaxChunk = 16 * 1024 * 1024;
-  std::string EncodeHeader() const;
+  std::string EncodeHeader() const { return EncodeHeader(kChunkedVersion); }
   // The chunk after iterator `iter` (1 for the first), and its own iterator; an empty chunk
   // and iterator 0 past the end.
   std::string_view Chunk(int64_t iter, int64_t* next) const;
@@ -122,11 +162,20 @@ class BloomFilter {
   static std::optional<BloomFilter> FromHeader(std::string_view header, std::string* error);
   // Writes a chunk that Chunk returned with iterator `iter`; false when it does not fit.
   bool LoadChunk(int64_t iter, std::string_view data);
-  // The whole filter as one string (header and bits), and back.
+  // The whole filter as one string (header and bits), and back. A sub-filter that never had a
+  // bit set is dumped without its bits: a filter just reserved is logged by its parameters,
+  // a few dozen bytes whatever its size.
   void Dump(std::string* out) const;
   static std::optional<BloomFilter> Restore(std::string_view dump);
 
  private:
+  // A header's version says how the bits follow it: chunk by chunk, every bit (SCANDUMP's, and
+  // dumps written before sparse dumps), or each sub-filter's bits behind a flag that says
+  // whether it has any (Dump's).
+  static constexpr uint8_t kChunkedVersion = 1;
+  static constexpr uint8_t kSparseVersion = 2;
+  std::string EncodeHeader(uint8_t version) const;
+
   BloomFilter() = default;
   // Where the concatenated bit arrays' byte `offset` lives: sub-filter index and offset in it.
   bool Locate(uint64_t offset, size_t* filter, uint64_t* within) const;

@@ -28,6 +28,7 @@ BloomValue::BloomValue(BloomFilter filter)
     : filter_(std::move(filter)), booked_bytes_(filter_.bytes()) {
   Stats().filters++;
   Stats().bytes += booked_bytes_;
+  changes_.set_value_bytes(booked_bytes_);
 }
 
 BloomValue::~BloomValue() {
@@ -69,6 +70,7 @@ BloomFilter::AddResult BloomValue::AddHash(ItemHash h) {
   if (filter_.bytes() != booked_bytes_) {
     Stats().bytes += filter_.bytes() - booked_bytes_;
     booked_bytes_ = filter_.bytes();
+    changes_.set_value_bytes(booked_bytes_);
   }
   return r;
 }

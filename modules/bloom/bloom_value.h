@@ -48,6 +48,8 @@ class BloomValue final : public daemon::Value {
   const BloomFilter& filter() const { return filter_; }
   // Adds an item and books it in the stats.
   BloomFilter::AddResult Add(std::string_view item);
+  // An item refused before Add (the filter may not grow for it), for the stats.
+  void CountRefused() { Stats().refused++; }
   bool Contains(std::string_view item) const;
   // Logged as the whole filter at the end of the turn.
   bool LoadChunk(int64_t iter, std::string_view data) {

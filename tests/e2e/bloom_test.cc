@@ -108,6 +108,78 @@ TEST_CASE("bloom: reserve, a full non-scaling filter, insert's options", "[bloom
   CHECK(Command(c, {"EXISTS", "absent"}) == Reply::Int(0));
 }
 
+int64_t InfoInt(const Connection& c, std::string_view section, std::string_view field) {
+  return std::stoll(
+      InfoField(Command(c, {"INFO", std::string(section)}).str, field).value_or("-1"));
+}
+
+TEST_CASE("bloom: bf-max-memory and maxmemory refuse a filter before it is allocated", "[bloom]") {
+  PylonServer server;
+  auto c = server.Connect();
+  const Reply kTooBig = Reply::Error("ERR operation exceeds bloom object memory limit");
+  CHECK(Command(c, {"CONFIG", "GET", "bf-max-memory"}) ==
+        Reply::Array({Reply::Bulk("bf-max-memory"), Reply::Bulk("134217728")}));
+  const int64_t used = InfoInt(c, "memory", "used_memory");
+  // 268,435,456 items at 1 %: a 353 MB filter.
+  CHECK(Command(c, {"BF.RESERVE", "big", "0.01", "268435456"}) == kTooBig);
+  CHECK(Command(c, {"BF.INSERT", "big", "CAPACITY", "268435456", "ITEMS", "a"}) == kTooBig);
+  CHECK(Command(c, {"BF.ADD", "big", "a"}).integer == 1);  // the defaults are small
+  CHECK(Command(c, {"DEL", "big"}) == Reply::Int(1));
+  CHECK(InfoInt(c, "memory", "used_memory") < used + 1000000);  // nothing was allocated
+  // 100,000,000 at 1 %: 132 MB with a scaling filter's tightened first error rate, 114 MB
+  // without: the limit is on what the filter takes.
+  CHECK(Command(c, {"BF.RESERVE", "big", "0.01", "100000000"}) == kTooBig);
+  CHECK(Command(c, {"BF.RESERVE", "big", "0.01", "100000000", "NONSCALING"}) == Reply::Ok());
+  CHECK(Command(c, {"DEL", "big"}) == Reply::Int(1));
+
+  // A scaling filter that may not grow past the limit: MADD answers the error in the place of
+  // the first item that needed the growth, and adds nothing after it.
+  REQUIRE(Command(c, {"BF.RESERVE", "s", "0.01", "100"}) == Reply::Ok());
+  const int64_t size = Command(c, {"BF.INFO", "s", "SIZE"}).elements.at(0).integer;
+  REQUIRE(Command(c, {"CONFIG", "SET", "bf-max-memory", std::to_string(size + 100)}) ==
+          Reply::Ok());
+  const Reply madd = Command(c, With({"BF.MADD", "s"}, Items("i", 0, 200)));
+  REQUIRE(madd.type == Reply::Type::kArray);
+  REQUIRE(madd.elements.size() < 200);
+  CHECK(madd.elements.back() == kTooBig);
+  for (size_t i = 0; i + 1 < madd.elements.size(); i++) {
+    REQUIRE(madd.elements[i].type == Reply::Type::kInteger);
+  }
+  CHECK(Command(c, {"BF.CARD", "s"}) == Reply::Int(100));
+  CHECK(Command(c, {"BF.INFO", "s", "FILTERS"}) == Reply::Array({Reply::Int(1)}));
+  CHECK(InfoInt(c, "bloom", "bf_items_refused") == 1);
+  // Items it holds still answer; a raised limit lets it grow.
+  CHECK(Command(c, {"BF.ADD", "s", "i0"}) == Reply::Int(0));
+  REQUIRE(Command(c, {"CONFIG", "SET", "bf-max-memory", "128mb"}) == Reply::Ok());
+  int64_t added = 0;
+  for (int i = 0; added == 0 && i < 100; i++) {  // past any false positive
+    added = Command(c, {"BF.ADD", "s", "fresh-" + std::to_string(i)}).integer;
+  }
+  CHECK(added == 1);
+  CHECK(Command(c, {"BF.INFO", "s", "FILTERS"}) == Reply::Array({Reply::Int(2)}));
+
+  // With maxmemory set, a filter that would take the server past it is refused with Redis's
+  // -OOM before it is allocated (used memory is well under the limit when the command comes).
+  REQUIRE(Command(c, {"CONFIG", "SET", "maxmemory",
+                      std::to_string(InfoInt(c, "memory", "used_memory") + (8 << 20))}) ==
+          Reply::Ok());
+  CHECK(Command(c, {"BF.RESERVE", "mid", "0.01", "20000000"}) ==
+        Reply::Error("OOM command not allowed when used memory > 'maxmemory'."));
+  CHECK(Command(c, {"EXISTS", "mid"}) == Reply::Int(0));
+  CHECK(Command(c, {"BF.RESERVE", "mid", "0.01", "20000"}) == Reply::Ok());
+  REQUIRE(Command(c, {"CONFIG", "SET", "maxmemory", "0"}) == Reply::Ok());
+  CHECK(Command(c, {"BF.RESERVE", "mid2", "0.01", "20000000"}) == Reply::Ok());
+
+  // LOADCHUNK's header of a filter past the limit is refused the same way.
+  const Reply header = Command(c, {"BF.SCANDUMP", "mid2", "0"});
+  REQUIRE(header.elements.size() == 2);
+  REQUIRE(Command(c, {"CONFIG", "SET", "bf-max-memory", "1mb"}) == Reply::Ok());
+  CHECK(Command(c, {"BF.LOADCHUNK", "copy", "1", header.elements[1].str}) == kTooBig);
+  CHECK(Command(c, {"EXISTS", "copy"}) == Reply::Int(0));
+  CHECK(Command(c, {"CONFIG", "SET", "bf-max-memory", "3gb"}).is_error());
+  CHECK(Command(c, {"CONFIG", "SET", "bf-max-memory", "2gb"}) == Reply::Ok());
+}
+
 TEST_CASE("bloom: SCANDUMP then LOADCHUNK into another key answers the same", "[bloom]") {
   PylonServer server;
   auto c = server.Connect();

@@ -3,8 +3,10 @@
 // SCANDUMP chunks) that answer the same.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <string>
 
+#include "daemon/wire.h"
 #include "modules/bloom/bloom_filter.h"
 
 namespace pylon::bloom {
@@ -182,6 +184,85 @@ TEST_CASE("bloom: corrupt headers, dumps and chunks are refused", "[bloom]") {
   CHECK(target->LoadChunk(next, first));
   CHECK(b.Chunk(1 << 30, &next).empty());
   CHECK(next == 0);
+}
+
+TEST_CASE("bloom: a filter never written dumps by its parameters, whatever its size", "[bloom]") {
+  const BloomFilter::Options options{.error = 0.001, .capacity = 10000000, .scaling = true};
+  const BloomFilter reserved(options);
+  REQUIRE(reserved.bytes() > (size_t{16} << 20));
+  std::string dump;
+  reserved.Dump(&dump);
+  CHECK(dump.size() < 200);
+  std::optional<BloomFilter> back = BloomFilter::Restore(dump);
+  REQUIRE(back);
+  CHECK(back->bytes() == reserved.bytes());
+  CHECK(back->items() == 0);
+  CHECK(FalsePositiveRate(*back, 10000) == 0);
+
+  // A filter read from a SCANDUMP header with only its first sub-filter's chunks loaded: the
+  // dump carries that sub-filter's bits and flags the others clear.
+  const BloomFilter full =
+      Filled({.error = 0.01, .capacity = 1000, .expansion = 2, .scaling = true}, 5000);
+  REQUIRE(full.filters().size() == 3);
+  std::string error;
+  std::optional<BloomFilter> partial = BloomFilter::FromHeader(full.EncodeHeader(), &error);
+  REQUIRE(partial);
+  int64_t next;
+  const std::string_view first = full.Chunk(1, &next);
+  REQUIRE(first.size() == full.filters()[0].bytes());
+  REQUIRE(partial->LoadChunk(next, first));
+  dump.clear();
+  partial->Dump(&dump);
+  CHECK(dump.size() < first.size() + 200);
+  back = BloomFilter::Restore(dump);
+  REQUIRE(back);
+  for (uint64_t i = 0; i < 2000; i++) {
+    const ItemHash h = HashItem(Item("in:", i));
+    REQUIRE(back->Contains(h) == partial->Contains(h));
+  }
+
+  // A dump of the first format (every bit, behind a version-1 header) still restores.
+  std::string old_dump;
+  daemon::wire::PutText(&old_dump, full.EncodeHeader());
+  for (const SubFilter& f : full.filters()) old_dump.append(f.data());
+  back = BloomFilter::Restore(old_dump);
+  REQUIRE(back);
+  CheckNoFalseNegatives(*back, 5000);
+  CHECK(back->items() == full.items());
+
+  // A sparse dump with a bad flag, or cut short, is refused.
+  dump.clear();
+  full.Dump(&dump);
+  CHECK(BloomFilter::Restore(dump));
+  uint32_t header_length;
+  std::memcpy(&header_length, dump.data(), sizeof(header_length));
+  std::string bad_flag = dump;
+  bad_flag[sizeof(header_length) + header_length] = 7;
+  CHECK(!BloomFilter::Restore(bad_flag));
+  CHECK(!BloomFilter::Restore(dump.substr(0, sizeof(header_length) + header_length)));
+}
+
+TEST_CASE("bloom: what a reserve and an add will allocate is known before they allocate",
+          "[bloom]") {
+  const BloomFilter::Options options{.error = 0.01, .capacity = 1000, .expansion = 4};
+  BloomFilter b(options);
+  CHECK(BloomFilter::InitialBytes(options) == b.filters()[0].bytes());
+  CHECK(b.GrowthBytes() == 0);  // the first sub-filter has room
+  uint64_t i = 0;
+  while (b.items() < 1000) b.Add(HashItem(Item("in:", i++)));
+  const uint64_t growth = b.GrowthBytes();
+  CHECK(growth > 3 * b.filters()[0].bytes());  // four times the capacity at half the error
+  const size_t before = b.bytes();
+  ItemHash h = HashItem(Item("in:", i++));
+  while (b.Contains(h)) h = HashItem(Item("in:", i++));
+  REQUIRE(b.Add(h) == BloomFilter::AddResult::kAdded);
+  CHECK(b.filters().size() == 2);
+  CHECK(b.filters()[1].bytes() == growth);
+  CHECK(b.bytes() - before >= growth);
+
+  BloomFilter fixed({.error = 0.01, .capacity = 10, .scaling = false});
+  for (uint64_t j = 0; fixed.items() < 10; j++) fixed.Add(HashItem(Item("in:", j)));
+  CHECK(fixed.GrowthBytes() == 0);  // may not grow: an add is refused, not allocated
 }
 
 }  // namespace

@@ -227,6 +227,21 @@ TEST_CASE("change log: records from Start until Stop, StartOver or its size boun
   log.recording()->append(std::string(daemon::ChangeLog::kMaxBytes + 1, 'x'));
   CHECK(log.recording() == nullptr);  // past the bound: the dump is the smaller record
   CHECK_FALSE(log.Take(&out));
+
+  // A value of 8 MB records up to its own size in one turn before its dump is the smaller.
+  log.set_value_bytes(size_t{8} << 20);
+  log.Start();
+  log.recording()->append(std::string(size_t{4} << 20, 'x'));
+  CHECK(log.recording() != nullptr);
+  log.recording()->append(std::string(size_t{4} << 20, 'x'));
+  CHECK(log.recording() != nullptr);  // exactly its size
+  log.recording()->append("x");
+  CHECK(log.recording() == nullptr);
+  // A small value keeps the common bound.
+  log.set_value_bytes(100);
+  log.Start();
+  log.recording()->append(std::string(daemon::ChangeLog::kMaxBytes, 'x'));
+  CHECK(log.recording() != nullptr);
 }
 
 }  // namespace

@@ -146,6 +146,7 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"appendonly", "no"},
       {"auto-aof-rewrite-min-size", "67108864"},
       {"auto-aof-rewrite-percentage", "100"},
+      {"bf-max-memory", "134217728"},
       {"bind", "127.0.0.1"},
       {"client-output-buffer-limit",
        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
@@ -562,7 +563,7 @@ TEST_CASE("CONFIG GET: globs are case-insensitive, exact names echo the caller's
   CHECK(names(ConfigGet(c, "*keep*")) == std::vector<std::string>{"tcp-keepalive"});
   CHECK(names(ConfigGet(c, "[pt]ort")) == std::vector<std::string>{"port"});
   CHECK(names(ConfigGet(c, "h?")) == std::vector<std::string>{"hz"});
-  CHECK(ConfigGet(c, "*").size() == 44);
+  CHECK(ConfigGet(c, "*").size() == 45);
   CHECK(ConfigGet(c, "PORT") == Pairs{{"PORT", "6379"}});
   CHECK(ConfigGet(c, "nope").empty());
   CHECK(ConfigGet(c, "nope*").empty());
