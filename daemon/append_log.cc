@@ -10,8 +10,6 @@ namespace pylon::daemon {
 
 namespace {
 
-constexpr size_t kHeaderBytes = sizeof(uint32_t) + sizeof(uint64_t);
-
 // One record from the front of a checked batch; false when it does not parse.
 bool TakeRecord(std::string_view* in, LogRecord* r) {
   *r = LogRecord{};
@@ -56,9 +54,18 @@ void AppendRecord(const LogRecord& r, std::string* batch) {
   wire::PutText(batch, r.kind == LogRecord::Kind::kSet ? r.dump : r.ops);
 }
 
+std::array<char, kBatchHeaderBytes> BatchHeader(std::string_view records) {
+  std::array<char, kBatchHeaderBytes> header;
+  const auto length = static_cast<uint32_t>(records.size());
+  const auto sum = static_cast<uint64_t>(XXH3_64bits(records.data(), records.size()));
+  std::memcpy(header.data(), &length, sizeof(length));
+  std::memcpy(header.data() + sizeof(length), &sum, sizeof(sum));
+  return header;
+}
+
 void AppendBatch(std::string_view records, std::string* out) {
-  wire::Put(out, static_cast<uint32_t>(records.size()));
-  wire::Put(out, static_cast<uint64_t>(XXH3_64bits(records.data(), records.size())));
+  const std::array<char, kBatchHeaderBytes> header = BatchHeader(records);
+  out->append(header.data(), header.size());
   out->append(records);
 }
 
@@ -76,11 +83,11 @@ LogReader::Result LogReader::Next(LogRecord* record) {
     if (XXH3_64bits(payload.data(), payload.size()) != sum || !Parses(payload)) {
       // Garbage that ends the file is an interrupted write too; with bytes after it, the log
       // itself is damaged.
-      const bool last = kHeaderBytes + length == log_.size() - batch_start_;
+      const bool last = kBatchHeaderBytes + length == log_.size() - batch_start_;
       return last ? Result::kTornTail : Result::kCorrupt;
     }
     batch_ = payload;
-    next_batch_ = batch_start_ + kHeaderBytes + length;
+    next_batch_ = batch_start_ + kBatchHeaderBytes + length;
   }
   TakeRecord(&batch_, record);  // checked by Parses
   if (batch_.empty()) batch_start_ = next_batch_;

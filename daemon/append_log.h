@@ -20,9 +20,12 @@
 // bytes after it), so start-up can cut the first and refuse the second.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "daemon/wire.h"
 
 namespace pylon::daemon {
 
@@ -37,6 +40,26 @@ struct LogRecord {
 
 // Appends one record to a batch being built.
 void AppendRecord(const LogRecord& record, std::string* batch);
+// Appends a kSet or kPatch record whose payload (the dump, or the operations) write_payload
+// appends to *batch itself: a dump of megabytes is serialised once, straight into the batch
+// the log writes from, never into a buffer of its own first.
+template <typename WritePayload>
+void AppendRecordWith(LogRecord::Kind kind, std::string_view key, int64_t expire_at_ms,
+                      WritePayload&& write_payload, std::string* batch) {
+  wire::Put(batch, static_cast<uint8_t>(kind));
+  wire::PutText(batch, key);
+  wire::Put(batch, expire_at_ms);
+  const size_t length_at = batch->size();
+  wire::Put(batch, uint32_t{0});
+  write_payload(batch);
+  const auto length = static_cast<uint32_t>(batch->size() - length_at - sizeof(uint32_t));
+  std::memcpy(batch->data() + length_at, &length, sizeof(length));
+}
+
+// A batch's frame: [payload length: u32][XXH3-64 of the payload: u64], written before it (the
+// payload need not be copied behind it: a writev sends both).
+inline constexpr size_t kBatchHeaderBytes = sizeof(uint32_t) + sizeof(uint64_t);
+std::array<char, kBatchHeaderBytes> BatchHeader(std::string_view records);
 // Appends the framed batch of `records` to *out.
 void AppendBatch(std::string_view records, std::string* out);
 

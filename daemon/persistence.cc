@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -18,6 +20,9 @@
 namespace pylon::daemon {
 
 namespace {
+
+// The turn's record buffer is kept across turns up to this size; past it, given back.
+constexpr size_t kKeptRecordBytes = size_t{4} << 20;
 
 int64_t UnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -40,6 +45,65 @@ bool WriteAll(int fd, std::string_view data, size_t* written = nullptr) {
     done += static_cast<size_t>(n);
   }
   if (written) *written = done;
+  return ok;
+}
+
+// Writes a batch: its frame, then the records from where they were built (one writev, no
+// copy of them behind the frame). False (errno set) when a write fails, with *written what got
+// written.
+bool WriteBatch(int fd, std::string_view records, size_t* written = nullptr) {
+  const std::array<char, kBatchHeaderBytes> header = BatchHeader(records);
+  iovec parts[2] = {{const_cast<char*>(header.data()), header.size()},
+                    {const_cast<char*>(records.data()), records.size()}};
+  const size_t total = header.size() + records.size();
+  size_t done = 0;
+  bool ok = true;
+  while (done < total) {
+    // Skip what went out already: the parts before `done`, and the front of the one it is in.
+    iovec left[2];
+    int count = 0;
+    size_t offset = done;
+    for (const iovec& part : parts) {
+      if (offset >= part.iov_len) {
+        offset -= part.iov_len;
+        continue;
+      }
+      left[count++] = {static_cast<char*>(part.iov_base) + offset, part.iov_len - offset};
+      offset = 0;
+    }
+    const ssize_t n = writev(fd, left, count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      ok = false;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (written) *written = done;
+  return ok;
+}
+
+// Copies the file at `from` to the end of fd, in slices (a rewrite's tail: whatever the loop
+// wrote while the child wrote the snapshot).
+bool AppendFile(const std::string& from, int fd) {
+  const int in = open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return errno == ENOENT;  // nothing was written meanwhile
+  std::string slice(size_t{1} << 20, '\0');
+  bool ok = true;
+  for (;;) {
+    const ssize_t n = read(in, slice.data(), slice.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    if (!WriteAll(fd, std::string_view(slice.data(), static_cast<size_t>(n)))) {
+      ok = false;
+      break;
+    }
+  }
+  close(in);
   return ok;
 }
 
@@ -69,27 +133,26 @@ bool ReadWholeFile(const std::string& path, std::string* out, std::string* error
 
 // Every key into `path` as batches of about 1 MB, fsynced. Plain system calls
 // only (a rewrite's child has one thread, and must not touch what the parent's threads hold).
+// Each value is dumped straight into the batch, which is written from there: a value of
+// megabytes is in memory once more, not three times.
 bool WriteSnapshot(const Keyspace& keyspace, const std::string& path) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
-  std::string batch, framed, dump;
+  constexpr size_t kBatchBytes = size_t{1} << 20;
+  std::string batch;
   bool ok = true;
   auto flush = [&] {
     if (batch.empty()) return;
-    framed.clear();
-    AppendBatch(batch, &framed);
-    ok = ok && WriteAll(fd, framed);
+    ok = ok && WriteBatch(fd, batch);
+    // A batch that held a large value gives its memory back.
+    if (batch.capacity() > 2 * kBatchBytes) std::string().swap(batch);
     batch.clear();
   };
   keyspace.ForEach([&](Entry* e) {
-    dump.clear();
-    Keyspace::Dump(*e, &dump);
-    AppendRecord({.kind = LogRecord::Kind::kSet,
-                  .key = e->key(),
-                  .expire_at_ms = e->expire_ms(),
-                  .dump = dump},
-                 &batch);
-    if (batch.size() >= (1 << 20)) flush();
+    AppendRecordWith(
+        LogRecord::Kind::kSet, e->key(), e->expire_ms(),
+        [e](std::string* out) { Keyspace::Dump(*e, out); }, &batch);
+    if (batch.size() >= kBatchBytes) flush();
   });
   flush();
   ok = ok && fdatasync(fd) == 0;
@@ -123,11 +186,9 @@ bool AppendOnlyFile::Open(const std::string& path, FsyncPolicy policy, std::stri
 
 bool AppendOnlyFile::WriteTurn(std::string_view records) {
   if (fd_ < 0 || records.empty()) return true;
-  batch_.clear();
-  AppendBatch(records, &batch_);
   const bool was_ok = last_write_ok_;
   size_t written = 0;
-  last_write_ok_ = WriteAll(fd_, batch_, &written);
+  last_write_ok_ = WriteBatch(fd_, records, &written);
   if (!last_write_ok_) {
     write_errno_ = errno;
     // One line when writing starts failing, not one per turn.
@@ -143,7 +204,7 @@ bool AppendOnlyFile::WriteTurn(std::string_view records) {
     return false;
   }
   if (!was_ok) spdlog::warn("writing the append-only log works again");
-  size_ += batch_.size();
+  size_ += kBatchHeaderBytes + records.size();
   switch (policy_) {
     case FsyncPolicy::kAlways:
       return Fsync();
@@ -352,7 +413,14 @@ bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::strin
     return false;
   }
   dirty_.clear();
-  ChangeLog::StartOver();  // the new log's record of every value is its dump
+  // The new log's record of every value is its dump: values that log their changes record
+  // from there (not from their next dump, which for a filter of megabytes would be a stall).
+  ChangeLog::StartOver();
+  keyspace_.ForEach([](Entry* e) {
+    if (ChangeLog* changes = e->is_object() ? e->object()->change_log() : nullptr) {
+      changes->Start();
+    }
+  });
   path_ = path;
   if (!file_.Open(path, policy, error)) return false;
   base_size_ = file_.size();
@@ -374,8 +442,14 @@ void KeyspaceLog::Disable() {
     waitpid(rewrite_pid_, nullptr, 0);
     unlink((path_ + ".rewrite").c_str());
     rewrite_pid_ = -1;
-    rewrite_buffer_.clear();
+    CloseRewriteTail();
   }
+}
+
+void KeyspaceLog::CloseRewriteTail() {
+  if (rewrite_tail_fd_ >= 0) close(rewrite_tail_fd_);
+  rewrite_tail_fd_ = -1;
+  unlink((path_ + ".rewrite-tail").c_str());
 }
 
 bool KeyspaceLog::StartRewrite(std::string* error) {
@@ -391,20 +465,30 @@ bool KeyspaceLog::StartRewrite(std::string* error) {
     *error = "Background append only file rewriting already in progress";
     return false;
   }
-  WriteTurn();  // what the loop holds now is in the old log and in the snapshot alike
+  // What the loop holds now goes to the old log first: at the fork every change log is then
+  // empty, each value's last record is the state the snapshot has, and the operations values
+  // record after the fork replay onto the snapshot as they do onto the old log. (Records still
+  // unwritten would reach the tail too and be replayed twice: no rewrite while the disk fails.)
+  if (!WriteTurn()) {
+    *error = "the append-only log cannot be written: " + file_.last_error();
+    return false;
+  }
+  const std::string tail = path_ + ".rewrite-tail";
+  rewrite_tail_fd_ = open(tail.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (rewrite_tail_fd_ < 0) {
+    *error = "cannot open " + tail + ": " + std::strerror(errno);
+    return false;
+  }
+  rewrite_tail_ok_ = true;
   const std::string temp = path_ + ".rewrite";
   const pid_t pid = fork();
   if (pid < 0) {
     *error = std::string("fork failed: ") + std::strerror(errno);
+    CloseRewriteTail();
     return false;
   }
   if (pid == 0) _exit(WriteSnapshot(keyspace_, temp) ? 0 : 1);
   rewrite_pid_ = pid;
-  rewrite_buffer_.clear();
-  // The new log holds each value as it was at the fork; operations a value recorded before it
-  // and has not given yet are in that state already, and must not be replayed on top of it: every
-  // value logs its dump again when it next changes.
-  ChangeLog::StartOver();
   spdlog::info("append-only log rewrite started by pid {}", pid);
   return true;
 }
@@ -420,9 +504,11 @@ void KeyspaceLog::FinishRewrite() {
     // The batches written since the fork go after the snapshot, then the new log replaces the
     // old one and appending continues there.
     const int fd = open(temp.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    ok = fd >= 0 && WriteAll(fd, rewrite_buffer_) && fdatasync(fd) == 0;
+    ok = fd >= 0 && rewrite_tail_ok_ && AppendFile(path_ + ".rewrite-tail", fd) &&
+         fdatasync(fd) == 0;
     if (fd >= 0) close(fd);
   }
+  CloseRewriteTail();
   std::string error;
   if (ok && rename(temp.c_str(), path_.c_str()) == 0) {
     const FsyncPolicy policy = file_.policy();
@@ -434,7 +520,6 @@ void KeyspaceLog::FinishRewrite() {
     ok = false;
     unlink(temp.c_str());
   }
-  rewrite_buffer_.clear();
   rewrites_ += ok;
   last_rewrite_ok_ = ok;
   if (ok) {
@@ -456,21 +541,18 @@ void KeyspaceLog::RecordDirty() {
       continue;
     }
     // A value that logs its changes gives its operations since its last record, or, when it
-    // has no base in the log yet, its dump, and records from there.
+    // has no base in the log yet, its dump, and records from there. Either is written straight
+    // into the turn's records.
     ChangeLog* changes = e->is_object() ? e->object()->change_log() : nullptr;
-    dump_.clear();
-    if (changes && changes->Take(&dump_)) {
-      AppendRecord({.kind = LogRecord::Kind::kPatch,
-                    .key = key,
-                    .expire_at_ms = e->expire_ms(),
-                    .ops = dump_},
-                   &records_);
+    if (changes && changes->recording()) {
+      AppendRecordWith(
+          LogRecord::Kind::kPatch, key, e->expire_ms(),
+          [changes](std::string* out) { changes->Take(out); }, &records_);
       continue;
     }
-    Keyspace::Dump(*e, &dump_);
-    AppendRecord(
-        {.kind = LogRecord::Kind::kSet, .key = key, .expire_at_ms = e->expire_ms(), .dump = dump_},
-        &records_);
+    AppendRecordWith(
+        LogRecord::Kind::kSet, key, e->expire_ms(),
+        [e](std::string* out) { Keyspace::Dump(*e, out); }, &records_);
     if (changes) changes->Start();
   }
   dirty_.clear();
@@ -487,7 +569,15 @@ bool KeyspaceLog::WriteTurn() {
   RecordDirty();
   if (records_.empty()) return true;
   if (!file_.WriteTurn(records_)) return false;  // kept, to be written again next turn
-  if (rewriting()) AppendBatch(records_, &rewrite_buffer_);
+  if (rewriting() && rewrite_tail_ok_) {
+    // A tail that cannot be written fails the rewrite when it ends (the old log is kept).
+    rewrite_tail_ok_ = WriteBatch(rewrite_tail_fd_, records_);
+    if (!rewrite_tail_ok_) {
+      spdlog::error("writing the rewrite's tail failed: {}", std::strerror(errno));
+    }
+  }
+  // A turn that logged a large value gives its memory back (used_memory would keep it).
+  if (records_.capacity() > kKeptRecordBytes) std::string().swap(records_);
   records_.clear();
   return true;
 }

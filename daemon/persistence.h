@@ -72,7 +72,6 @@ class AppendOnlyFile {
 
   int fd_ = -1;
   FsyncPolicy policy_ = FsyncPolicy::kEverySec;
-  std::string batch_;  // the framed batch being written (kept: no allocation per turn)
   uint64_t size_ = 0;
   uint64_t fsyncs_ = 0;
   bool last_write_ok_ = true;
@@ -131,8 +130,8 @@ class KeyspaceLog {
   // BGREWRITEAOF, and automatically past a growth threshold: compacts the log into one record
   // per key, without stopping the server. A forked child writes the keyspace as it was at the
   // fork (the kernel's copy-on-write keeps that state for it) into a temporary file; meanwhile
-  // the loop goes on and every batch it writes to the log is also kept in a buffer. When the
-  // child is done (FinishRewrite, from the cron), the buffer is appended to the new file, which
+  // the loop goes on and every batch it writes to the log is also written to a tail file. When
+  // the child is done (FinishRewrite, from the cron), the tail is appended to the new file, which
   // is fsynced and renamed over the log, and appending continues there: no write is lost, and
   // a crash at any point leaves the old log or the complete new one. A fork, not a rewrite in
   // the loop: the child needs no coordination with writes (the snapshot cannot change under
@@ -163,6 +162,7 @@ class KeyspaceLog {
   // Appends a record of each dirty key's current state to records_ and forgets them.
   void RecordDirty();
   bool Apply(const LogRecord& record);
+  void CloseRewriteTail();  // closes and removes it
   // The end of a load: cuts what is not valid, opens the log.
   LoadState FinishLoad(LogReader::Result end, std::string* error);
 
@@ -170,7 +170,11 @@ class KeyspaceLog {
   std::string path_;
   AppendOnlyFile file_;
   int rewrite_pid_ = -1;
-  std::string rewrite_buffer_;  // batches written since the fork, framed
+  // The batches written since the fork go to a file beside the log too (path_ + ".rewrite-tail"),
+  // appended to the new log when the child is done: kept on disk, not in memory, so a rewrite
+  // costs no second copy of what the loop writes meanwhile.
+  int rewrite_tail_fd_ = -1;
+  bool rewrite_tail_ok_ = true;
   uint64_t rewrites_ = 0;
   bool last_rewrite_ok_ = true;
   uint64_t base_size_ = 0;
@@ -178,8 +182,9 @@ class KeyspaceLog {
   std::unique_ptr<Load> load_;
   LoadStats load_stats_;
   std::vector<std::string> dirty_;
-  std::string records_;  // this turn's records (kept: no allocation per turn once grown)
-  std::string dump_;
+  // This turn's records, each value serialised straight into it (kept: no allocation per turn
+  // once grown; given back after a turn that logged a large value).
+  std::string records_;
 };
 
 }  // namespace pylon::daemon
