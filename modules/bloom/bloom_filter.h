@@ -16,13 +16,13 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/large_buffer.h"
 
 namespace pylon::bloom {
 
@@ -32,27 +32,18 @@ struct ItemHash {
 };
 ItemHash HashItem(std::string_view item);
 
-// A bit array that costs nothing until it is written: calloc hands large arrays out as fresh
-// zero pages from the kernel, so creating a filter of hundreds of megabytes neither clears nor
-// touches them (a std::vector would write every byte, a stall of seconds), and the pages only
-// become real as items set their bits.
-class ZeroedWords {
+// A sub-filter's bit array as 64-bit words, in memory that is created, prefaulted and released
+// off the loop (common/large_buffer.h): a filter of hundreds of megabytes costs no stall to
+// create or delete.
+class Words {
  public:
-  explicit ZeroedWords(uint64_t words)
-      : words_(static_cast<uint64_t*>(std::calloc(words ? words : 1, sizeof(uint64_t)))),
-        size_(words) {
-    if (!words_) throw std::bad_alloc();
-  }
-  uint64_t* data() const { return words_.get(); }
-  uint64_t size() const { return size_; }
-  uint64_t& operator[](uint64_t i) const { return words_[i]; }
+  explicit Words(uint64_t count) : buffer_(count * sizeof(uint64_t)) {}
+  uint64_t* data() const { return reinterpret_cast<uint64_t*>(buffer_.data()); }
+  uint64_t size() const { return buffer_.size() / sizeof(uint64_t); }
+  uint64_t& operator[](uint64_t i) const { return data()[i]; }
 
  private:
-  struct Free {
-    void operator()(uint64_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<uint64_t[], Free> words_;
-  uint64_t size_;
+  common::LargeBuffer buffer_;
 };
 
 class SubFilter {
@@ -97,7 +88,7 @@ class SubFilter {
   uint64_t bits_ = 0;
   uint64_t items_ = 0;  // items this filter took (new to the whole chain when added)
   bool clear_ = true;
-  ZeroedWords words_{0};
+  Words words_{0};
 };
 
 // Bits per item and hash functions for an error rate (the formulas above).
