@@ -4,9 +4,11 @@
 
 #include <cstring>
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 
 namespace pylon::daemon {
+
+namespace wire = common::wire;
 
 namespace {
 

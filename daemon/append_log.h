@@ -25,9 +25,11 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 
 namespace pylon::daemon {
+
+namespace wire = common::wire;
 
 struct LogRecord {
   enum class Kind : uint8_t { kSet = 1, kDel = 2, kFlush = 3, kPatch = 4 };

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <numbers>
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 
 namespace pylon::bloom {
 
-namespace wire = daemon::wire;
+namespace wire = common::wire;
 
 namespace {
 

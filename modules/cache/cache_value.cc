@@ -6,7 +6,7 @@
 #include <unordered_set>
 
 #include "daemon/command_table.h"
-#include "daemon/wire.h"
+#include "common/wire.h"
 
 namespace pylon::cache {
 namespace {
@@ -19,10 +19,10 @@ daemon::NameMap<std::unordered_set<std::string>> tag_index;
 // [tag count u32]([length u32][tag])*[data...]; host byte order.
 constexpr uint8_t kFormat = 1;
 
-using daemon::wire::Get;
-using daemon::wire::GetText;
-using daemon::wire::Put;
-using daemon::wire::PutText;
+using common::wire::Get;
+using common::wire::GetText;
+using common::wire::Put;
+using common::wire::PutText;
 
 bool RestoreCache(std::string_view in, daemon::RestoredValue* out) {
   auto v = std::make_unique<CacheValue>();

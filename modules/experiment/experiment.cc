@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <array>
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 #include "protocol/text.h"
 
 namespace pylon::experiment {
 
-namespace wire = daemon::wire;
+namespace wire = common::wire;
 
 namespace {
 

@@ -1,14 +1,14 @@
 #include "modules/idempotency/idempotency.h"
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 
 namespace pylon::idempotency {
 namespace {
 
-using daemon::wire::Get;
-using daemon::wire::GetText;
-using daemon::wire::Put;
-using daemon::wire::PutText;
+using common::wire::Get;
+using common::wire::GetText;
+using common::wire::Put;
+using common::wire::PutText;
 
 // [format 1][state u8][lock until i64][ttl i64][fingerprint: length u32, bytes][response...],
 // host byte order.

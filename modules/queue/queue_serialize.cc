@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 #include "modules/queue/queue.h"
 #include "modules/queue/side_records.h"
 #include "modules/queue/varint.h"
@@ -19,10 +19,10 @@ namespace {
 
 constexpr uint8_t kFormat = 2;
 
-using daemon::wire::Get;
-using daemon::wire::GetText;
-using daemon::wire::Put;
-using daemon::wire::PutText;
+using common::wire::Get;
+using common::wire::GetText;
+using common::wire::Put;
+using common::wire::PutText;
 
 void PutLog(std::string* out, int64_t priority, const MessageLog& log) {
   Put(out, priority);

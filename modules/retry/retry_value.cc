@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 
 namespace pylon::retry {
 namespace {
@@ -28,16 +28,16 @@ RetryStats& Stats() {
 }
 
 void RetryValue::Dump(std::string* out) const {
-  daemon::wire::Put(out, kFormat);
-  daemon::wire::Put(out, state.attempt);
-  daemon::wire::Put(out, state.last_delay_ms);
+  common::wire::Put(out, kFormat);
+  common::wire::Put(out, state.attempt);
+  common::wire::Put(out, state.last_delay_ms);
 }
 
 std::optional<State> RetryValue::Parse(std::string_view in) {
   uint8_t format;
   State s;
-  if (!daemon::wire::Get(&in, &format) || format != kFormat ||
-      !daemon::wire::Get(&in, &s.attempt) || !daemon::wire::Get(&in, &s.last_delay_ms) ||
+  if (!common::wire::Get(&in, &format) || format != kFormat ||
+      !common::wire::Get(&in, &s.attempt) || !common::wire::Get(&in, &s.last_delay_ms) ||
       !in.empty() || s.attempt < 0 || s.last_delay_ms < 0) {
     return std::nullopt;
   }

@@ -1,12 +1,12 @@
 #include "modules/semaphore/semaphore.h"
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 
 namespace pylon::semaphore {
 namespace {
 
-using daemon::wire::Get;
-using daemon::wire::Put;
+using common::wire::Get;
+using common::wire::Put;
 
 // [format 1][limit i64][acquired u64][refused u64][released u64][expired u64][holders u32]
 // ([lease end i64][token u64])*, host byte order.

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "daemon/wire.h"
+#include "common/wire.h"
 #include "modules/bloom/bloom_filter.h"
 
 namespace pylon::bloom {
@@ -223,7 +223,7 @@ TEST_CASE("bloom: a filter never written dumps by its parameters, whatever its s
 
   // A dump of the first format (every bit, behind a version-1 header) still restores.
   std::string old_dump;
-  daemon::wire::PutText(&old_dump, full.EncodeHeader());
+  common::wire::PutText(&old_dump, full.EncodeHeader());
   for (const SubFilter& f : full.filters()) old_dump.append(f.data());
   back = BloomFilter::Restore(old_dump);
   REQUIRE(back);

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace pylon::daemon::wire {
+namespace pylon::common::wire {
 
 template <typename T>
 void Put(std::string* out, T v) {
@@ -35,4 +35,4 @@ inline bool GetText(std::string_view* in, std::string_view* s) {
   return true;
 }
 
-}  // namespace pylon::daemon::wire
+}  // namespace pylon::common::wire
