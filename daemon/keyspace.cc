@@ -9,6 +9,7 @@
 #include <random>
 
 #include "daemon/change_log.h"
+#include "daemon/type_ids.h"
 #include "protocol/text.h"
 
 namespace pylon::daemon {
@@ -32,7 +33,7 @@ int64_t SteadyMicros() {
 
 }  // namespace
 
-const ValueType kStringType = {0, "string", RestoreString};
+const ValueType kStringType = {type_id::kString, "string", RestoreString};
 
 Entry::Encoding EncodingFor(std::string_view value) {
   int64_t unused;

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <memory>
 
+#include "daemon/type_ids.h"
+
 namespace pylon::bloom {
 
 namespace {
@@ -16,8 +18,10 @@ bool RestoreBloom(std::string_view payload, daemon::RestoredValue* out) {
 
 }  // namespace
 
-const daemon::ValueType kBloomType = {
-    .id = 4, .name = "MBbloom--", .restore = RestoreBloom, .evictable = false};
+const daemon::ValueType kBloomType = {.id = daemon::type_id::kBloom,
+                                      .name = "MBbloom--",
+                                      .restore = RestoreBloom,
+                                      .evictable = false};
 
 BloomStats& Stats() {
   static BloomStats stats;

@@ -3,6 +3,8 @@
 #include <memory>
 #include <optional>
 
+#include "daemon/type_ids.h"
+
 namespace pylon::breaker {
 
 namespace {
@@ -16,8 +18,10 @@ bool RestoreBreaker(std::string_view payload, daemon::RestoredValue* out) {
 
 }  // namespace
 
-const daemon::ValueType kBreakerType = {
-    .id = 6, .name = "breaker", .restore = RestoreBreaker, .evictable = false};
+const daemon::ValueType kBreakerType = {.id = daemon::type_id::kBreaker,
+                                        .name = "breaker",
+                                        .restore = RestoreBreaker,
+                                        .evictable = false};
 
 BreakerStats& Stats() {
   static BreakerStats stats;

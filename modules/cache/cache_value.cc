@@ -5,8 +5,9 @@
 #include <random>
 #include <unordered_set>
 
-#include "daemon/command_table.h"
 #include "common/wire.h"
+#include "daemon/command_table.h"
+#include "daemon/type_ids.h"
 
 namespace pylon::cache {
 namespace {
@@ -49,7 +50,8 @@ bool RestoreCache(std::string_view in, daemon::RestoredValue* out) {
 
 }  // namespace
 
-const daemon::ValueType kCacheType = {.id = 3, .name = "cache", .restore = RestoreCache};
+const daemon::ValueType kCacheType = {
+    .id = daemon::type_id::kCache, .name = "cache", .restore = RestoreCache};
 
 CacheStats& Stats() { return stats; }
 

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "daemon/type_ids.h"
+
 namespace pylon::experiment {
 
 namespace {
@@ -23,8 +25,10 @@ size_t BytesOf(const Definition& d) {
 
 }  // namespace
 
-const daemon::ValueType kExperimentType = {
-    .id = 9, .name = "experiment", .restore = RestoreExperiment, .evictable = false};
+const daemon::ValueType kExperimentType = {.id = daemon::type_id::kExperiment,
+                                           .name = "experiment",
+                                           .restore = RestoreExperiment,
+                                           .evictable = false};
 
 ExperimentStats& Stats() {
   static ExperimentStats stats;

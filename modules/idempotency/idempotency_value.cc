@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "daemon/type_ids.h"
+
 namespace pylon::idempotency {
 namespace {
 
@@ -14,8 +16,10 @@ bool RestoreIdempotency(std::string_view payload, daemon::RestoredValue* out) {
 
 }  // namespace
 
-const daemon::ValueType kIdempotencyType = {
-    .id = 10, .name = "idempotency", .restore = RestoreIdempotency, .evictable = false};
+const daemon::ValueType kIdempotencyType = {.id = daemon::type_id::kIdempotency,
+                                            .name = "idempotency",
+                                            .restore = RestoreIdempotency,
+                                            .evictable = false};
 
 IdempotencyStats& Stats() {
   static IdempotencyStats stats;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "daemon/server.h"
+#include "daemon/type_ids.h"
 
 namespace pylon::queue {
 namespace {
@@ -29,7 +30,7 @@ constexpr uint64_t QueueStats::*kCounters[] = {
 
 // Queues are never evicted: a message accepted is a promise (at-least-once).
 const daemon::ValueType kQueueType = {
-    .id = 2, .name = "queue", .restore = RestoreQueue, .evictable = false};
+    .id = daemon::type_id::kQueue, .name = "queue", .restore = RestoreQueue, .evictable = false};
 
 QueueTotals& Totals() { return totals; }
 

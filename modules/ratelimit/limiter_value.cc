@@ -1,5 +1,7 @@
 #include "modules/ratelimit/limiter_value.h"
 
+#include "daemon/type_ids.h"
+
 namespace pylon::ratelimit {
 namespace {
 
@@ -23,7 +25,8 @@ void DumpPacked(std::string_view bytes, std::string* out) { Limiter::Unpack(byte
 
 }  // namespace
 
-const daemon::ValueType kLimiterType = {1, "ratelimit", RestoreLimiter, PackedEncoding, DumpPacked};
+const daemon::ValueType kLimiterType = {daemon::type_id::kRateLimit, "ratelimit", RestoreLimiter,
+                                        PackedEncoding, DumpPacked};
 
 StoredLimiter::StoredLimiter(const daemon::Entry* entry, const Rule& rule) {
   if (!entry) {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common/wire.h"
+#include "daemon/type_ids.h"
 
 namespace pylon::retry {
 namespace {
@@ -20,7 +21,7 @@ bool RestoreRetry(std::string_view payload, daemon::RestoredValue* out) {
 }  // namespace
 
 const daemon::ValueType kRetryType = {
-    .id = 8, .name = "retry", .restore = RestoreRetry, .evictable = true};
+    .id = daemon::type_id::kRetry, .name = "retry", .restore = RestoreRetry, .evictable = true};
 
 RetryStats& Stats() {
   static RetryStats stats;

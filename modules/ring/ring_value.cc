@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "daemon/type_ids.h"
+
 namespace pylon::ring {
 
 namespace {
@@ -16,7 +18,7 @@ bool RestoreRing(std::string_view payload, daemon::RestoredValue* out) {
 }  // namespace
 
 const daemon::ValueType kRingType = {
-    .id = 5, .name = "ring", .restore = RestoreRing, .evictable = false};
+    .id = daemon::type_id::kRing, .name = "ring", .restore = RestoreRing, .evictable = false};
 
 RingStats& Stats() {
   static RingStats stats;

@@ -3,6 +3,8 @@
 #include <memory>
 #include <random>
 
+#include "daemon/type_ids.h"
+
 namespace pylon::semaphore {
 namespace {
 
@@ -26,8 +28,10 @@ bool RestoreSemaphore(std::string_view payload, daemon::RestoredValue* out) {
 
 }  // namespace
 
-const daemon::ValueType kSemaphoreType = {
-    .id = 7, .name = "semaphore", .restore = RestoreSemaphore, .evictable = false};
+const daemon::ValueType kSemaphoreType = {.id = daemon::type_id::kSemaphore,
+                                          .name = "semaphore",
+                                          .restore = RestoreSemaphore,
+                                          .evictable = false};
 
 SemaphoreStats& Stats() {
   static SemaphoreStats stats;
