@@ -1,6 +1,8 @@
 // The command table, declared as data: each family registers its commands (name, arity, flags,
 // key positions, docs) from one function; the dispatcher checks arity, flags and auth centrally,
-// and COMMAND / COMMAND DOCS / docs/commands.md are generated from the same entries.
+// and COMMAND / COMMAND DOCS answer from the same entries. docs/commands.md is written by hand;
+// a unit test (tests/unit/command_table_test.cc) checks that it has a heading for every command
+// the table serves.
 #pragma once
 
 #include <cstdint>
