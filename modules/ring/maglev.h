@@ -27,6 +27,8 @@ namespace pylon::ring {
 
 inline constexpr uint32_t kDefaultMaglevTableSize = 65537;
 inline constexpr uint32_t kMaxMaglevTableSize = 16777213;  // the largest prime below 2^24
+// The most node visits a build may take (Ring::CheckCapacity): 2^26, about 0.1 s.
+inline constexpr uint64_t kMaxMaglevBuildSteps = uint64_t{1} << 26;
 
 bool IsPrime(uint32_t n);
 

@@ -70,7 +70,16 @@ uint64_t Ring::TotalWeight() const {
   return total;
 }
 
-std::string Ring::CheckCapacity(size_t node_count, uint64_t total_weight) const {
+uint32_t Ring::MaxWeight(std::optional<uint32_t> except, uint32_t instead) const {
+  uint32_t max = 0;
+  for (uint32_t i = 0; i < nodes_.size(); i++) {
+    max = std::max(max, except == i ? instead : nodes_[i].weight);
+  }
+  return max;
+}
+
+std::string Ring::CheckCapacity(size_t node_count, uint64_t total_weight,
+                                uint32_t max_weight) const {
   if (node_count > kMaxNodes) {
     return "a ring holds at most " + std::to_string(kMaxNodes) + " nodes";
   }
@@ -89,12 +98,25 @@ std::string Ring::CheckCapacity(size_t node_count, uint64_t total_weight) const 
                " buckets (the sum of the weights)";
       }
       break;
-    case Algorithm::kMaglev:
+    case Algorithm::kMaglev: {
       if (node_count > options_.maglev_table_size) {
         return "a maglev table of " + std::to_string(options_.maglev_table_size) +
                " entries holds at most that many nodes";
       }
+      // The build goes round the nodes until the table is full, a node claiming an entry each
+      // time its credit reaches the largest weight: about TABLESIZE x max / total rounds of
+      // every node. Equal weights make that TABLESIZE steps; one heavy node among many light
+      // ones makes it TABLESIZE x nodes (minutes at the limits): bounded here.
+      const unsigned __int128 steps = static_cast<unsigned __int128>(node_count) *
+                                      options_.maglev_table_size * max_weight /
+                                      std::max<uint64_t>(total_weight, 1);
+      if (steps > kMaxMaglevBuildSteps) {
+        return "a maglev table with these weights takes too long to build (nodes x TABLESIZE x "
+               "largest weight / total weight may be at most " +
+               std::to_string(kMaxMaglevBuildSteps) + ")";
+      }
       break;
+    }
     case Algorithm::kRendezvous:
       break;
   }
@@ -108,7 +130,10 @@ bool Ring::Add(std::string_view name, int64_t weight, std::string* error) {
     return false;
   }
   std::string problem = CheckWeight(weight);
-  if (problem.empty()) problem = CheckCapacity(nodes_.size() + 1, TotalWeight() + weight);
+  if (problem.empty()) {
+    problem = CheckCapacity(nodes_.size() + 1, TotalWeight() + weight,
+                            std::max(MaxWeight(), static_cast<uint32_t>(weight)));
+  }
   if (!problem.empty()) {
     *error = std::move(problem);
     return false;
@@ -116,7 +141,7 @@ bool Ring::Add(std::string_view name, int64_t weight, std::string* error) {
   const auto index = static_cast<uint32_t>(nodes_.size());
   nodes_.push_back({std::string(name), static_cast<uint32_t>(weight)});
   if (options_.algorithm == Algorithm::kJump) jump().Append(index, nodes_.back().weight);
-  Rebuild();
+  RebuildUnlessDeferred();
   return true;
 }
 
@@ -125,7 +150,7 @@ bool Ring::Remove(std::string_view name) {
   if (!index) return false;
   if (options_.algorithm == Algorithm::kJump) jump().RemoveNode(*index);
   nodes_.erase(nodes_.begin() + *index);
-  Rebuild();
+  RebuildUnlessDeferred();
   return true;
 }
 
@@ -133,7 +158,8 @@ bool Ring::SetWeight(std::string_view name, int64_t weight, std::string* error) 
   const std::optional<uint32_t> index = Find(name);
   std::string problem = index ? CheckWeight(weight) : "no such node";
   if (problem.empty()) {
-    problem = CheckCapacity(nodes_.size(), TotalWeight() - nodes_[*index].weight + weight);
+    problem = CheckCapacity(nodes_.size(), TotalWeight() - nodes_[*index].weight + weight,
+                            MaxWeight(*index, static_cast<uint32_t>(weight)));
   }
   if (!problem.empty()) {
     *error = std::move(problem);
@@ -150,7 +176,7 @@ bool Ring::SetWeight(std::string_view name, int64_t weight, std::string* error) 
     }
   }
   node.weight = new_weight;
-  Rebuild();
+  RebuildUnlessDeferred();
   return true;
 }
 

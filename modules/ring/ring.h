@@ -72,6 +72,17 @@ class Ring {
   bool Remove(std::string_view name);
   // False (and *error) for an unknown name or a weight Add would reject.
   bool SetWeight(std::string_view name, int64_t weight, std::string* error);
+  // Several changes, one rebuild: Add, Remove and SetWeight called from `changes` leave the
+  // placement to be rebuilt once when it returns (a RING.ADD of 10,000 nodes builds one
+  // continuum, not 10,000). Returns what `changes` returns.
+  template <typename Changes>
+  auto Batch(Changes&& changes) {
+    deferred_ = true;
+    auto result = changes();
+    deferred_ = false;
+    Rebuild();
+    return result;
+  }
 
   bool Contains(std::string_view name) const { return Find(name).has_value(); }
   size_t size() const { return nodes_.size(); }
@@ -107,8 +118,13 @@ class Ring {
 
   std::optional<uint32_t> Find(std::string_view name) const;
   // The error for a ring with these totals under this ring's algorithm, or "" if it fits.
-  std::string CheckCapacity(size_t node_count, uint64_t total_weight) const;
+  std::string CheckCapacity(size_t node_count, uint64_t total_weight, uint32_t max_weight) const;
   uint64_t TotalWeight() const;
+  // The largest weight, with node `except` (if any) weighing `instead`.
+  uint32_t MaxWeight(std::optional<uint32_t> except = std::nullopt, uint32_t instead = 0) const;
+  void RebuildUnlessDeferred() {
+    if (!deferred_) Rebuild();
+  }
   // Recomputes the placement from the node list (jump's buckets are updated in place instead).
   void Rebuild();
   JumpBuckets& jump() { return std::get<JumpBuckets>(placement_); }
@@ -116,6 +132,7 @@ class Ring {
   Options options_;
   std::vector<Node> nodes_;
   Placement placement_;
+  bool deferred_ = false;  // inside Batch: rebuild once at its end
 };
 
 // The checks Create applies to options: "" when valid, else the error.

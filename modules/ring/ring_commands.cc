@@ -33,9 +33,13 @@ void Store(CommandContext& ctx, KeyRef& ref, Ring ring) {
 std::optional<Ring> Rebuilt(const Ring& from, const Options& options, std::string* error) {
   std::optional<Ring> ring = Ring::Create(options, error);
   if (!ring) return std::nullopt;
-  for (const Node& n : from.nodes()) {
-    if (!ring->Add(n.name, n.weight, error)) return std::nullopt;
-  }
+  const bool ok = ring->Batch([&] {
+    for (const Node& n : from.nodes()) {
+      if (!ring->Add(n.name, n.weight, error)) return false;
+    }
+    return true;
+  });
+  if (!ok) return std::nullopt;
   return ring;
 }
 
@@ -65,11 +69,15 @@ void CmdAdd(CommandContext& ctx) {
   Ring ring = value ? value->ring() : Ring();
   int64_t added = 0;
   std::string error;
-  for (const Member& m : members) {
-    const bool fresh = !ring.Contains(m.name);
-    if (!ring.Add(m.name, m.weight, &error)) return ctx.reply.Error("ERR " + error);
-    added += fresh;
-  }
+  const bool ok_all = ring.Batch([&] {
+    for (const Member& m : members) {
+      const bool fresh = !ring.Contains(m.name);
+      if (!ring.Add(m.name, m.weight, &error)) return false;
+      added += fresh;
+    }
+    return true;
+  });
+  if (!ok_all) return ctx.reply.Error("ERR " + error);
   Stats().changes += members.size();
   if (value) {
     value->Replace(std::move(ring));
@@ -88,7 +96,13 @@ void CmdRemove(CommandContext& ctx) {
   if (!ok) return;
   int64_t removed = 0;
   if (value) {
-    for (size_t i = 2; i < ctx.args.size(); i++) removed += value->Remove(ctx.args[i]);
+    Ring ring = value->ring();
+    removed = ring.Batch([&] {
+      int64_t count = 0;
+      for (size_t i = 2; i < ctx.args.size(); i++) count += ring.Remove(ctx.args[i]);
+      return count;
+    });
+    if (removed > 0) value->Replace(std::move(ring));
   }
   if (removed > 0) {
     Stats().changes += static_cast<uint64_t>(removed);

@@ -3,6 +3,7 @@
 //   version (1), algorithm, vnodes, maglev table size, node count,
 //   per node: name length, name bytes, weight,
 //   jump only: the bucket list, one node index per bucket (its length is the total weight).
+#include <algorithm>
 #include <string>
 #include <unordered_set>
 
@@ -97,6 +98,7 @@ std::optional<Ring> Ring::Restore(std::string_view encoded) {
   Ring ring(options);
   std::unordered_set<std::string_view> names;
   uint64_t total_weight = 0;
+  uint32_t max_weight = 0;
   for (size_t i = 0; i < node_count; i++) {
     size_t name_size;
     std::string_view name;
@@ -107,8 +109,9 @@ std::optional<Ring> Ring::Restore(std::string_view encoded) {
     }
     ring.nodes_.push_back({std::string(name), weight});
     total_weight += weight;
+    max_weight = std::max(max_weight, weight);
   }
-  if (!ring.CheckCapacity(node_count, total_weight).empty()) return std::nullopt;
+  if (!ring.CheckCapacity(node_count, total_weight, max_weight).empty()) return std::nullopt;
 
   if (options.algorithm == Algorithm::kJump) {
     // Each node must hold exactly `weight` buckets, in whatever order the changes left them.

@@ -60,18 +60,4 @@ void RingValue::Replace(Ring ring) {
   Book(+1);
 }
 
-bool RingValue::Add(std::string_view node, int64_t weight, std::string* error) {
-  Book(-1);
-  const bool ok = ring_.Add(node, weight, error);
-  Book(+1);
-  return ok;
-}
-
-bool RingValue::Remove(std::string_view node) {
-  Book(-1);
-  const bool removed = ring_.Remove(node);
-  Book(+1);
-  return removed;
-}
-
 }  // namespace pylon::ring

@@ -38,11 +38,9 @@ class RingValue final : public daemon::Value {
   void Dump(std::string* out) const override { out->append(ring_.Dump()); }
 
   const Ring& ring() const { return ring_; }
-  // Replaces the ring (a change of nodes or options), keeping the INFO gauges right.
+  // Replaces the ring (a change of nodes or options, made on a copy so that a refusal half-way
+  // changes nothing), keeping the INFO gauges right.
   void Replace(Ring ring);
-  // Adds or reweights a node; false (and *error) as Ring::Add.
-  bool Add(std::string_view node, int64_t weight, std::string* error);
-  bool Remove(std::string_view node);
 
  private:
   // Takes the ring's nodes out of (-1) or into (+1) INFO's gauge; +1 also recounts bytes_.

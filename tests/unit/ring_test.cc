@@ -318,6 +318,55 @@ TEST_CASE("ring: algorithm names and option errors", "[ring]") {
   CHECK(error == "a jump ring holds at most 1048576 buckets (the sum of the weights)");
 }
 
+TEST_CASE("ring: a batch of changes gives the ring one-by-one changes give, built once", "[ring]") {
+  for (Algorithm algorithm : kAlgorithms) {
+    INFO(AlgorithmName(algorithm));
+    std::string error;
+    Ring one_by_one = MakeRing(algorithm, 0), batched = MakeRing(algorithm, 0);
+    auto changes = [&error](Ring& ring) {
+      for (int i = 0; i < 300; i++) REQUIRE(ring.Add("n" + std::to_string(i), 1 + i % 5, &error));
+      REQUIRE(ring.SetWeight("n7", 9, &error));
+      for (int i = 0; i < 300; i += 3) REQUIRE(ring.Remove("n" + std::to_string(i)));
+      return true;
+    };
+    changes(one_by_one);
+    CHECK(batched.Batch([&] { return changes(batched); }));
+    CHECK(batched.Dump() == one_by_one.Dump());
+    CHECK(batched.Shares() == one_by_one.Shares());
+    for (int k = 0; k < 2000; k++) {
+      const std::string key = "key:" + std::to_string(k);
+      REQUIRE(batched.Locate(key, 3) == one_by_one.Locate(key, 3));
+    }
+  }
+}
+
+TEST_CASE("maglev: a table whose weights would make its build take minutes is refused", "[ring]") {
+  std::string error;
+  std::optional<Ring> ring = Ring::Create({.algorithm = Algorithm::kMaglev}, &error);
+  REQUIRE(ring);
+  // One heavy node among light ones: each round of the build visits every node, and only the
+  // heavy one claims an entry in most rounds.
+  REQUIRE(ring->Add("heavy", kMaxWeight, &error));
+  size_t added = 0;
+  while (added < 5000 && ring->Add("light-" + std::to_string(added), 1, &error)) added++;
+  CHECK(added > 500);
+  CHECK(added < 5000);
+  CHECK(error.starts_with("a maglev table with these weights takes too long to build"));
+  // Equal weights cost one step a table entry, whatever the number of nodes.
+  std::optional<Ring> even = Ring::Create({.algorithm = Algorithm::kMaglev}, &error);
+  REQUIRE(even);
+  CHECK(even->Batch([&] {
+    for (int i = 0; i < 10000; i++) {
+      if (!even->Add("n" + std::to_string(i), 7, &error)) return false;
+    }
+    return true;
+  }));
+  // The ring as accepted dumps and restores (Restore applies the same bound to what it reads).
+  std::optional<Ring> back = Ring::Restore(ring->Dump());
+  REQUIRE(back);
+  CHECK(back->size() == added + 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Serialization
 
