@@ -160,7 +160,8 @@ void ForEachKey(const CommandSpec& spec, Args args, Fn&& fn) {
   if (spec.numkeys_index > 0) {
     int64_t n = 0;
     if (spec.numkeys_index < argc && protocol::ParseInt64(args[spec.numkeys_index], &n)) {
-      for (int64_t i = spec.numkeys_index + 1; i <= spec.numkeys_index + n && i < argc; i++) {
+      // Counted from the numkeys argument, never added to it: n may be any 64-bit integer.
+      for (int64_t i = spec.numkeys_index + 1; i - spec.numkeys_index <= n && i < argc; i++) {
         fn(static_cast<size_t>(i));
       }
     }

@@ -37,8 +37,9 @@ inline constexpr int64_t kMaxPeriodMs = int64_t{1} << 40;  // ~34 years
 inline constexpr int64_t kMaxScaled = int64_t{1} << 62;    // LIMIT or BURST x PERIOD
 inline constexpr int64_t kMaxSlidingLogLimit = 100'000;    // entries a log may hold
 // The latest time (ms) a stored state may name: a GCRA arrival time runs ahead of the clock by
-// at most a bucket's worth (2^62 / LIMIT ms), and the clock itself stays below 2^53 ms.
-inline constexpr int64_t kMaxClockMs = int64_t{1} << 62;
+// at most a bucket's worth (BURST x PERIOD / LIMIT <= 2^62 ms), and the clock itself stays below
+// 2^53 ms.
+inline constexpr int64_t kMaxClockMs = (int64_t{1} << 62) + (int64_t{1} << 53);
 
 struct Rule {
   Algorithm algorithm = Algorithm::kToken;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/command_helpers.h"
@@ -103,6 +104,27 @@ bool ParseRequestOrReply(CommandContext& ctx, size_t* pos, bool in_list, Request
   return true;
 }
 
+// The first key (in the given order) that an earlier one repeats. A few keys are compared
+// pairwise (no allocation); many go through a set, so that a call of 200,000 keys costs
+// 200,000 lookups and not 2 x 10^10 comparisons.
+std::optional<std::string_view> FirstRepeated(daemon::Args keys) {
+  constexpr size_t kPairwise = 16;
+  if (keys.size() <= kPairwise) {
+    for (size_t i = 0; i < keys.size(); i++) {
+      for (size_t k = 0; k < i; k++) {
+        if (keys[k] == keys[i]) return keys[i];
+      }
+    }
+    return std::nullopt;
+  }
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(keys.size());
+  for (std::string_view key : keys) {
+    if (!seen.insert(key).second) return key;
+  }
+  return std::nullopt;
+}
+
 void ReplyDecision(CommandContext& ctx, const Decision& d) {
   ctx.reply.ArrayHeader(5);
   ctx.reply.Integer(d.allowed ? 1 : 0);
@@ -176,13 +198,9 @@ void CmdAllowAll(CommandContext& ctx) {
     ctx.reply.Error("ERR more rules than keys");
     return;
   }
-  for (size_t i = 0; i < keys.size(); i++) {
-    for (size_t k = 0; k < i; k++) {
-      if (keys[k] == keys[i]) {
-        ctx.reply.Error(fmt::format("ERR key '{}' appears twice", keys[i]));
-        return;
-      }
-    }
+  if (const std::optional<std::string_view> twice = FirstRepeated(keys)) {
+    ctx.reply.Error(fmt::format("ERR key '{}' appears twice", *twice));
+    return;
   }
   // Decide everything first (a sliding log's object stays where it is while other keys are
   // looked up; other limiters are copies).

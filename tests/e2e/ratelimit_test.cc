@@ -119,6 +119,22 @@ TEST_CASE("RL.ALLOWALL consumes from every limit or from none", "[ratelimit]") {
         Reply::Array({Reply::Bulk("a"), Reply::Bulk("b")}));
   CHECK(Command(c, {"RL.ALLOWALL", "2", "a", "a", "LIMIT", "1", "PERIOD", "1", "LIMIT", "1",
                     "PERIOD", "1"}) == Reply::Error("ERR key 'a' appears twice"));
+  // Many keys (past the pairwise check): the first repeated one in order is named; 20,000
+  // distinct keys are admitted in one call.
+  for (const int repeat_at : {-1, 19999, 17}) {
+    std::vector<std::string> many = {"RL.ALLOWALL", "20000"};
+    for (int i = 0; i < 20000; i++) {
+      many.push_back(i == repeat_at ? "m3" : "m" + std::to_string(i));
+    }
+    for (int i = 0; i < 20000; i++) many.insert(many.end(), {"LIMIT", "5", "PERIOD", "1000"});
+    const Reply r = Command(c, many);
+    if (repeat_at < 0) {
+      REQUIRE(r.elements.size() == 4);
+      CHECK(r.elements[0] == Reply::Int(1));
+    } else {
+      CHECK(r == Reply::Error("ERR key 'm3' appears twice"));
+    }
+  }
   CHECK(Command(c, {"RL.ALLOWALL", "2", "a", "b", "LIMIT", "1", "PERIOD", "1"}) ==
         Reply::Error("ERR each key needs its rule: LIMIT n PERIOD ms ..."));
   CHECK(Command(c, {"RL.ALLOWALL", "0", "a", "LIMIT", "1", "PERIOD", "1"}) ==

@@ -18,6 +18,25 @@ const ArgDoc& Only(const std::vector<ArgDoc>& args) {
   return args[0];
 }
 
+TEST_CASE("numkeys keys: any 64-bit count, the positions that exist", "[command_table]") {
+  CommandSpec spec{.name = "rl.allowall", .numkeys_index = 1};
+  auto keys = [&spec](std::vector<std::string_view> call) {
+    std::vector<size_t> out;
+    ForEachKey(spec, call, [&out](size_t i) { out.push_back(i); });
+    return out;
+  };
+  CHECK(keys({"RL.ALLOWALL", "2", "a", "b", "LIMIT"}) == std::vector<size_t>{2, 3});
+  // A count past the arguments (up to INT64_MAX, whose sum with the position overflows) stops
+  // at the last argument; zero and negative counts name none.
+  for (std::string_view n : {"9223372036854775807", "9223372036854775806", "4"}) {
+    INFO(n);
+    CHECK(keys({"RL.ALLOWALL", n, "a", "b"}) == std::vector<size_t>{2, 3});
+  }
+  CHECK(keys({"RL.ALLOWALL", "0", "a"}).empty());
+  CHECK(keys({"RL.ALLOWALL", "-9223372036854775808", "a"}).empty());
+  CHECK(keys({"RL.ALLOWALL", "x", "a"}).empty());
+}
+
 TEST_CASE("syntax lines become COMMAND DOCS argument trees", "[command_table]") {
   std::vector<ArgDoc> args;
   std::string error;

@@ -964,6 +964,13 @@ TEST_CASE("A serialized limiter reads back to the same state, and corrupt bytes 
     CHECK_FALSE(Limiter::Deserialize(before_epoch));
   }
   CHECK_FALSE(Limiter::Deserialize(""));
+  // The farthest a GCRA arrival time can run ahead of the clock (a bucket of 2^22 refilled
+  // once per 2^40 ms, emptied at once: 2^62 ms ahead) still reads back.
+  Limiter ahead(Rule{Algorithm::kGcra, 1, kMaxPeriodMs, kMaxScaled / kMaxPeriodMs});
+  REQUIRE(ahead.Allow(t0, kMaxScaled / kMaxPeriodMs).allowed);
+  std::string far;
+  ahead.Serialize(&far);
+  CHECK(Limiter::Deserialize(far));
   // A token count above the bucket's size is a state no call can reach.
   Limiter token(Rule{Algorithm::kToken, 5, 1000, 3});
   std::string bytes;
