@@ -388,7 +388,8 @@ void Server::ArmTimedWork() {
   // turn's reads may be a long turn old).
   uv_update_time(&loop_);
   clock_.Refresh();
-  const int64_t delay = std::max<int64_t>(0, *due - clock_.NowMs());
+  const int64_t now = clock_.NowMs();
+  const int64_t delay = *due <= now ? 0 : *due - now;
   uv_timer_start(&timed_work_timer_, OnTimedWorkTimer, static_cast<uint64_t>(delay), 0);
 }
 
@@ -459,7 +460,9 @@ void Server::RewriteLogIfDue() {
   const uint64_t size = log_.file().size();
   const uint64_t base = std::max<uint64_t>(log_.base_size(), 1);
   if (size < static_cast<uint64_t>(config_.auto_aof_rewrite_min_size) || size <= base) return;
-  if ((size - base) * 100 < base * static_cast<uint64_t>(config_.auto_aof_rewrite_percentage)) {
+  // In 128 bits: a log of gigabytes times a percentage up to 2^31 overflows 64.
+  if (static_cast<unsigned __int128>(size - base) * 100 <
+      static_cast<unsigned __int128>(base) * config_.auto_aof_rewrite_percentage) {
     return;
   }
   std::string error;
@@ -523,8 +526,10 @@ bool Server::OutputOverLimit(Connection* c, int64_t now_ms) {
     c->obuf_soft_since_ms = 0;
   }
   bool over_hard = limit.hard_bytes && used > limit.hard_bytes;
-  bool over_soft =
-      c->obuf_soft_since_ms && now_ms - c->obuf_soft_since_ms > limit.soft_seconds * 1000;
+  // Saturated: CONFIG SET takes any non-negative number of seconds, as Redis does.
+  const int64_t soft_ms =
+      limit.soft_seconds > INT64_MAX / 1000 ? INT64_MAX : limit.soft_seconds * 1000;
+  bool over_soft = c->obuf_soft_since_ms && now_ms - c->obuf_soft_since_ms > soft_ms;
   return over_hard || over_soft;
 }
 

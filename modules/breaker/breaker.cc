@@ -9,6 +9,9 @@ namespace {
 
 // The longest duration an option takes, as daemon::kMaxDurationMs (no server include here).
 constexpr int64_t kMaxMs = int64_t{1} << 42;
+// The latest point in time a restored breaker may name: past any clock, and far enough below
+// 2^63 that adding a duration (at most kMaxMs) cannot overflow.
+constexpr int64_t kMaxStoredMs = int64_t{1} << 62;
 constexpr uint8_t kDumpVersion = 1;
 
 bool Between(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
@@ -181,6 +184,7 @@ std::optional<Window> Window::Restore(std::string_view* in) {
     Bucket b;
     if (!Get(in, &b.second) || !Get(in, &b.calls) || !Get(in, &b.failed) || !Get(in, &b.slow) ||
         b.calls == 0 || b.failed > b.calls || b.slow > b.calls ||
+        !Between(b.second, 0, kMaxStoredMs / 1000) ||
         (!w.buckets_.empty() && b.second <= w.buckets_.back().second)) {
       return std::nullopt;
     }
@@ -365,8 +369,8 @@ std::optional<Breaker> Breaker::Restore(std::string_view in) {
     if (!Get(&in, v)) return std::nullopt;
   }
   if (Invalid(c) || !Get(&in, &state) || state > static_cast<uint8_t>(State::kForcedOpen) ||
-      !Get(&in, &b.since_ms_) || !Get(&in, &b.consecutive_failures_) ||
-      !Get(&in, &b.not_permitted_)) {
+      !Get(&in, &b.since_ms_) || !Between(b.since_ms_, 0, kMaxStoredMs) ||
+      !Get(&in, &b.consecutive_failures_) || !Get(&in, &b.not_permitted_)) {
     return std::nullopt;
   }
   b.state_ = static_cast<State>(state);
@@ -376,7 +380,10 @@ std::optional<Breaker> Breaker::Restore(std::string_view in) {
   b.window_ = std::move(*window);
   for (uint32_t i = 0; i < trials; i++) {
     int64_t t;
-    if (!Get(&in, &t) || (!b.trials_.empty() && t < b.trials_.back())) return std::nullopt;
+    if (!Get(&in, &t) || !Between(t, 0, kMaxStoredMs) ||
+        (!b.trials_.empty() && t < b.trials_.back())) {
+      return std::nullopt;
+    }
     b.trials_.push_back(t);
   }
   // The window must be the one its state keeps: a trial round (not yet decided) in HALF_OPEN,

@@ -31,14 +31,16 @@ bool RestoreCache(std::string_view in, daemon::RestoredValue* out) {
   uint32_t count;
   if (!Get(&in, &format) || format != kFormat || !Get(&in, &has_data) || has_data > 1 ||
       !Get(&in, &v->fresh_until_ms) || !Get(&in, &v->lease_token) ||
-      !Get(&in, &v->lease_until_ms) || !Get(&in, &count) || count > in.size()) {
+      !Get(&in, &v->lease_until_ms) || !Get(&in, &count) || count > in.size() / 4) {
     return false;
   }
-  std::vector<std::string> tags(count);
-  for (std::string& tag : tags) {
+  // Each tag takes at least its 4-byte length: a count the payload cannot hold is refused above,
+  // and the tags are read one by one, so a lying count allocates nothing.
+  std::vector<std::string> tags;
+  for (uint32_t i = 0; i < count; i++) {
     std::string_view text;
     if (!GetText(&in, &text)) return false;
-    tag.assign(text);
+    tags.emplace_back(text);
   }
   v->has_data = has_data == 1;
   if (!v->has_data && !in.empty()) return false;

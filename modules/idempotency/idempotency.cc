@@ -69,12 +69,16 @@ void Record::Serialize(std::string* out) const {
   out->append(response);
 }
 
+// The longest TTL a command accepts (2^42 ms): a restored record with a longer one would make
+// now + TTL overflow.
+constexpr int64_t kMaxTtlMs = int64_t{1} << 42;
+
 std::optional<Record> Record::Deserialize(std::string_view in) {
   Record r;
   uint8_t format, state;
   std::string_view fingerprint;
   if (!Get(&in, &format) || format != kFormat || !Get(&in, &state) || state > 1 ||
-      !Get(&in, &r.lock_until_ms) || !Get(&in, &r.ttl_ms) || r.ttl_ms < 1 ||
+      !Get(&in, &r.lock_until_ms) || !Get(&in, &r.ttl_ms) || r.ttl_ms < 1 || r.ttl_ms > kMaxTtlMs ||
       !GetText(&in, &fingerprint)) {
     return std::nullopt;
   }

@@ -46,6 +46,10 @@ namespace pylon::queue {
 
 // The longest delay, lease, backoff or retention (~139 years): times stay far from overflow.
 inline constexpr int64_t kMaxTimeMs = int64_t{1} << 42;
+// The latest point in time a stored queue may name (a push, a due time): far past any clock,
+// and far enough below 2^63 that adding a duration to it cannot overflow. Dumps and logged
+// operations that name a later one are refused.
+inline constexpr int64_t kMaxStoredTimeMs = int64_t{1} << 62;
 
 struct QueueConfig {
   int64_t lease_ms = 30000;        // how long a pop leases a message

@@ -74,24 +74,35 @@ bool Queue::ApplyChanges(std::string_view in) {
       }
     }
     if (!ok) break;
+    // The bounds the commands put on what they record (a time of the clock, a duration of at
+    // most kMaxTimeMs): a damaged log must not reach arithmetic the commands never do.
+    auto time = [](int64_t ms) { return ms >= 0 && ms <= kMaxStoredTimeMs; };
+    auto duration = [](int64_t ms) { return ms >= 0 && ms <= kMaxTimeMs; };
+    if (op != Op::kAck && op != Op::kRedrive && op != Op::kPurge && op != Op::kConfig &&
+        !time(n[0])) {
+      ok = false;
+      break;
+    }
     switch (op) {
       case Op::kAdvance:
         Advance(n[0]);
         break;
       case Op::kPush:
-        Push(n[0], text[1], n[1], n[2], text[0]);
+        ok = duration(n[1]);
+        if (ok) Push(n[0], text[1], n[1], n[2], text[0]);
         break;
       case Op::kPop:
-        ok = n[1] > 0 && Pop(n[0], static_cast<size_t>(n[1]), n[2]).size() > 0;
+        ok = n[1] > 0 && duration(n[2]) && Pop(n[0], static_cast<size_t>(n[1]), n[2]).size() > 0;
         break;
       case Op::kAck:
         ok = Ack(text[0]);
         break;
       case Op::kNack:
-        ok = n[1] >= 0 && Nack(n[0], text[0], n[1], nullptr, nullptr) != NackResult::kNotInFlight;
+        ok = duration(n[1]) &&
+             Nack(n[0], text[0], n[1], nullptr, nullptr) != NackResult::kNotInFlight;
         break;
       case Op::kExtend:
-        ok = Extend(n[0], text[0], n[1]);
+        ok = duration(n[1]) && Extend(n[0], text[0], n[1]);
         break;
       case Op::kRedrive:
         ok = n[0] > 0 && Redrive(static_cast<size_t>(n[0])) == static_cast<size_t>(n[0]);

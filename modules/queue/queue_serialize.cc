@@ -48,10 +48,10 @@ bool GetLogRecord(std::string_view* in, uint64_t next_seq, uint64_t next_id, Log
       !GetVarint(in, &length) || length > in->size()) {
     return false;
   }
-  // Unsigned arithmetic throughout: push times may be negative, and nothing may overflow.
+  // Push times stay within [0, kMaxStoredTimeMs]: the deltas cannot overflow.
   const uint64_t pushed = static_cast<uint64_t>(r->pushed_ms);
   if (seq == 0 || seq >= next_seq - r->seq || id == 0 || id >= next_id - r->id ||
-      ms > static_cast<uint64_t>(INT64_MAX) - pushed) {
+      ms > static_cast<uint64_t>(kMaxStoredTimeMs) - pushed) {
     return false;
   }
   r->seq += seq;
@@ -126,7 +126,8 @@ std::optional<Queue> Queue::Deserialize(std::string_view in) {
     // Consistent with what the queue can reach: a known place and reason, a sequence number it
     // handed out, an id used once.
     if (place > static_cast<uint8_t>(Place::kDead) ||
-        reason > static_cast<uint8_t>(DeadReason::kNack) || seq < 1 ||
+        reason > static_cast<uint8_t>(DeadReason::kNack) || seq < 1 || pushed_ms < 0 ||
+        pushed_ms > kMaxStoredTimeMs || due_ms < 0 || due_ms > kMaxStoredTimeMs ||
         static_cast<uint64_t>(seq) >= q.next_seq_ || id.empty() || q.side().Find(id)) {
       return std::nullopt;
     }
@@ -143,7 +144,8 @@ std::optional<Queue> Queue::Deserialize(std::string_view in) {
   for (uint64_t i = 0; i < levels; i++) {
     int64_t priority;
     LogRecord r;
-    if (!Get(&in, &priority) || !Get(&in, &count) || !Get(&in, &r.pushed_ms) || count == 0) {
+    if (!Get(&in, &priority) || !Get(&in, &count) || !Get(&in, &r.pushed_ms) || count == 0 ||
+        r.pushed_ms < 0 || r.pushed_ms > kMaxStoredTimeMs) {
       return std::nullopt;
     }
     // Highest priority first, each once: every level is new when its first record comes.

@@ -28,6 +28,11 @@ RetryStats& Stats() {
   return stats;
 }
 
+// What a restored sequence may hold: no call hands out a delay above CAP (at most 2^42 ms), and
+// an attempt count this far from 2^63 leaves room for every later one.
+constexpr int64_t kMaxDelayMs = int64_t{1} << 42;
+constexpr int64_t kMaxAttempt = int64_t{1} << 62;
+
 void RetryValue::Dump(std::string* out) const {
   common::wire::Put(out, kFormat);
   common::wire::Put(out, state.attempt);
@@ -39,7 +44,8 @@ std::optional<State> RetryValue::Parse(std::string_view in) {
   State s;
   if (!common::wire::Get(&in, &format) || format != kFormat ||
       !common::wire::Get(&in, &s.attempt) || !common::wire::Get(&in, &s.last_delay_ms) ||
-      !in.empty() || s.attempt < 0 || s.last_delay_ms < 0) {
+      !in.empty() || s.attempt < 0 || s.attempt > kMaxAttempt || s.last_delay_ms < 0 ||
+      s.last_delay_ms > kMaxDelayMs) {
     return std::nullopt;
   }
   return s;

@@ -14,6 +14,7 @@
 
 #include "modules/bloom/bloom_value.h"
 #include "modules/queue/queue.h"
+#include "modules/queue/varint.h"
 
 namespace pylon {
 namespace {
@@ -175,6 +176,27 @@ TEST_CASE("change log: corrupt queue operations are refused", "[change_log]") {
   full.Pop(T0, 1, 0);
   CHECK(full.ApplyChanges(ack));
   CHECK(full.size() == 0);
+  // Times and durations past what a command can record (a damaged log) are refused before
+  // any arithmetic on them: a push at 2^63 - 1, a lease of 2^62.
+  for (const auto& [now, lease] :
+       {std::pair<int64_t, int64_t>{INT64_MAX, 0}, {-1, 0}, {T0, int64_t{1} << 62}, {T0, -5}}) {
+    INFO(now << " " << lease);
+    Queue source;
+    std::string bad;
+    source.Push(T0, "a", 0, 0);
+    source.set_change_log(&bad);
+    source.Pop(now == INT64_MAX || now < 0 ? T0 : now, 1, 1000);
+    source.set_change_log(nullptr);
+    // Rewrite the pop's numbers: [op][now][count][lease] as zigzag varints.
+    std::string forged(1, bad[0]);
+    for (const int64_t v : {now, int64_t{1}, lease}) {
+      queue::AppendVarint(&forged,
+                          (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+    }
+    Queue replica;
+    replica.Push(T0, "a", 0, 0);
+    CHECK_FALSE(replica.ApplyChanges(forged));
+  }
 }
 
 TEST_CASE("change log: a Bloom filter's adds replay to the same bits, scaling included",
