@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/pubsub.h"
 #include "daemon/server.h"
@@ -58,76 +59,54 @@ void Finish(CommandContext& ctx, KeyRef& ref, const Transitions& transitions, bo
 
 // Parses CB.CONFIG's options over `config`; false after replying the first error.
 bool ParseOptions(CommandContext& ctx, Config* config) {
-  auto range = [&ctx](std::string_view arg, int64_t lo, int64_t hi, int64_t* out,
-                      std::string_view what) {
-    int64_t v;
-    if (!daemon::ParseIntOrReply(ctx, arg, &v)) return false;
-    if (v < lo || v > hi) {
-      ctx.reply.Error(fmt::format("ERR {} must be from {} to {}", what, lo, hi));
-      return false;
-    }
-    *out = v;
-    return true;
-  };
-  const daemon::Args& a = ctx.args;
-  for (size_t i = 2; i < a.size(); i += 2) {
-    const std::string_view opt = a[i];
-    const bool window = IsArg(opt, "WINDOW");
-    if (i + 1 >= a.size() || (window && i + 2 >= a.size())) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
-    }
-    const std::string_view v = a[i + 1];
-    bool ok = true;
-    if (window) {
-      const std::string_view kind = a[i + 2];
-      int64_t n;
-      if (!daemon::ParseIntOrReply(ctx, v, &n)) return false;
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.Token("WINDOW")) {
+      if (r.remaining() < 2) {
+        r.Fail(daemon::kErrSyntax);  // a size and its kind, both
+        break;
+      }
+      const int64_t n = r.Int();
+      const std::string_view kind = r.Next();
+      if (!r.ok()) break;
       if (IsArg(kind, "COUNT")) {
         if (n < 1 || n > kMaxCountWindow) {
-          ctx.reply.Error(
-              fmt::format("ERR WINDOW COUNT must be from 1 to {} calls", kMaxCountWindow));
-          return false;
+          r.Fail(fmt::format("ERR WINDOW COUNT must be from 1 to {} calls", kMaxCountWindow));
         }
         config->window_type = WindowType::kCount;
         config->window_size = n;
       } else if (IsArg(kind, "TIME")) {
         // Per-second buckets, as Resilience4j's time window: whole seconds only.
         if (n < 1000 || n > kMaxTimeWindowSeconds * 1000 || n % 1000 != 0) {
-          ctx.reply.Error(fmt::format("ERR WINDOW TIME must be whole seconds from 1000 to {} ms",
-                                      kMaxTimeWindowSeconds * 1000));
-          return false;
+          r.Fail(fmt::format("ERR WINDOW TIME must be whole seconds from 1000 to {} ms",
+                             kMaxTimeWindowSeconds * 1000));
         }
         config->window_type = WindowType::kTime;
         config->window_size = n / 1000;
       } else {
-        ctx.reply.Error("ERR WINDOW must be followed by a size and COUNT or TIME");
-        return false;
+        r.Fail("ERR WINDOW must be followed by a size and COUNT or TIME");
       }
-      i++;
-    } else if (IsArg(opt, "FAILURE-RATE")) {
-      ok = range(v, 1, 100, &config->failure_rate, "FAILURE-RATE");
-    } else if (IsArg(opt, "SLOW-RATE")) {
-      ok = range(v, 1, 100, &config->slow_rate, "SLOW-RATE");
-    } else if (IsArg(opt, "SLOW-MS")) {
-      ok = daemon::ParseDurationOrReply(ctx, "SLOW-MS", v, 1, &config->slow_ms);
-    } else if (IsArg(opt, "MIN-CALLS")) {
-      ok = range(v, 1, kMaxMinCalls, &config->min_calls, "MIN-CALLS");
-    } else if (IsArg(opt, "CONSECUTIVE")) {
-      ok = range(v, 0, kMaxMinCalls, &config->consecutive, "CONSECUTIVE");
-    } else if (IsArg(opt, "OPEN-MS")) {
-      ok = daemon::ParseDurationOrReply(ctx, "OPEN-MS", v, 1, &config->open_ms);
-    } else if (IsArg(opt, "HALF-OPEN-CALLS")) {
-      ok = range(v, 1, kMaxHalfOpenCalls, &config->half_open_calls, "HALF-OPEN-CALLS");
-    } else if (IsArg(opt, "TRIAL-MS")) {
-      ok = daemon::ParseDurationOrReply(ctx, "TRIAL-MS", v, 0, &config->trial_ms);
+    } else if (r.Token("FAILURE-RATE")) {
+      config->failure_rate = r.Bounded("FAILURE-RATE", 1, 100);
+    } else if (r.Token("SLOW-RATE")) {
+      config->slow_rate = r.Bounded("SLOW-RATE", 1, 100);
+    } else if (r.Token("SLOW-MS")) {
+      config->slow_ms = r.Duration("SLOW-MS", 1);
+    } else if (r.Token("MIN-CALLS")) {
+      config->min_calls = r.Bounded("MIN-CALLS", 1, kMaxMinCalls);
+    } else if (r.Token("CONSECUTIVE")) {
+      config->consecutive = r.Bounded("CONSECUTIVE", 0, kMaxMinCalls);
+    } else if (r.Token("OPEN-MS")) {
+      config->open_ms = r.Duration("OPEN-MS", 1);
+    } else if (r.Token("HALF-OPEN-CALLS")) {
+      config->half_open_calls = r.Bounded("HALF-OPEN-CALLS", 1, kMaxHalfOpenCalls);
+    } else if (r.Token("TRIAL-MS")) {
+      config->trial_ms = r.Duration("TRIAL-MS", 0);
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
+      r.Fail(daemon::kErrSyntax);
     }
-    if (!ok) return false;
   }
-  return true;
+  return r.Done(ctx);
 }
 
 void ReplyConfig(CommandContext& ctx, const Config& c) {

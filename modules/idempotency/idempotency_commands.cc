@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
 #include "modules/idempotency/idempotency_value.h"
@@ -51,22 +52,19 @@ void ReplyOutcome(CommandContext& ctx, Outcome outcome, const std::string* respo
 void CmdBegin(CommandContext& ctx) {
   std::optional<std::string_view> fingerprint;
   int64_t ttl = kDefaultTtlMs, lock = kDefaultLockMs;
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    if (i + 1 >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
-    }
-    if (IsArg(ctx.args[i], "FINGERPRINT")) {
-      fingerprint = ctx.args[i + 1];
-    } else if (IsArg(ctx.args[i], "TTL")) {
-      if (!daemon::ParseDurationOrReply(ctx, "TTL", ctx.args[i + 1], 1, &ttl)) return;
-    } else if (IsArg(ctx.args[i], "LOCK")) {
-      if (!daemon::ParseDurationOrReply(ctx, "LOCK", ctx.args[i + 1], 1, &lock)) return;
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.Token("FINGERPRINT")) {
+      fingerprint = r.Next();
+    } else if (r.Token("TTL")) {
+      ttl = r.Duration("TTL", 1);
+    } else if (r.Token("LOCK")) {
+      lock = r.Duration("LOCK", 1);
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return;
   if (!fingerprint) {
     ctx.reply.Error("ERR FINGERPRINT is required");
     return;

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
 #include "modules/ratelimit/cell.h"
@@ -39,49 +40,32 @@ struct Request {
 // false on bad input.
 bool ParseRequestOrReply(CommandContext& ctx, size_t* pos, bool in_list, Request* out) {
   std::optional<int64_t> limit, period, burst, cost;
-  auto number = [&](size_t j, std::string_view name, int64_t min, std::optional<int64_t>* into) {
-    int64_t v;
-    if (!daemon::ParseIntOrReply(ctx, ctx.args[j], &v)) return false;
-    if (v < min) {
-      ctx.reply.Error(fmt::format("ERR {} must be {}", name, min == 0 ? "0 or more" : "positive"));
-      return false;
-    }
-    *into = v;
-    return true;
-  };
-  size_t j = *pos;
-  for (; j < ctx.args.size(); j += 2) {
-    const std::string_view opt = ctx.args[j];
-    if (in_list && limit && daemon::IsArg(opt, "LIMIT")) break;
-    if (j + 1 >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
-    }
-    bool ok;
-    if (daemon::IsArg(opt, "LIMIT")) {
-      ok = number(j + 1, "LIMIT", 1, &limit);
-    } else if (daemon::IsArg(opt, "PERIOD")) {
-      ok = number(j + 1, "PERIOD", 1, &period);
-    } else if (daemon::IsArg(opt, "BURST")) {
-      ok = number(j + 1, "BURST", 1, &burst);
-    } else if (daemon::IsArg(opt, "COST")) {
-      ok = number(j + 1, "COST", 0, &cost);
-    } else if (daemon::IsArg(opt, "ALGO")) {
-      const auto algorithm = ParseAlgorithm(ctx.args[j + 1]);
-      if (!algorithm) {
-        ctx.reply.Error(
-            fmt::format("ERR unknown ALGO '{}' (token, leaky, fixed, sliding, sliding-log or gcra)",
-                        ctx.args[j + 1]));
-        return false;
+  daemon::ArgReader r(ctx.args, *pos);
+  while (r.HasNext()) {
+    if (in_list && limit && daemon::IsArg(r.Peek(), "LIMIT")) break;  // the next rule's
+    if (r.Token("LIMIT")) {
+      limit = r.Int(1, INT64_MAX, "ERR LIMIT must be positive");
+    } else if (r.Token("PERIOD")) {
+      period = r.Int(1, INT64_MAX, "ERR PERIOD must be positive");
+    } else if (r.Token("BURST")) {
+      burst = r.Int(1, INT64_MAX, "ERR BURST must be positive");
+    } else if (r.Token("COST")) {
+      cost = r.Int(0, INT64_MAX, "ERR COST must be 0 or more");
+    } else if (r.Token("ALGO")) {
+      const std::string_view name = r.Next();
+      const std::optional<Algorithm> algorithm = ParseAlgorithm(name);
+      if (algorithm) {
+        out->rule.algorithm = *algorithm;
+      } else if (r.ok()) {
+        r.Fail(fmt::format(
+            "ERR unknown ALGO '{}' (token, leaky, fixed, sliding, sliding-log or gcra)", name));
       }
-      out->rule.algorithm = *algorithm;
-      ok = true;
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
+      r.Fail(daemon::kErrSyntax);
     }
-    if (!ok) return false;
   }
+  if (!r.CheckOrReply(ctx)) return false;
+  const size_t j = r.position();
   if (!limit || !period) {
     ctx.reply.Error("ERR LIMIT and PERIOD are required");
     return false;

@@ -17,6 +17,7 @@
 #include <memory>
 #include <random>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
 #include "modules/retry/retry_value.h"
@@ -25,7 +26,6 @@ namespace pylon::retry {
 namespace {
 
 using daemon::CommandContext;
-using daemon::IsArg;
 using daemon::KeyRef;
 using daemon::Keyspace;
 using daemon::Lookup;
@@ -51,34 +51,23 @@ SeededRandom& Random() {
 
 // "[BASE ms] [CAP ms] [JITTER name] [MAX n]" from args[2..].
 bool ParsePolicyOrReply(CommandContext& ctx, Policy* out) {
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    if (i + 1 >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
-    }
-    const std::string_view value = ctx.args[i + 1];
-    if (IsArg(ctx.args[i], "BASE")) {
-      if (!daemon::ParseDurationOrReply(ctx, "BASE", value, 1, &out->base_ms)) return false;
-    } else if (IsArg(ctx.args[i], "CAP")) {
-      if (!daemon::ParseDurationOrReply(ctx, "CAP", value, 1, &out->cap_ms)) return false;
-    } else if (IsArg(ctx.args[i], "JITTER")) {
-      const std::optional<Jitter> jitter = ParseJitter(value);
-      if (!jitter) {
-        ctx.reply.Error("ERR JITTER must be none, full, equal or decorrelated");
-        return false;
-      }
-      out->jitter = *jitter;
-    } else if (IsArg(ctx.args[i], "MAX")) {
-      if (!daemon::ParseIntOrReply(ctx, value, &out->max_attempts)) return false;
-      if (out->max_attempts < 1 || out->max_attempts > kMaxAttempts) {
-        ctx.reply.Error(fmt::format("ERR MAX must be from 1 to {}", kMaxAttempts));
-        return false;
-      }
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.Token("BASE")) {
+      out->base_ms = r.Duration("BASE", 1);
+    } else if (r.Token("CAP")) {
+      out->cap_ms = r.Duration("CAP", 1);
+    } else if (r.Token("JITTER")) {
+      const std::optional<Jitter> jitter = ParseJitter(r.Next());
+      if (jitter) out->jitter = *jitter;
+      if (!jitter) r.Fail("ERR JITTER must be none, full, equal or decorrelated");
+    } else if (r.Token("MAX")) {
+      out->max_attempts = r.Bounded("MAX", 1, kMaxAttempts);
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return false;
   if (out->cap_ms < out->base_ms) {
     ctx.reply.Error("ERR CAP must not be less than BASE");
     return false;

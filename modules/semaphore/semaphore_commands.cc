@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
 #include "modules/semaphore/semaphore_value.h"
@@ -23,7 +24,6 @@ namespace pylon::semaphore {
 namespace {
 
 using daemon::CommandContext;
-using daemon::IsArg;
 using daemon::KeyRef;
 using daemon::Keyspace;
 using daemon::Lookup;
@@ -39,26 +39,17 @@ SemaphoreValue* FindSemaphore(CommandContext& ctx, Lookup how, KeyRef* ref, bool
 void CmdAcquire(CommandContext& ctx) {
   std::optional<int64_t> limit;
   int64_t lease = kDefaultLeaseMs;
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    if (i + 1 >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
-    }
-    if (IsArg(ctx.args[i], "LIMIT")) {
-      int64_t n;
-      if (!daemon::ParseIntOrReply(ctx, ctx.args[i + 1], &n)) return;
-      if (n < 1 || n > kMaxLimit) {
-        ctx.reply.Error(fmt::format("ERR LIMIT must be from 1 to {}", kMaxLimit));
-        return;
-      }
-      limit = n;
-    } else if (IsArg(ctx.args[i], "LEASE")) {
-      if (!daemon::ParseDurationOrReply(ctx, "LEASE", ctx.args[i + 1], 1, &lease)) return;
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.Token("LIMIT")) {
+      limit = r.Bounded("LIMIT", 1, kMaxLimit);
+    } else if (r.Token("LEASE")) {
+      lease = r.Duration("LEASE", 1);
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return;
   if (!limit) {
     ctx.reply.Error("ERR LIMIT is required");
     return;
