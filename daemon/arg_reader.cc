@@ -29,8 +29,11 @@ int64_t ArgReader::Int() {
   return ok() ? v : 0;
 }
 
-int64_t ArgReader::Int(int64_t min, int64_t max, std::string_view out_of_range) {
-  const int64_t v = Int();
+int64_t ArgReader::Int(int64_t min, int64_t max, std::string_view out_of_range,
+                       std::string_view not_integer) {
+  const std::string_view arg = Next();
+  int64_t v = 0;
+  if (ok() && !protocol::ParseInt64(arg, &v)) Fail(not_integer);
   if (ok() && (v < min || v > max)) Fail(out_of_range);
   return ok() ? v : 0;
 }
@@ -50,10 +53,10 @@ int64_t ArgReader::Duration(std::string_view name, int64_t min) {
   return ok() ? v : 0;
 }
 
-double ArgReader::Double() {
+double ArgReader::Double(std::string_view not_a_number) {
   const std::string_view arg = Next();
   double v = 0;
-  if (ok() && !protocol::ParseDouble(arg, &v)) Fail(kErrNotFloat);
+  if (ok() && !protocol::ParseDouble(arg, &v)) Fail(not_a_number);
   return ok() ? v : 0;
 }
 

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/command_helpers.h"
 #include "daemon/command_table.h"
 
 namespace pylon::daemon {
@@ -46,17 +47,18 @@ class ArgReader {
   std::string_view Next();
   // A Redis integer (a 64-bit decimal): kErrNotInteger if it is not one.
   int64_t Int();
-  // An integer in [min, max]; `out_of_range` when it is outside (an integer that does not
-  // parse is still kErrNotInteger, as Redis words it).
-  int64_t Int(int64_t min, int64_t max, std::string_view out_of_range);
+  // An integer in [min, max]; `out_of_range` when it is outside, `not_integer` when it does not
+  // parse (Redis's kErrNotInteger unless a family words it otherwise).
+  int64_t Int(int64_t min, int64_t max, std::string_view out_of_range,
+              std::string_view not_integer = kErrNotInteger);
   // An integer in [min, max], else "ERR <name> must be from <min> to <max>" (the text formatted
   // only when needed).
   int64_t Bounded(std::string_view name, int64_t min, int64_t max);
   // A duration option in ms from min to kMaxDurationMs (command_helpers.h), with the shared
   // "ERR <name> must be from <min> to 4398046511104 ms".
   int64_t Duration(std::string_view name, int64_t min);
-  // A double as Redis reads one (inf accepted, NaN refused): kErrNotFloat otherwise.
-  double Double();
+  // A double as Redis reads one (inf accepted, NaN refused): `not_a_number` otherwise.
+  double Double(std::string_view not_a_number = kErrNotFloat);
   // The index in `words` of the next argument (case-insensitive); `error` when none matches.
   size_t Choice(std::initializer_list<std::string_view> words, std::string_view error);
 

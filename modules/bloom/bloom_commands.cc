@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
@@ -124,22 +125,20 @@ void CmdReserve(CommandContext& ctx) {
   if (capacity <= 0) return ctx.reply.Error("ERR (capacity should be larger than 0)");
   o.capacity = static_cast<uint64_t>(capacity);
   bool expansion_given = false;
-  for (size_t i = 4; i < ctx.args.size(); i++) {
-    if (IsArg(ctx.args[i], "NONSCALING")) {
+  daemon::ArgReader r(ctx.args, 4);
+  while (r.HasNext()) {
+    if (r.Token("NONSCALING")) {
       o.scaling = false;
-    } else if (IsArg(ctx.args[i], "EXPANSION")) {
-      if (i + 1 == ctx.args.size()) return ctx.reply.Error("ERR no expansion");
-      int64_t expansion;
-      if (!protocol::ParseInt64(ctx.args[++i], &expansion) || expansion < 1 ||
-          expansion > UINT32_MAX) {
-        return ctx.reply.Error("ERR bad expansion");
-      }
-      o.expansion = static_cast<uint32_t>(expansion);
+    } else if (r.Token("EXPANSION")) {
+      if (!r.HasNext()) r.Fail("ERR no expansion");
+      o.expansion =
+          static_cast<uint32_t>(r.Int(1, UINT32_MAX, "ERR bad expansion", "ERR bad expansion"));
       expansion_given = true;
     } else {
-      return ctx.reply.Error(daemon::kErrSyntax);
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return;
   if (expansion_given && !o.scaling) return ctx.reply.Error("Nonscaling filters cannot expand");
   if (const auto why = BloomFilter::Invalid(o)) return ctx.reply.Error("ERR " + *why);
   KeyRef ref = ctx.server.keyspace().Locate(ctx.args[1], Lookup::kWrite);
@@ -161,37 +160,36 @@ void CmdAdd(CommandContext& ctx) {
 //           [NONSCALING] ITEMS item [item ...]
 void CmdInsert(CommandContext& ctx) {
   BloomFilter::Options o;
-  bool create = true, expansion_given = false;
-  size_t i = 2;
-  for (; i < ctx.args.size() && !IsArg(ctx.args[i], "ITEMS"); i++) {
-    const std::string_view opt = ctx.args[i];
-    const bool takes_value =
-        IsArg(opt, "CAPACITY") || IsArg(opt, "ERROR") || IsArg(opt, "EXPANSION");
-    if (takes_value && i + 1 == ctx.args.size()) return ReplyWrongArity(ctx);
-    int64_t n = 0;
-    if (IsArg(opt, "CAPACITY")) {
-      if (!protocol::ParseInt64(ctx.args[++i], &n)) return ctx.reply.Error("Bad capacity");
-      if (n < 1) return ctx.reply.Error("Bad argument received");
-      o.capacity = static_cast<uint64_t>(n);
-    } else if (IsArg(opt, "ERROR")) {
-      if (!protocol::ParseDouble(ctx.args[++i], &o.error)) return ctx.reply.Error("Bad error rate");
-    } else if (IsArg(opt, "EXPANSION")) {
-      if (!protocol::ParseInt64(ctx.args[++i], &n)) return ctx.reply.Error("Bad expansion");
-      if (n < 1 || n > UINT32_MAX) return ctx.reply.Error("Bad argument received");
-      o.expansion = static_cast<uint32_t>(n);
+  bool create = true, expansion_given = false, items = false;
+  daemon::ArgReader r(ctx.args, 2);
+  // Options up to ITEMS (read, with the items after it).
+  while (r.HasNext() && !(items = r.Token("ITEMS"))) {
+    const std::string_view opt = r.Peek();
+    if ((IsArg(opt, "CAPACITY") || IsArg(opt, "ERROR") || IsArg(opt, "EXPANSION")) &&
+        r.remaining() < 2) {
+      r.Fail("ERR wrong number of arguments for '" + ctx.cmd.fullname + "' command");
+    } else if (r.Token("CAPACITY")) {
+      o.capacity =
+          static_cast<uint64_t>(r.Int(1, INT64_MAX, "Bad argument received", "Bad capacity"));
+    } else if (r.Token("ERROR")) {
+      o.error = r.Double("Bad error rate");
+    } else if (r.Token("EXPANSION")) {
+      o.expansion =
+          static_cast<uint32_t>(r.Int(1, UINT32_MAX, "Bad argument received", "Bad expansion"));
       expansion_given = true;
-    } else if (IsArg(opt, "NOCREATE")) {
+    } else if (r.Token("NOCREATE")) {
       create = false;
-    } else if (IsArg(opt, "NONSCALING")) {
+    } else if (r.Token("NONSCALING")) {
       o.scaling = false;
     } else {
-      return ctx.reply.Error("Unknown argument received");
+      r.Fail("Unknown argument received");
     }
   }
-  if (i + 1 >= ctx.args.size()) return ReplyWrongArity(ctx);  // no ITEMS, or none after it
+  if (!r.CheckOrReply(ctx)) return;
+  if (!items || !r.HasNext()) return ReplyWrongArity(ctx);  // no ITEMS, or none after it
   if (BloomFilter::Invalid(o)) return ctx.reply.Error("Bad argument received");
   if (expansion_given && !o.scaling) return ctx.reply.Error("Nonscaling filters cannot expand");
-  AddItems(ctx, ctx.args.subspan(i + 1), true, create, o);
+  AddItems(ctx, ctx.args.subspan(r.position()), true, create, o);
 }
 
 // BF.EXISTS key item / BF.MEXISTS key item [item ...]

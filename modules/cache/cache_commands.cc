@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
@@ -18,7 +19,6 @@ namespace pylon::cache {
 namespace {
 
 using daemon::CommandContext;
-using daemon::IsArg;
 using daemon::KeyRef;
 using daemon::Lookup;
 using daemon::Ttl;
@@ -34,33 +34,26 @@ struct StoreOptions {
 
 // "[TTL ms] [SWR ms] [TAGS n tag ...]" from args[pos..].
 bool ParseStoreOptionsOrReply(CommandContext& ctx, size_t pos, StoreOptions* out) {
-  for (size_t i = pos; i < ctx.args.size();) {
-    const std::string_view opt = ctx.args[i];
-    if (i + 1 >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
-    }
-    if (IsArg(opt, "TTL")) {
-      if (!daemon::ParseDurationOrReply(ctx, "TTL", ctx.args[i + 1], 1, &out->ttl_ms)) return false;
-      i += 2;
-    } else if (IsArg(opt, "SWR")) {
-      if (!daemon::ParseDurationOrReply(ctx, "SWR", ctx.args[i + 1], 0, &out->swr_ms)) return false;
-      i += 2;
-    } else if (IsArg(opt, "TAGS")) {
-      int64_t n;
-      if (!daemon::ParseIntOrReply(ctx, ctx.args[i + 1], &n)) return false;
-      if (n < 1 || static_cast<size_t>(n) > ctx.args.size() - i - 2) {
-        ctx.reply.Error("ERR TAGS wants a count of 1 or more, then that many tags");
-        return false;
+  daemon::ArgReader r(ctx.args, pos);
+  while (r.HasNext()) {
+    if (r.remaining() < 2) {
+      r.Fail(daemon::kErrSyntax);  // every option takes a value
+    } else if (r.Token("TTL")) {
+      out->ttl_ms = r.Duration("TTL", 1);
+    } else if (r.Token("SWR")) {
+      out->swr_ms = r.Duration("SWR", 0);
+    } else if (r.Token("TAGS")) {
+      const int64_t n = r.Int();
+      if (r.ok() && (n < 1 || static_cast<size_t>(n) > r.remaining())) {
+        r.Fail("ERR TAGS wants a count of 1 or more, then that many tags");
       }
-      out->tags.assign(ctx.args.begin() + static_cast<long>(i) + 2,
-                       ctx.args.begin() + static_cast<long>(i) + 2 + n);
-      i += 2 + static_cast<size_t>(n);
+      out->tags.clear();
+      for (int64_t i = 0; r.ok() && i < n; i++) out->tags.emplace_back(r.Next());
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return false;
   if (out->swr_ms > 0 && out->ttl_ms == 0) {
     ctx.reply.Error("ERR SWR needs a TTL (the value is stale after its TTL)");
     return false;
@@ -121,22 +114,19 @@ void ReplyWithToken(CommandContext& ctx, std::string_view kind, const CacheValue
 // CACHE.FETCH key [LEASE ms] [BLOCK ms]
 void CmdFetch(CommandContext& ctx) {
   int64_t lease = kDefaultLeaseMs, block = -1;
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    if (i + 1 >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
-    }
-    bool parsed;
-    if (IsArg(ctx.args[i], "LEASE")) {
-      parsed = daemon::ParseDurationOrReply(ctx, "LEASE", ctx.args[i + 1], 1, &lease);
-    } else if (IsArg(ctx.args[i], "BLOCK")) {
-      parsed = daemon::ParseDurationOrReply(ctx, "BLOCK", ctx.args[i + 1], 0, &block);
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.remaining() < 2) {
+      r.Fail(daemon::kErrSyntax);  // every option takes a value
+    } else if (r.Token("LEASE")) {
+      lease = r.Duration("LEASE", 1);
+    } else if (r.Token("BLOCK")) {
+      block = r.Duration("BLOCK", 0);
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
+      r.Fail(daemon::kErrSyntax);
     }
-    if (!parsed) return;
   }
+  if (!r.Done(ctx)) return;
   KeyRef ref;
   bool ok;
   CacheValue* v = FindEntry(ctx, Lookup::kRead, &ref, &ok);

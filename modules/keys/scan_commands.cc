@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
 #include "modules/keys/keys.h"
@@ -62,25 +63,23 @@ void CmdScan(CommandContext& ctx) {
   int64_t count = 10;
   std::string_view pattern, type;
   bool use_pattern = false, use_type = false;
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    const bool has_value = i + 1 < ctx.args.size();
-    if (has_value && daemon::IsArg(ctx.args[i], "COUNT")) {
-      if (!daemon::ParseIntOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.reply.Error(daemon::kErrSyntax);
-        return;
-      }
-    } else if (has_value && daemon::IsArg(ctx.args[i], "MATCH")) {
-      pattern = ctx.args[i + 1];
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.remaining() < 2) {
+      r.Fail(daemon::kErrSyntax);  // every option takes a value
+    } else if (r.Token("COUNT")) {
+      count = r.Int(1, INT64_MAX, daemon::kErrSyntax);  // as Redis: COUNT below 1 is a syntax error
+    } else if (r.Token("MATCH")) {
+      pattern = r.Next();
       use_pattern = !MatchesAll(pattern);
-    } else if (has_value && daemon::IsArg(ctx.args[i], "TYPE")) {
-      type = ctx.args[i + 1];
+    } else if (r.Token("TYPE")) {
+      type = r.Next();
       use_type = true;
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return;
   // Collect first (copies: checking expiry below may delete entries), at most ten buckets per
   // requested element so a sparse table cannot make one call slow.
   std::vector<std::string> found;
