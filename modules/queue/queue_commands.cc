@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
@@ -25,23 +26,17 @@ constexpr int64_t kDefaultListCount = 10;  // Q.PEEK and Q.DEAD without COUNT
 // The command helpers' duration bound is the queue's own.
 static_assert(daemon::kMaxDurationMs == kMaxTimeMs);
 
-bool ParseCountOrReply(CommandContext& ctx, std::string_view arg, int64_t* out) {
-  if (!daemon::ParseIntOrReply(ctx, arg, out)) return false;
-  if (*out < 1) {
-    ctx.reply.Error("ERR COUNT must be positive");
-    return false;
-  }
-  return true;
-}
+constexpr std::string_view kErrCountPositive = "ERR COUNT must be positive";
 
 // "[COUNT n]" as the only option from args[pos]; *count keeps its default when absent.
 bool ParseOnlyCountOrReply(CommandContext& ctx, size_t pos, int64_t* count) {
-  if (ctx.args.size() == pos) return true;
-  if (ctx.args.size() != pos + 2 || !IsArg(ctx.args[pos], "COUNT")) {
-    ctx.reply.Error(daemon::kErrSyntax);
-    return false;
+  daemon::ArgReader r(ctx.args, pos);
+  if (r.remaining() == 2 && r.Token("COUNT")) {
+    *count = r.Int(1, INT64_MAX, kErrCountPositive);
+  } else if (r.HasNext()) {
+    r.Fail(daemon::kErrSyntax);
   }
-  return ParseCountOrReply(ctx, ctx.args[pos + 1], count);
+  return r.Done(ctx);
 }
 
 // The queue at args[1] (daemon::FindObjectOrReply).
@@ -92,27 +87,22 @@ uint64_t DrawJitter(void*, uint64_t bound) {
 void CmdPush(CommandContext& ctx) {
   int64_t delay = 0, priority = 0;
   std::string_view id;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    if (i + 1 >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
-    }
-    const std::string_view opt = ctx.args[i], value = ctx.args[i + 1];
-    if (IsArg(opt, "DELAY")) {
-      if (!daemon::ParseDurationOrReply(ctx, "DELAY", value, 0, &delay)) return;
-    } else if (IsArg(opt, "PRIORITY")) {
-      if (!daemon::ParseIntOrReply(ctx, value, &priority)) return;
-    } else if (IsArg(opt, "ID")) {
-      if (value.empty()) {
-        ctx.reply.Error("ERR ID must not be empty");
-        return;
-      }
-      id = value;
+  daemon::ArgReader r(ctx.args, 3);
+  while (r.HasNext()) {
+    if (r.remaining() < 2) {
+      r.Fail(daemon::kErrSyntax);  // every option takes a value
+    } else if (r.Token("DELAY")) {
+      delay = r.Duration("DELAY", 0);
+    } else if (r.Token("PRIORITY")) {
+      priority = r.Int();
+    } else if (r.Token("ID")) {
+      id = r.Next();
+      if (id.empty()) r.Fail("ERR ID must not be empty");
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return;
   KeyRef ref;
   QueueValue* q = FindOrCreateQueue(ctx, &ref);
   if (!q) return;
@@ -126,25 +116,21 @@ void CmdPush(CommandContext& ctx) {
 // Q.POP queue [COUNT n] [LEASE ms] [BLOCK ms]
 void CmdPop(CommandContext& ctx) {
   int64_t count = 1, lease = 0, block = -1;
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    if (i + 1 >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
-    }
-    const std::string_view opt = ctx.args[i], value = ctx.args[i + 1];
-    bool ok;
-    if (IsArg(opt, "COUNT")) {
-      ok = ParseCountOrReply(ctx, value, &count);
-    } else if (IsArg(opt, "LEASE")) {
-      ok = daemon::ParseDurationOrReply(ctx, "LEASE", value, 1, &lease);
-    } else if (IsArg(opt, "BLOCK")) {
-      ok = daemon::ParseDurationOrReply(ctx, "BLOCK", value, 0, &block);
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.remaining() < 2) {
+      r.Fail(daemon::kErrSyntax);  // every option takes a value
+    } else if (r.Token("COUNT")) {
+      count = r.Int(1, INT64_MAX, kErrCountPositive);
+    } else if (r.Token("LEASE")) {
+      lease = r.Duration("LEASE", 1);
+    } else if (r.Token("BLOCK")) {
+      block = r.Duration("BLOCK", 0);
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
+      r.Fail(daemon::kErrSyntax);
     }
-    if (!ok) return;
   }
+  if (!r.Done(ctx)) return;
   KeyRef ref;
   bool ok;
   QueueValue* q = FindQueue(ctx, Lookup::kWrite, &ref, &ok);
@@ -257,33 +243,26 @@ void CmdConfig(CommandContext& ctx) {
   const QueueValue* existing = FindQueue(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
   QueueConfig c = existing ? existing->queue().config() : DefaultConfig(ctx.server.config());
-  for (size_t i = 2; i < ctx.args.size();) {
-    const std::string_view opt = ctx.args[i];
-    const size_t values = IsArg(opt, "BACKOFF") ? 2 : 1;
-    if (i + values >= ctx.args.size()) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
-    }
-    bool parsed;
-    if (IsArg(opt, "LEASE")) {
-      parsed = daemon::ParseDurationOrReply(ctx, "LEASE", ctx.args[i + 1], 1, &c.lease_ms);
-    } else if (IsArg(opt, "MAXDELIVER")) {
-      parsed = daemon::ParseRangeOrReply(ctx, ctx.args[i + 1], 0, UINT32_MAX, &c.max_deliver,
-                                         "ERR MAXDELIVER must be from 0 (never) to 4294967295");
-    } else if (IsArg(opt, "BACKOFF")) {
-      parsed =
-          daemon::ParseDurationOrReply(ctx, "BACKOFF base", ctx.args[i + 1], 0,
-                                       &c.backoff_base_ms) &&
-          daemon::ParseDurationOrReply(ctx, "BACKOFF cap", ctx.args[i + 2], 0, &c.backoff_cap_ms);
-    } else if (IsArg(opt, "RETENTION")) {
-      parsed = daemon::ParseDurationOrReply(ctx, "RETENTION", ctx.args[i + 1], 1, &c.retention_ms);
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.remaining() < (IsArg(r.Peek(), "BACKOFF") ? 3 : 2)) {
+      r.Fail(daemon::kErrSyntax);  // an option without its value(s)
+    } else if (r.Token("LEASE")) {
+      c.lease_ms = r.Duration("LEASE", 1);
+    } else if (r.Token("MAXDELIVER")) {
+      constexpr std::string_view kErrMaxDeliver =
+          "ERR MAXDELIVER must be from 0 (never) to 4294967295";
+      c.max_deliver = r.Int(0, UINT32_MAX, kErrMaxDeliver, kErrMaxDeliver);
+    } else if (r.Token("BACKOFF")) {
+      c.backoff_base_ms = r.Duration("BACKOFF base", 0);
+      c.backoff_cap_ms = r.Duration("BACKOFF cap", 0);
+    } else if (r.Token("RETENTION")) {
+      c.retention_ms = r.Duration("RETENTION", 1);
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
+      r.Fail(daemon::kErrSyntax);
     }
-    if (!parsed) return;
-    i += 1 + values;
   }
+  if (!r.Done(ctx)) return;
   if (auto error = ValidateConfig(c)) {
     ctx.reply.Error(fmt::format("ERR {}", *error));
     return;
