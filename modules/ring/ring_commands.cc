@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
@@ -198,27 +199,25 @@ void CmdConfig(CommandContext& ctx) {
     ctx.reply.Integer(static_cast<int64_t>(value->ring().size()));
     return;
   }
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    if (i + 1 >= ctx.args.size()) return ctx.reply.Error(daemon::kErrSyntax);
-    const std::string_view v = ctx.args[i + 1];
-    int64_t n = 0;
-    if (IsArg(ctx.args[i], "ALGO")) {
-      const std::optional<Algorithm> algorithm = ParseAlgorithm(v);
-      if (!algorithm) return ctx.reply.Error("ERR ALGO must be ketama, jump, rendezvous or maglev");
-      options.algorithm = *algorithm;
-    } else if (IsArg(ctx.args[i], "VNODES")) {
-      if (!daemon::ParseRangeOrReply(ctx, v, 4, kMaxVnodes, &n,
-                                     "ERR VNODES must be between 4 and 4096")) {
-        return;
-      }
-      options.vnodes = static_cast<uint32_t>(n);
-    } else if (IsArg(ctx.args[i], "TABLESIZE")) {
-      if (!daemon::ParseRangeOrReply(ctx, v, 1, UINT32_MAX, &n, daemon::kErrNotInteger)) return;
-      options.maglev_table_size = static_cast<uint32_t>(n);
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    if (r.remaining() < 2) {
+      r.Fail(daemon::kErrSyntax);  // every option takes a value
+    } else if (r.Token("ALGO")) {
+      const std::optional<Algorithm> algorithm = ParseAlgorithm(r.Next());
+      if (algorithm) options.algorithm = *algorithm;
+      if (!algorithm) r.Fail("ERR ALGO must be ketama, jump, rendezvous or maglev");
+    } else if (r.Token("VNODES")) {
+      constexpr std::string_view kErrVnodes = "ERR VNODES must be between 4 and 4096";
+      options.vnodes = static_cast<uint32_t>(r.Int(4, kMaxVnodes, kErrVnodes, kErrVnodes));
+    } else if (r.Token("TABLESIZE")) {
+      options.maglev_table_size =
+          static_cast<uint32_t>(r.Int(1, UINT32_MAX, daemon::kErrNotInteger));
     } else {
-      return ctx.reply.Error(daemon::kErrSyntax);
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return;
   std::string error;
   std::optional<Ring> ring = Rebuilt(value ? value->ring() : Ring(), options, &error);
   if (!ring) return ctx.reply.Error("ERR " + error);
