@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
@@ -34,49 +35,53 @@ bool ParseTraffic(std::string_view arg, uint32_t* bp) {
 // EXP.DEFINE exp VARIANTS name weight [name weight ...] [TRAFFIC pct] [SALT salt]
 //            [WHERE attribute op value [attribute op value ...]]
 void CmdDefine(CommandContext& ctx) {
-  const daemon::Args& a = ctx.args;
-  if (!IsArg(a[2], "VARIANTS")) return ctx.reply.Error(daemon::kErrSyntax);
   Definition d;
-  d.salt = a[1];
-  size_t i = 3;
-  for (; i < a.size() && !IsOption(a[i]); i += 2) {
-    if (i + 1 >= a.size()) return ctx.reply.Error(daemon::kErrSyntax);
-    int64_t weight;
-    if (!protocol::ParseInt64(a[i + 1], &weight) || weight < 0 ||
-        static_cast<uint64_t>(weight) > kMaxWeight) {
-      return ctx.reply.Error("ERR a variant weight must be from 0 to 1000000000");
-    }
-    d.variants.push_back({std::string(a[i]), static_cast<uint64_t>(weight)});
-  }
-  while (i < a.size()) {
-    if (IsArg(a[i], "WHERE")) {
-      // WHERE comes last: the rest are (attribute, op, value) triples.
-      if ((a.size() - i - 1) % 3 != 0 || i + 1 == a.size()) {
-        return ctx.reply.Error("ERR WHERE wants triples: attribute op value");
-      }
-      for (size_t j = i + 1; j < a.size(); j += 3) {
-        const std::optional<Condition::Op> op = ParseOp(a[j + 1]);
-        if (!op) {
-          return ctx.reply.Error("ERR unknown operator '" + std::string(a[j + 1]) +
-                                 "' (eq ne lt le gt ge in notin, or = != < <= > >=)");
-        }
-        d.conditions.push_back({std::string(a[j]), *op, std::string(a[j + 2])});
-      }
+  d.salt = ctx.args[1];
+  daemon::ArgReader r(ctx.args, 2);
+  if (!r.Token("VARIANTS")) r.Fail(daemon::kErrSyntax);
+  // Variants up to the first option: name weight pairs.
+  constexpr std::string_view kErrWeight = "ERR a variant weight must be from 0 to 1000000000";
+  while (r.HasNext() && !IsOption(r.Peek())) {
+    if (r.remaining() < 2) {
+      r.Fail(daemon::kErrSyntax);
       break;
     }
-    if (i + 1 >= a.size()) return ctx.reply.Error(daemon::kErrSyntax);
-    if (IsArg(a[i], "TRAFFIC")) {
-      if (!ParseTraffic(a[i + 1], &d.traffic_bp)) {
-        return ctx.reply.Error(
-            "ERR TRAFFIC must be a percentage from 0 to 100, at most 2 decimals");
-      }
-    } else {
-      d.salt = a[i + 1];
-    }
-    i += 2;
+    const std::string_view name = r.Next();
+    const auto weight =
+        static_cast<uint64_t>(r.Int(0, static_cast<int64_t>(kMaxWeight), kErrWeight, kErrWeight));
+    if (r.ok()) d.variants.push_back({std::string(name), weight});
   }
+  while (r.HasNext()) {
+    if (r.Token("WHERE")) {
+      // WHERE comes last: the rest are (attribute, op, value) triples.
+      if (r.remaining() == 0 || r.remaining() % 3 != 0) {
+        r.Fail("ERR WHERE wants triples: attribute op value");
+      }
+      while (r.HasNext()) {
+        const std::string_view attribute = r.Next(), op_name = r.Next(), value = r.Next();
+        const std::optional<Condition::Op> op = ParseOp(op_name);
+        if (!op) {
+          r.Fail("ERR unknown operator '" + std::string(op_name) +
+                 "' (eq ne lt le gt ge in notin, or = != < <= > >=)");
+          break;
+        }
+        d.conditions.push_back({std::string(attribute), *op, std::string(value)});
+      }
+    } else if (r.remaining() < 2) {
+      r.Fail(daemon::kErrSyntax);
+    } else if (r.Token("TRAFFIC")) {
+      if (!ParseTraffic(r.Next(), &d.traffic_bp)) {
+        r.Fail("ERR TRAFFIC must be a percentage from 0 to 100, at most 2 decimals");
+      }
+    } else if (r.Token("SALT")) {
+      d.salt = r.Next();
+    } else {
+      r.Fail(daemon::kErrSyntax);  // a variant after the options
+    }
+  }
+  if (!r.Done(ctx)) return;
   if (const auto why = Invalid(d)) return ctx.reply.Error("ERR " + *why);
-  KeyRef ref = ctx.server.keyspace().Locate(a[1], Lookup::kWrite);
+  KeyRef ref = ctx.server.keyspace().Locate(ctx.args[1], Lookup::kWrite);
   ctx.server.keyspace().SetObject(ref, std::make_unique<ExperimentValue>(std::move(d)),
                                   daemon::Ttl::Clear());
   ctx.reply.Ok();
