@@ -81,6 +81,11 @@ struct CommandSpec {
   // Filled by the family at registration.
   std::string_view name;  // lower case; a subcommand's own name ("list" under "client")
   int arity = 0;          // Redis convention: -N means at least N (counting the name)
+  // With a negative arity, the most arguments (counting the name) a call may have; 0: no
+  // limit. Checked when the command runs (Dispatcher::Call), as Redis's PING and the modules
+  // whose grammar it copies check it in the command: a call over it is a failed call, not a
+  // rejected one, in INFO's statistics.
+  int max_args = 0;
   uint32_t flags = 0;
   int first_key = 0, last_key = 0, key_step = 0;  // as Redis: last -1 means the last argument
   // Commands whose keys follow a count ("numkeys key [key ...]", as EVAL): the count's index.
@@ -115,6 +120,10 @@ struct CommandSpec {
   mutable uint64_t failed_calls = 0;
 
   bool has_subcommands() const { return !subcommands.empty(); }
+  // "ERR wrong number of arguments for '<fullname>' command", Redis's words.
+  std::string WrongArity() const {
+    return "ERR wrong number of arguments for '" + fullname + "' command";
+  }
   bool ArityOk(size_t argc) const {
     return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
   }

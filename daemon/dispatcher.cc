@@ -97,7 +97,7 @@ void Dispatcher::Execute(Connection& conn, Args args) {
   // As Redis, the last command is the one looked up, even if it is then queued or refused.
   conn.last_cmd = cmd;
   if (!cmd->ArityOk(args.size())) {
-    Reject(conn, cmd, "ERR wrong number of arguments for '" + cmd->fullname + "' command");
+    Reject(conn, cmd, cmd->WrongArity());
     return;
   }
   if (!conn.authenticated && server_.auth_required() && !(cmd->flags & kCmdNoAuth)) {
@@ -209,7 +209,11 @@ void Dispatcher::Call(Connection& conn, const CommandSpec& cmd, Args args) {
   uint64_t errors_before = reply.errors();
   auto start = std::chrono::steady_clock::now();
   CommandContext ctx{server_, conn, reply, cmd, args};
-  cmd.handler(ctx);
+  if (cmd.max_args > 0 && args.size() > static_cast<size_t>(cmd.max_args)) {
+    reply.Error(cmd.WrongArity());
+  } else {
+    cmd.handler(ctx);
+  }
   auto elapsed = std::chrono::steady_clock::now() - start;
   cmd.calls++;
   cmd.usec +=

@@ -31,9 +31,7 @@ constexpr std::string_view kErrBadData = "ERR received bad data";
 constexpr std::string_view kErrTooBig = "ERR operation exceeds bloom object memory limit";
 constexpr std::string_view kErrOom = "OOM command not allowed when used memory > 'maxmemory'.";
 
-void ReplyWrongArity(CommandContext& ctx) {
-  ctx.reply.Error("ERR wrong number of arguments for '" + ctx.cmd.fullname + "' command");
-}
+void ReplyWrongArity(CommandContext& ctx) { ctx.reply.Error(ctx.cmd.WrongArity()); }
 
 // The filter at args[1] (daemon::FindObjectOrReply).
 BloomValue* FindFilter(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
@@ -116,7 +114,6 @@ void AddItems(CommandContext& ctx, daemon::Args items, bool multi, bool create,
 
 // BF.RESERVE key error_rate capacity [EXPANSION expansion] [NONSCALING]
 void CmdReserve(CommandContext& ctx) {
-  if (ctx.args.size() > 7) return ReplyWrongArity(ctx);
   BloomFilter::Options o;
   if (!protocol::ParseDouble(ctx.args[2], &o.error)) return ctx.reply.Error("ERR bad error rate");
   if (!(o.error > 0 && o.error < 1)) return ctx.reply.Error("ERR (0 < error rate range < 1) ");
@@ -167,7 +164,7 @@ void CmdInsert(CommandContext& ctx) {
     const std::string_view opt = r.Peek();
     if ((IsArg(opt, "CAPACITY") || IsArg(opt, "ERROR") || IsArg(opt, "EXPANSION")) &&
         r.remaining() < 2) {
-      r.Fail("ERR wrong number of arguments for '" + ctx.cmd.fullname + "' command");
+      r.Fail(ctx.cmd.WrongArity());
     } else if (r.Token("CAPACITY")) {
       o.capacity =
           static_cast<uint64_t>(r.Int(1, INT64_MAX, "Bad argument received", "Bad capacity"));
@@ -207,7 +204,6 @@ void CmdExists(CommandContext& ctx) {
 
 // BF.INFO key [CAPACITY | SIZE | FILTERS | ITEMS | EXPANSION]
 void CmdInfo(CommandContext& ctx) {
-  if (ctx.args.size() > 3) return ReplyWrongArity(ctx);
   KeyRef ref;
   bool ok;
   const BloomValue* value = FindFilter(ctx, Lookup::kReadNoTouch, &ref, &ok);
@@ -311,6 +307,7 @@ void RegisterBloomCommands(daemon::CommandTable& t) {
   auto add = [&t](CommandSpec spec) { t.AddKeyed("bf", "0.1.0", std::move(spec)); };
   add({.name = "bf.reserve",
        .arity = -4,
+       .max_args = 7,
        .flags = kCmdWrite | kCmdDenyOom,
        .handler = CmdReserve,
        .summary = "Create an empty Bloom filter for an error rate and a capacity",
@@ -355,6 +352,7 @@ void RegisterBloomCommands(daemon::CommandTable& t) {
        .syntax = "key item [item ...]"});
   add({.name = "bf.info",
        .arity = -2,
+       .max_args = 3,
        .flags = kCmdReadonly | kCmdFast,
        .handler = CmdInfo,
        .summary = "A Bloom filter's capacity, size, sub-filters, items and expansion",

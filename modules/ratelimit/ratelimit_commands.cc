@@ -267,10 +267,6 @@ void CmdInfo(CommandContext& ctx) {
 
 // CL.THROTTLE key max_burst count_per_period period [quantity], as redis-cell answers it.
 void CmdClThrottle(CommandContext& ctx) {
-  if (ctx.args.size() > 6) {
-    ctx.reply.Error("ERR wrong number of arguments for 'cl.throttle' command");
-    return;
-  }
   CellParams params;
   int64_t* fields[] = {&params.max_burst, &params.count_per_period, &params.period_s,
                        &params.quantity};
@@ -333,6 +329,7 @@ void RegisterRateLimitCommands(daemon::Registry& registry) {
        .syntax = "numkeys:integer key [key ...] rule [rule ...]"});
   add({.name = "cl.throttle",
        .arity = -5,
+       .max_args = 6,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
        .first_key = 1,
        .last_key = 1,

@@ -250,7 +250,7 @@ void CmdMget(CommandContext& ctx) {
 // MSET / MSETNX (msetGenericCommand).
 void MsetGeneric(CommandContext& ctx, bool only_if_none_exist) {
   if (ctx.args.size() % 2 == 0) {
-    ctx.reply.Error("ERR wrong number of arguments for '" + ctx.cmd.fullname + "' command");
+    ctx.reply.Error(ctx.cmd.WrongArity());
     return;
   }
   if (only_if_none_exist) {
