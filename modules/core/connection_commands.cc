@@ -4,7 +4,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
-#include "modules/core/core.h"
+#include "modules/core/family.h"
 #include "protocol/text.h"
 
 namespace pylon::core {

@@ -6,7 +6,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
-#include "modules/core/core.h"
+#include "modules/core/family.h"
 #include "modules/core/info_sections.h"
 #include "protocol/text.h"
 

@@ -5,7 +5,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
-#include "modules/core/core.h"
+#include "modules/core/family.h"
 
 namespace pylon::core {
 namespace {

@@ -3,7 +3,7 @@
 
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
-#include "modules/keys/keys.h"
+#include "modules/keys/family.h"
 
 namespace pylon::keys {
 namespace {

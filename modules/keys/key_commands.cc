@@ -1,7 +1,7 @@
 // DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX (Redis 7.0 db.c).
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
-#include "modules/keys/keys.h"
+#include "modules/keys/family.h"
 
 namespace pylon::keys {
 namespace {

@@ -9,7 +9,7 @@
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
-#include "modules/keys/keys.h"
+#include "modules/keys/family.h"
 #include "protocol/text.h"
 
 namespace pylon::keys {

@@ -16,7 +16,7 @@
 #include "daemon/server.h"
 #include "modules/ratelimit/cell.h"
 #include "modules/ratelimit/limiter_value.h"
-#include "modules/ratelimit/ratelimit.h"
+#include "modules/ratelimit/family.h"
 #include "modules/ratelimit/ratelimit_stats.h"
 #include "protocol/text.h"
 

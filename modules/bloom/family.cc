@@ -1,4 +1,4 @@
-#include "modules/bloom/bloom.h"
+#include "modules/bloom/family.h"
 
 #include <fmt/format.h>
 

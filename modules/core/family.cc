@@ -1,4 +1,4 @@
-#include "modules/core/core.h"
+#include "modules/core/family.h"
 
 namespace pylon::core {
 

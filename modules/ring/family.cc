@@ -1,4 +1,4 @@
-#include "modules/ring/rings.h"
+#include "modules/ring/family.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "modules/retry/retries.h"
+#include "modules/retry/family.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "modules/experiment/experiments.h"
+#include "modules/experiment/family.h"
 
 #include <fmt/format.h>
 

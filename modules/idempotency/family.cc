@@ -1,4 +1,4 @@
-#include "modules/idempotency/idempotency_keys.h"
+#include "modules/idempotency/family.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "modules/cache/cache.h"
+#include "modules/cache/family.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "modules/semaphore/semaphores.h"
+#include "modules/semaphore/family.h"
 
 #include <fmt/format.h>
 

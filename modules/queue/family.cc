@@ -1,4 +1,4 @@
-#include "modules/queue/queues.h"
+#include "modules/queue/family.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "modules/keys/keys.h"
+#include "modules/keys/family.h"
 
 namespace pylon::keys {
 

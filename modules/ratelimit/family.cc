@@ -1,4 +1,4 @@
-#include "modules/ratelimit/ratelimit.h"
+#include "modules/ratelimit/family.h"
 
 #include <fmt/format.h>
 

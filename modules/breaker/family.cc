@@ -1,4 +1,4 @@
-#include "modules/breaker/breakers.h"
+#include "modules/breaker/family.h"
 
 #include <fmt/format.h>
 
