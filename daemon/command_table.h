@@ -31,7 +31,7 @@ class Server;
 class Connection;
 struct CommandSpec;
 
-// Flags, named as Redis's COMMAND INFO shows them.
+// Flags, named as Redis's COMMAND INFO shows them; the last ones are Pylon's own and not shown.
 enum CommandFlag : uint32_t {
   kCmdWrite = 1u << 0,
   kCmdReadonly = 1u << 1,
@@ -47,6 +47,13 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 11,  // refused inside MULTI
   kCmdAllowBusy = 1u << 12,
   kCmdMovableKeys = 1u << 13,
+  // Pylon's own, for the dispatcher (COMMAND does not show them): acts on the transaction
+  // itself, so it runs inside MULTI instead of being queued (MULTI, EXEC, DISCARD, WATCH, QUIT,
+  // RESET); may run on a RESP2 connection that has subscriptions (Redis's processCommand list);
+  // is EXEC (a refused EXEC ends the transaction and answers EXECABORT).
+  kCmdTransactionControl = 1u << 24,
+  kCmdWhileSubscribed = 1u << 25,
+  kCmdExec = 1u << 26,
 };
 
 using Args = std::span<const std::string_view>;

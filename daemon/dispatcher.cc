@@ -9,21 +9,6 @@
 namespace pylon::daemon {
 namespace {
 
-// Commands that act on the transaction itself instead of being queued by it.
-bool RunsInsideMulti(const CommandSpec& cmd) {
-  std::string_view n = cmd.name;
-  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
-         n == "reset";
-}
-
-// What a RESP2 connection with subscriptions may still run (Redis's processCommand list).
-bool ServedWhileSubscribed(const CommandSpec& cmd) {
-  std::string_view n = cmd.name;
-  return n == "ping" || n == "subscribe" || n == "ssubscribe" || n == "unsubscribe" ||
-         n == "sunsubscribe" || n == "psubscribe" || n == "punsubscribe" || n == "quit" ||
-         n == "reset";
-}
-
 std::string UnknownCommandError(Args args) {
   std::string err = "ERR unknown command '";
   err.append(args[0].substr(0, 128));
@@ -60,7 +45,7 @@ void CountErrorReply(Server& server, std::string_view error_text) {
 }
 
 void Dispatcher::Reject(Connection& conn, const CommandSpec* cmd, std::string_view error) {
-  if (cmd && cmd->name == "exec") {
+  if (cmd && (cmd->flags & kCmdExec)) {
     // A refused EXEC still ends the transaction, and says why (Redis's execCommandAbort).
     if (error.starts_with("ERR ")) error.remove_prefix(4);
     std::string text = "EXECABORT Transaction discarded because of: ";
@@ -104,7 +89,7 @@ void Dispatcher::Execute(Connection& conn, Args args) {
     Reject(conn, cmd, "NOAUTH Authentication required.");
     return;
   }
-  if (conn.pubsub_mode && conn.resp() == 2 && !ServedWhileSubscribed(*cmd)) {
+  if (conn.pubsub_mode && conn.resp() == 2 && !(cmd->flags & kCmdWhileSubscribed)) {
     Reject(conn, cmd,
            "ERR Can't execute '" + cmd->fullname +
                "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
@@ -130,7 +115,7 @@ void Dispatcher::Execute(Connection& conn, Args args) {
     Reject(conn, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
     return;
   }
-  if (conn.tx.active && !RunsInsideMulti(*(cmd->parent ? cmd->parent : cmd))) {
+  if (conn.tx.active && !((cmd->parent ? cmd->parent : cmd)->flags & kCmdTransactionControl)) {
     if (cmd->flags & kCmdNoMulti) {
       Reject(conn, cmd, "ERR Command not allowed inside a transaction");
       return;
@@ -153,13 +138,13 @@ bool Dispatcher::Route(Connection& conn, const CommandSpec& cmd, Args args) {
   // ASKING holds for the next command, or for a whole transaction, as in Redis.
   const bool asking = conn.asking;
   if (asking && cmd.name != "asking" && cmd.name != "multi" &&
-      (!conn.tx.active || cmd.name == "exec" || cmd.name == "discard")) {
+      (!conn.tx.active || (cmd.flags & kCmdExec) || cmd.name == "discard")) {
     conn.asking = false;
   }
   Cluster::Route route = cluster.Check(cmd, args, asking, server_.keyspace());
   // EXEC checks its queue as one request, as Redis does: every key in one slot (each command
   // was checked alone when queued), and that slot served here now.
-  if (route.verdict == Cluster::Verdict::kServe && cmd.name == "exec" && conn.tx.active) {
+  if (route.verdict == Cluster::Verdict::kServe && (cmd.flags & kCmdExec) && conn.tx.active) {
     std::vector<std::string_view> argv;
     int slot = -1;
     for (const Transaction::Queued& q : conn.tx.queued) {
@@ -192,7 +177,7 @@ bool Dispatcher::Route(Connection& conn, const CommandSpec& cmd, Args args) {
       break;
   }
   const std::string error = Cluster::RefusalText(route);
-  if (cmd.name == "exec") {
+  if (cmd.flags & kCmdExec) {
     // As Redis: a redirected EXEC discards the transaction and says where to go, unwrapped.
     server_.EndTransaction(&conn);
     conn.reply().Error(error);

@@ -480,7 +480,7 @@ void RegisterConnectionCommands(daemon::Registry& registry) {
   t.Add({.name = "ping",
          .arity = -1,
          .max_args = 2,  // Redis checks it in the command: a failed call, not a rejected one
-         .flags = kCmdFast,
+         .flags = kCmdFast | kCmdWhileSubscribed,
          .handler = CmdPing,
          .group = "connection",
          .since = "1.0.0",
@@ -526,7 +526,8 @@ void RegisterConnectionCommands(daemon::Registry& registry) {
          .syntax = "index:integer"});
   t.Add({.name = "quit",
          .arity = -1,
-         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy |
+                  kCmdTransactionControl | kCmdWhileSubscribed,
          .handler = CmdQuit,
          .group = "connection",
          .since = "1.0.0",
@@ -534,7 +535,8 @@ void RegisterConnectionCommands(daemon::Registry& registry) {
          .complexity = "O(1)"});
   t.Add({.name = "reset",
          .arity = 1,
-         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy |
+                  kCmdTransactionControl | kCmdWhileSubscribed,
          .handler = CmdReset,
          .group = "connection",
          .since = "6.2.0",

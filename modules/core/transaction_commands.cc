@@ -84,9 +84,11 @@ void RegisterTransactionCommands(daemon::Registry& registry) {
   using namespace daemon;
   CommandTable& t = registry.commands;
   constexpr uint32_t kTx = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
+  // MULTI, EXEC, DISCARD and WATCH act on the transaction: run, not queued (UNWATCH is queued).
+  constexpr uint32_t kControl = kTx | kCmdTransactionControl;
   t.Add({.name = "multi",
          .arity = 1,
-         .flags = kTx,
+         .flags = kControl,
          .handler = CmdMulti,
          .group = "transactions",
          .since = "1.2.0",
@@ -94,7 +96,7 @@ void RegisterTransactionCommands(daemon::Registry& registry) {
          .complexity = "O(1)"});
   t.Add({.name = "exec",
          .arity = 1,
-         .flags = kCmdNoscript | kCmdLoading | kCmdStale,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdTransactionControl | kCmdExec,
          .handler = CmdExec,
          .group = "transactions",
          .since = "1.2.0",
@@ -102,7 +104,7 @@ void RegisterTransactionCommands(daemon::Registry& registry) {
          .complexity = "Depends on commands in the transaction"});
   t.Add({.name = "discard",
          .arity = 1,
-         .flags = kTx,
+         .flags = kControl,
          .handler = CmdDiscard,
          .group = "transactions",
          .since = "2.0.0",
@@ -110,7 +112,7 @@ void RegisterTransactionCommands(daemon::Registry& registry) {
          .complexity = "O(N), when N is the number of queued commands"});
   t.Add({.name = "watch",
          .arity = -2,
-         .flags = kTx,
+         .flags = kControl,
          .first_key = 1,
          .last_key = -1,
          .key_step = 1,

@@ -146,7 +146,9 @@ void CmdPubsubHelp(CommandContext& ctx) {
 void RegisterPubSub(daemon::Registry& registry) {
   using namespace daemon;
   CommandTable& t = registry.commands;
-  constexpr uint32_t kSubscribeFlags = kCmdPubsub | kCmdNoscript | kCmdLoading | kCmdStale;
+  // The (un)subscribe commands may run on a RESP2 connection that has subscriptions.
+  constexpr uint32_t kSubscribeFlags =
+      kCmdPubsub | kCmdNoscript | kCmdLoading | kCmdStale | kCmdWhileSubscribed;
   auto add = [&t](CommandSpec spec) {
     spec.group = "pubsub";
     t.Add(std::move(spec));
