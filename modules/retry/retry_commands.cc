@@ -123,7 +123,7 @@ void RegisterRetryCommands(daemon::CommandTable& t) {
        .summary = "The next attempt of a retry sequence and how long to wait before it",
        .complexity = "O(1)",
        .syntax = "key [BASE milliseconds:integer] [CAP milliseconds:integer] "
-                 "[JITTER none|full|equal|decorrelated] [MAX attempts:integer]",
+                 "[JITTER (jitter: NONE | FULL | EQUAL | DECORRELATED)] [MAX attempts:integer]",
        .tips = {"nondeterministic_output"}});
   add({.name = "retry.reset",
        .arity = 2,

@@ -181,6 +181,7 @@ bool Ring::SetWeight(std::string_view name, int64_t weight, std::string* error) 
 }
 
 void Ring::Rebuild() {
+  builds_++;
   switch (options_.algorithm) {
     case Algorithm::kKetama:
       placement_ = KetamaContinuum::Build(

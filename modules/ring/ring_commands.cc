@@ -271,7 +271,7 @@ void RegisterRingCommands(daemon::CommandTable& t) {
        .handler = CmdConfig,
        .summary = "Read or set a ring's algorithm and its parameters",
        .complexity = "O(P) to rebuild the placement",
-       .syntax = "ring [ALGO ketama|jump|rendezvous|maglev] [VNODES vnodes:integer] "
+       .syntax = "ring [ALGO (algo: KETAMA | JUMP | RENDEZVOUS | MAGLEV)] [VNODES vnodes:integer] "
                  "[TABLESIZE tablesize:integer]"});
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "daemon/config.h"
 #include "daemon/registry.h"
@@ -140,6 +141,27 @@ TEST_CASE("every argument in the command table has one of Redis's types", "[comm
   for (const CommandSpec* c : table.all()) {
     check(c->fullname, c->arg_docs);
     for (const CommandSpec* sub : c->subcommand_order) check(sub->fullname, sub->arg_docs);
+  }
+  // An option with a choice of words documents the choice under the option, as tokens (a
+  // syntax line "[ALGO ketama|jump]" once read as "(ALGO ketama) | jump": clients and the
+  // command fuzzer then never sent ALGO jump).
+  for (const auto& [command, option, choices] :
+       std::vector<std::tuple<std::string, std::string, size_t>>{{"ring.config", "ALGO", 4},
+                                                                 {"retry.next", "JITTER", 4}}) {
+    INFO(command << " " << option);
+    const CommandSpec* c = table.Find(command);
+    REQUIRE(c != nullptr);
+    // The option: an optional block of its token and a oneof of the words.
+    const ArgDoc* found = nullptr;
+    for (const ArgDoc& a : c->arg_docs) {
+      if (a.type == "block" && a.args.size() == 2 && a.args[0].token == option) found = &a;
+    }
+    REQUIRE(found != nullptr);
+    CHECK(found->optional);
+    const ArgDoc& words = found->args[1];
+    CHECK(words.type == "oneof");
+    REQUIRE(words.args.size() == choices);
+    for (const ArgDoc& choice : words.args) CHECK(choice.type == "pure-token");
   }
 }
 

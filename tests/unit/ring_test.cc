@@ -340,6 +340,21 @@ TEST_CASE("ring: a batch of changes gives the ring one-by-one changes give, buil
   }
 }
 
+TEST_CASE("ring: a batch that changes nothing builds nothing", "[ring]") {
+  for (Algorithm algorithm : kAlgorithms) {
+    INFO(AlgorithmName(algorithm));
+    Ring ring = MakeRing(algorithm, 5);
+    std::string error;
+    const uint64_t builds = ring.builds();
+    CHECK(ring.Batch([&] { return ring.Add("node-1", ring.nodes()[1].weight, &error); }));
+    CHECK_FALSE(ring.Batch([&] { return ring.Remove("no-such-node"); }));
+    CHECK_FALSE(ring.Batch([&] { return ring.Add("fresh", 0, &error); }));  // refused
+    CHECK(ring.builds() == builds);
+    CHECK(ring.Batch([&] { return ring.Add("fresh", 2, &error) && ring.Remove("node-0"); }));
+    CHECK(ring.builds() == builds + 1);
+  }
+}
+
 TEST_CASE("maglev: a table whose weights would make its build take minutes is refused", "[ring]") {
   std::string error;
   std::optional<Ring> ring = Ring::Create({.algorithm = Algorithm::kMaglev}, &error);
