@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <initializer_list>
 #include <utility>
 
 #include "daemon/change_log.h"
@@ -30,12 +31,32 @@ int64_t UnixMs() {
       .count();
 }
 
-// Writes all of data; false (errno set) when a write fails, with *written what got written.
-bool WriteAll(int fd, std::string_view data, size_t* written = nullptr) {
+// Writes every part, in order, with as few system calls as the kernel allows (writev); false
+// (errno set) when a write fails, with *written what got written.
+bool WriteParts(int fd, std::initializer_list<std::string_view> parts, size_t* written = nullptr) {
+  constexpr size_t kMaxParts = 2;
+  iovec all[kMaxParts];
+  size_t count = 0, total = 0;
+  for (std::string_view part : parts) {
+    all[count++] = {const_cast<char*>(part.data()), part.size()};
+    total += part.size();
+  }
   size_t done = 0;
   bool ok = true;
-  while (done < data.size()) {
-    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+  while (done < total) {
+    // Skip what went out already: the parts before `done`, and the front of the one it is in.
+    iovec left[kMaxParts];
+    int n_left = 0;
+    size_t offset = done;
+    for (size_t i = 0; i < count; i++) {
+      if (offset >= all[i].iov_len) {
+        offset -= all[i].iov_len;
+        continue;
+      }
+      left[n_left++] = {static_cast<char*>(all[i].iov_base) + offset, all[i].iov_len - offset};
+      offset = 0;
+    }
+    const ssize_t n = writev(fd, left, n_left);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       if (n == 0) errno = EIO;
@@ -48,40 +69,15 @@ bool WriteAll(int fd, std::string_view data, size_t* written = nullptr) {
   return ok;
 }
 
-// Writes a batch: its frame, then the records from where they were built (one writev, no
-// copy of them behind the frame). False (errno set) when a write fails, with *written what got
-// written.
+bool WriteAll(int fd, std::string_view data, size_t* written = nullptr) {
+  return WriteParts(fd, {data}, written);
+}
+
+// Writes a batch: its frame, then the records from where they were built (no copy of them
+// behind the frame).
 bool WriteBatch(int fd, std::string_view records, size_t* written = nullptr) {
   const std::array<char, kBatchHeaderBytes> header = BatchHeader(records);
-  iovec parts[2] = {{const_cast<char*>(header.data()), header.size()},
-                    {const_cast<char*>(records.data()), records.size()}};
-  const size_t total = header.size() + records.size();
-  size_t done = 0;
-  bool ok = true;
-  while (done < total) {
-    // Skip what went out already: the parts before `done`, and the front of the one it is in.
-    iovec left[2];
-    int count = 0;
-    size_t offset = done;
-    for (const iovec& part : parts) {
-      if (offset >= part.iov_len) {
-        offset -= part.iov_len;
-        continue;
-      }
-      left[count++] = {static_cast<char*>(part.iov_base) + offset, part.iov_len - offset};
-      offset = 0;
-    }
-    const ssize_t n = writev(fd, left, count);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      ok = false;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (written) *written = done;
-  return ok;
+  return WriteParts(fd, {std::string_view(header.data(), header.size()), records}, written);
 }
 
 // Copies the file at `from` to the end of fd, in slices (a rewrite's tail: whatever the loop

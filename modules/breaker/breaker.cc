@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/wire.h"
+
 namespace pylon::breaker {
 
 namespace {
@@ -16,18 +18,8 @@ constexpr uint8_t kDumpVersion = 1;
 
 bool Between(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
 
-template <typename T>
-void Put(std::string* out, T v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
-}
-
-template <typename T>
-bool Get(std::string_view* in, T* v) {
-  if (in->size() < sizeof(T)) return false;
-  std::memcpy(v, in->data(), sizeof(T));
-  in->remove_prefix(sizeof(T));
-  return true;
-}
+using common::wire::Get;
+using common::wire::Put;
 
 }  // namespace
 
