@@ -16,65 +16,19 @@ asserted; the numbers are what bench/README.md reports.
 """
 
 import os
-import socket
 import sys
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "compat"))
 import servers  # noqa: E402  (tests/compat/servers.py: starting and stopping servers)
+from keyspace import Conn, info_field  # noqa: E402  (the benchmarks' RESP client)
 
 CAPACITY = 100_000_000  # at 1 %, non-scaling: 114 MiB of bits
 ITEMS = 200_000
 BATCH = 1_000
-
-
-class Client:
-    """A blocking RESP2 client, enough for this script's replies."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection((servers.HOST, port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def _reply(self):
-        line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self.buf += self.sock.recv(1 << 16)
-            data, self.buf = self.buf[:n], self.buf[n + 2:]
-            return data
-        if kind == b"*":
-            return [self._reply() for _ in range(int(rest))]
-        raise RuntimeError("unexpected reply %r" % line)
-
-    def call(self, *args):
-        self.sock.sendall(servers.resp_command(*args))
-        return self._reply()
-
-    def info(self, section):
-        text = self.call("INFO", section).decode()
-        return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
 
 
 class Pinger(threading.Thread):
@@ -82,7 +36,7 @@ class Pinger(threading.Thread):
 
     def __init__(self, port):
         super().__init__(daemon=True)
-        self.client = Client(port)
+        self.client = Conn(port)
         self.rounds = []
         self.stopping = False
 
@@ -107,8 +61,8 @@ def run(pylond, appendonly):
     directives = [("appendonly", "yes" if appendonly else "no"), ("appendfsync", "everysec")]
     server = servers.make_target(pylond, directives).start()
     try:
-        c = Client(server.port)
-        idle_used = int(c.info("memory")["used_memory"])
+        c = Conn(server.port)
+        idle_used = int(info_field(c, "memory", "used_memory"))
         pinger = Pinger(server.port)
         pinger.start()
         time.sleep(0.2)  # the pinger's baseline
@@ -130,9 +84,9 @@ def run(pylond, appendonly):
 
         if appendonly:
             def rewrite():
-                before = int(c.info("persistence")["aof_rewrites"])
+                before = int(info_field(c, "persistence", "aof_rewrites"))
                 c.call("BGREWRITEAOF")
-                while int(c.info("persistence")["aof_rewrites"]) == before:
+                while int(info_field(c, "persistence", "aof_rewrites")) == before:
                     time.sleep(0.01)
             phase("BGREWRITEAOF (until done)", rewrite)
             phase("BF.ADD after the rewrite", lambda: c.call("BF.ADD", "big", "one-more"))
@@ -145,7 +99,7 @@ def run(pylond, appendonly):
         measured = [(name, (end - begin) * 1000) + pinger.worst_between(begin, end)
                     for name, begin, end in phases]
         baseline = sorted(e - s for s, e in pinger.rounds)[len(pinger.rounds) // 2] * 1000
-        peak = int(c.info("memory")["used_memory_peak"]) - idle_used
+        peak = int(info_field(c, "memory", "used_memory_peak")) - idle_used
         return measured, size, peak, baseline
     finally:
         problem = server.stop()
@@ -160,7 +114,7 @@ def main():
              "|---|---|---|---:|---:|---:|"]
     memory = ["| pylond | log | filter MB | used_memory_peak above idle, MB | median PING ms |",
               "|---|---|---:|---:|---:|"]
-    for pylond in sys.argv[1:]:
+    for pylond in map(os.path.abspath, sys.argv[1:]):  # the server runs in a directory of its own
         for appendonly in (False, True):
             phases, size, peak, baseline = run(pylond, appendonly)
             log = "everysec" if appendonly else "off"
