@@ -15,8 +15,8 @@
 #include "daemon/command_helpers.h"
 #include "daemon/server.h"
 #include "modules/ratelimit/cell.h"
-#include "modules/ratelimit/limiter_value.h"
 #include "modules/ratelimit/family.h"
+#include "modules/ratelimit/limiter_value.h"
 #include "modules/ratelimit/ratelimit_stats.h"
 #include "protocol/text.h"
 
