@@ -14,7 +14,7 @@ int64_t SortKey(int64_t deadline_ms) { return deadline_ms == 0 ? INT64_MAX : dea
 
 }  // namespace
 
-bool BlockedClients::CanBlock(const CommandContext& ctx) { return !ctx.conn.executing_transaction; }
+bool BlockedClients::CanBlock(const CommandContext& ctx) { return !ctx.conn.multi.executing; }
 
 void BlockedClients::Block(CommandContext& ctx, std::string_view key, int64_t deadline_ms) {
   Connection& conn = ctx.conn;

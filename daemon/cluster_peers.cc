@@ -54,7 +54,7 @@ void ClusterPeers::CloseLinks(std::string_view why) {
 }
 
 bool ClusterPeers::CanForward(const Connection& conn, const CommandSpec& cmd) {
-  if (conn.peer || conn.tx.active || (cmd.flags & kCmdBlocking)) return false;
+  if (conn.peer || conn.multi.active || (cmd.flags & kCmdBlocking)) return false;
   return !(cmd.flags & kCmdPubsub) || cmd.name == "spublish";
 }
 

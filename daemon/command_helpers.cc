@@ -47,7 +47,7 @@ bool CheckTypeOrReply(CommandContext& ctx, const Entry* entry, const ValueType& 
 
 Value* FindObjectOrReply(CommandContext& ctx, const ValueType& type, Lookup how, KeyRef* ref,
                          bool* ok) {
-  *ref = ctx.server.keyspace().Locate(ctx.args[1], how);
+  *ref = ctx.keyspace().Locate(ctx.args[1], how);
   *ok = CheckTypeOrReply(ctx, ref->entry, type);
   if (!*ok || !ref->entry) return nullptr;
   return ref->entry->object();

@@ -29,6 +29,14 @@ using NameMap = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
 
 class Server;
 class Connection;
+class Keyspace;
+class Clock;
+struct Config;
+class PubSub;
+class BlockedClients;
+class Cluster;
+class ClusterPeers;
+class Transactions;
 struct CommandSpec;
 
 // Flags, named as Redis's COMMAND INFO shows them; the last ones are Pylon's own and not shown.
@@ -58,13 +66,40 @@ enum CommandFlag : uint32_t {
 
 using Args = std::span<const std::string_view>;
 
+// What a handler may use besides its own connection, built once per server. A family file
+// includes the headers of the parts it uses (daemon/keyspace.h, ...), never daemon/server.h.
+struct HandlerServices {
+  Keyspace& keyspace;
+  Clock& clock;
+  const Config& config;
+  PubSub& pubsub;
+  BlockedClients& blocking;
+  Transactions& transactions;  // MULTI/EXEC and WATCH
+  const Cluster& cluster;
+  ClusterPeers& peers;  // cluster mode's links to the other nodes (PUBLISH reaches them all)
+  // The whole server, for the commands that are about the server itself (CONFIG, INFO,
+  // SHUTDOWN, CLIENT, AUTH, CLUSTER): only their files include daemon/server.h, and
+  // docs/architecture.md names each one and why.
+  Server& server;
+};
+
 // What a handler gets. args[0] is the command name as sent (args[1] the subcommand, if any).
 struct CommandContext {
-  Server& server;
+  HandlerServices& services;
   Connection& conn;
   protocol::ReplyWriter& reply;
   const CommandSpec& cmd;
   Args args;
+
+  Keyspace& keyspace() const { return services.keyspace; }
+  Clock& clock() const { return services.clock; }
+  const Config& config() const { return services.config; }
+  PubSub& pubsub() const { return services.pubsub; }
+  BlockedClients& blocking() const { return services.blocking; }
+  Transactions& transactions() const { return services.transactions; }
+  const Cluster& cluster() const { return services.cluster; }
+  ClusterPeers& peers() const { return services.peers; }
+  Server& server() const { return services.server; }
 };
 using CommandHandler = void (*)(CommandContext&);
 

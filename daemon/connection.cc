@@ -143,7 +143,7 @@ void Connection::ProcessInput() {
       // client's next command, as Redis does.
       if (server.blocking().has_work()) server.blocking().ServeReady();
       // A client that pipelines without reading must not grow our memory past its limit.
-      if (server.CloseIfOutputOverLimit(this, server.clock().NowMs())) return;
+      if (server.output_limits().CloseIfOver(this, server.clock().NowMs())) return;
       continue;
     }
     in_start_ += parser_.consumed();

@@ -15,6 +15,7 @@
 
 #include "daemon/blocking.h"
 #include "daemon/pubsub.h"
+#include "daemon/transactions.h"
 #include "protocol/reply_buffer.h"
 #include "protocol/reply_writer.h"
 #include "protocol/request_parser.h"
@@ -23,25 +24,6 @@ namespace pylon::daemon {
 
 class Server;
 struct CommandSpec;
-
-// MULTI ... EXEC: commands queued with copies of their arguments (the input buffer they came from
-// is reused before EXEC runs).
-struct Transaction {
-  struct Queued {
-    const CommandSpec* cmd;
-    std::vector<std::string> args;
-  };
-  bool active = false;
-  bool aborted = false;  // a queued command was refused: EXEC answers EXECABORT
-  std::vector<Queued> queued;
-  size_t memory = 0;  // bytes of queued arguments, for CLIENT LIST multi-mem
-};
-
-// A key this client WATCHes.
-struct WatchedKey {
-  std::string key;
-  bool expired_when_watched;  // its later deletion is then no change (as Redis 7.0)
-};
 
 class Connection {
  public:
@@ -92,9 +74,7 @@ class Connection {
   std::string name;
   std::string lib_name, lib_ver;
   bool authenticated = false;
-  Transaction tx;
-  std::vector<WatchedKey> watched_keys;
-  bool watched_key_touched = false;
+  MultiState multi;  // MULTI ... EXEC and WATCH (daemon/transactions.h)
   const CommandSpec* last_cmd = nullptr;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
@@ -107,7 +87,6 @@ class Connection {
   bool pubsub_mode = false;
   // Set while blocked on a key (daemon/blocking.h): its later commands wait until it is served.
   std::unique_ptr<BlockedState> blocked;
-  bool executing_transaction = false;  // EXEC is running its queue: nothing may block
   // Cluster mode: the connection is another node's link (CLUSTER PEER); the client sent ASKING
   // (for its next command, or its transaction); the trace id of its request being forwarded
   // (daemon/cluster_peers.h; 0: none), during which its later commands wait, and its slot.

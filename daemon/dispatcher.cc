@@ -50,7 +50,7 @@ void Dispatcher::Reject(Connection& conn, const CommandSpec* cmd, std::string_vi
     if (error.starts_with("ERR ")) error.remove_prefix(4);
     std::string text = "EXECABORT Transaction discarded because of: ";
     text += error;
-    server_.EndTransaction(&conn);
+    server_.transactions().End(conn);
     conn.reply().Error(text);
     CountErrorReply(server_, text);
     cmd->rejected_calls++;
@@ -59,7 +59,7 @@ void Dispatcher::Reject(Connection& conn, const CommandSpec* cmd, std::string_vi
   conn.reply().Error(error);
   CountErrorReply(server_, error);
   if (cmd) cmd->rejected_calls++;
-  if (conn.tx.active) conn.tx.aborted = true;
+  Transactions::Abort(conn);
 }
 
 void Dispatcher::Execute(Connection& conn, Args args) {
@@ -115,19 +115,12 @@ void Dispatcher::Execute(Connection& conn, Args args) {
     Reject(conn, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
     return;
   }
-  if (conn.tx.active && !((cmd->parent ? cmd->parent : cmd)->flags & kCmdTransactionControl)) {
+  if (Transactions::Queues(conn, *cmd)) {
     if (cmd->flags & kCmdNoMulti) {
       Reject(conn, cmd, "ERR Command not allowed inside a transaction");
       return;
     }
-    Transaction::Queued queued{cmd, {}};
-    queued.args.reserve(args.size());
-    for (std::string_view a : args) {
-      queued.args.emplace_back(a);
-      conn.tx.memory += a.size();
-    }
-    conn.tx.queued.push_back(std::move(queued));
-    conn.reply().Simple("QUEUED");
+    server_.transactions().Queue(conn, *cmd, args);
     return;
   }
   Call(conn, *cmd, args);
@@ -138,16 +131,16 @@ bool Dispatcher::Route(Connection& conn, const CommandSpec& cmd, Args args) {
   // ASKING holds for the next command, or for a whole transaction, as in Redis.
   const bool asking = conn.asking;
   if (asking && cmd.name != "asking" && cmd.name != "multi" &&
-      (!conn.tx.active || (cmd.flags & kCmdExec) || cmd.name == "discard")) {
+      (!conn.multi.active || (cmd.flags & kCmdExec) || cmd.name == "discard")) {
     conn.asking = false;
   }
   Cluster::Route route = cluster.Check(cmd, args, asking, server_.keyspace());
   // EXEC checks its queue as one request, as Redis does: every key in one slot (each command
   // was checked alone when queued), and that slot served here now.
-  if (route.verdict == Cluster::Verdict::kServe && (cmd.flags & kCmdExec) && conn.tx.active) {
+  if (route.verdict == Cluster::Verdict::kServe && (cmd.flags & kCmdExec) && conn.multi.active) {
     std::vector<std::string_view> argv;
     int slot = -1;
-    for (const Transaction::Queued& q : conn.tx.queued) {
+    for (const MultiState::Queued& q : conn.multi.queued) {
       argv.assign(q.args.begin(), q.args.end());
       route = cluster.Check(*q.cmd, argv, asking, server_.keyspace());
       if (route.verdict == Cluster::Verdict::kServe && route.slot >= 0) {
@@ -179,7 +172,7 @@ bool Dispatcher::Route(Connection& conn, const CommandSpec& cmd, Args args) {
   const std::string error = Cluster::RefusalText(route);
   if (cmd.flags & kCmdExec) {
     // As Redis: a redirected EXEC discards the transaction and says where to go, unwrapped.
-    server_.EndTransaction(&conn);
+    server_.transactions().End(conn);
     conn.reply().Error(error);
     CountErrorReply(server_, error);
     cmd.rejected_calls++;
@@ -193,7 +186,7 @@ void Dispatcher::Call(Connection& conn, const CommandSpec& cmd, Args args) {
   protocol::ReplyWriter& reply = conn.reply();
   uint64_t errors_before = reply.errors();
   auto start = std::chrono::steady_clock::now();
-  CommandContext ctx{server_, conn, reply, cmd, args};
+  CommandContext ctx{server_.services(), conn, reply, cmd, args};
   if (cmd.max_args > 0 && args.size() > static_cast<size_t>(cmd.max_args)) {
     reply.Error(cmd.WrongArity());
   } else {

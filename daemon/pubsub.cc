@@ -160,7 +160,7 @@ void PubSub::Deliver(Connection* conn, std::string_view type, const std::string_
     conn->output().Append(f.bytes);
   }
   server_.ScheduleFlush(conn);
-  if (server_.OutputOverLimit(conn, server_.clock().NowMs()) &&
+  if (server_.output_limits().Over(conn, server_.clock().NowMs()) &&
       std::find(doomed_.begin(), doomed_.end(), conn) == doomed_.end()) {
     doomed_.push_back(conn);
   }
@@ -171,7 +171,7 @@ void PubSub::CloseDoomed() {
   while (!doomed_.empty()) {
     Connection* c = doomed_.back();
     doomed_.pop_back();
-    server_.CloseOverLimit(c);
+    server_.output_limits().Close(c);
   }
 }
 

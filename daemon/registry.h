@@ -18,8 +18,8 @@ class Server;
 // command touches it: the server's timer runs it at the earliest next_due() (clock ms), and
 // so does the cron (the test clock's TESTCLOCK runs the cron).
 struct TimedWork {
-  std::optional<int64_t> (*next_due)(Server& server);
-  void (*run)(Server& server, int64_t now_ms);
+  std::optional<int64_t> (*next_due)(HandlerServices& services);
+  void (*run)(HandlerServices& services, int64_t now_ms);
 };
 
 struct Registry {

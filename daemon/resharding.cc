@@ -24,7 +24,7 @@ uint64_t Tag(uint64_t generation, size_t index) { return generation << 32 | inde
 // "-TRYAGAIN ..." when this node has not reached the sender's epoch (it will), "-ERR ..." when
 // it is past it; nothing when they agree.
 bool EpochAgrees(CommandContext& ctx, int64_t epoch) {
-  const int64_t mine = ctx.server.cluster().epoch();
+  const int64_t mine = ctx.cluster().epoch();
   if (epoch == mine) return true;
   ctx.reply.Error(epoch > mine
                       ? fmt::format("TRYAGAIN this node is at epoch {}, not yet {}", mine, epoch)

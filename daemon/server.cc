@@ -11,6 +11,7 @@
 
 #include "daemon/connection.h"
 #include "daemon/memory.h"
+#include "daemon/output_limits.h"
 #include "daemon/registry.h"
 
 namespace pylon::daemon {
@@ -38,7 +39,7 @@ Server::Server(Config config)
       clock_(config_.enable_test_clock),
       dispatcher_(*this),
       keyspace_(clock_),
-      watches_(keyspace_) {
+      transactions_(keyspace_, dispatcher_) {
   Registry registry{commands_, info_, config_, timed_work_};
   RegisterAll(registry);
   keyspace_.set_listener(this);
@@ -279,7 +280,7 @@ void Server::ScheduleFlush(Connection* conn) {
 
 void Server::Unregister(Connection* conn) {
   blocking_.Remove(conn);
-  watches_.UnwatchAll(conn);
+  transactions_.UnwatchAll(*conn);
   pubsub_.UnsubscribeAll(conn);
   clients_by_id_.erase(conn->id());
   clients_.erase(std::find(clients_.begin(), clients_.end(), conn));
@@ -312,13 +313,13 @@ void Server::OnPrepare(uv_prepare_t* handle) {
 }
 
 void Server::KeyModified(std::string_view key) {
-  watches_.KeyModified(key);
+  transactions_.KeyModified(key);
   blocking_.KeyChanged(key);
   log_.KeyModified(key);
 }
 
 void Server::BeforeFlush() {
-  watches_.BeforeFlush();
+  transactions_.BeforeFlush();
   log_.BeforeFlush();
 }
 
@@ -375,7 +376,7 @@ void Server::ArmTimedWork() {
   if (clock_.manual() || shutting_down_) return;
   std::optional<int64_t> due = blocking_.NextDeadline();
   for (const TimedWork& work : timed_work_) {
-    const std::optional<int64_t> next = work.next_due(*this);
+    const std::optional<int64_t> next = work.next_due(services_);
     if (next && (!due || *next < *due)) due = next;
   }
   if (due == timed_work_armed_) return;
@@ -405,7 +406,7 @@ void Server::RunTimedWork(int64_t now_ms) {
   // would change it under the records that follow.
   if (log_.loading()) return;
   blocking_.ExpireTimeouts(now_ms);
-  for (const TimedWork& work : timed_work_) work.run(*this, now_ms);
+  for (const TimedWork& work : timed_work_) work.run(services_, now_ms);
   // What the work made ready goes to the clients waiting for it now, not at the next command.
   blocking_.ServeReady();
 }
@@ -503,42 +504,10 @@ void Server::CheckClientLimits(int64_t now_ms) {
       c->Close();
       continue;
     }
-    if (CloseIfOutputOverLimit(c, now_ms)) continue;
+    if (output_limits_.CloseIfOver(c, now_ms)) continue;
     // As Redis's clientsCronResizeQueryBuffer: idle clients give their buffers back.
     if (now_ms - c->last_interaction_ms >= kIdleBufferReleaseMs) c->ReleaseIdleBuffers();
   }
-}
-
-bool Server::CloseIfOutputOverLimit(Connection* c, int64_t now_ms) {
-  if (!OutputOverLimit(c, now_ms)) return false;
-  CloseOverLimit(c);
-  return true;
-}
-
-bool Server::OutputOverLimit(Connection* c, int64_t now_ms) {
-  const ClientClass cls = c->subscriptions ? ClientClass::kPubsub : ClientClass::kNormal;
-  const OutputBufferLimit& limit = config_.output_limits[static_cast<int>(cls)];
-  if (!limit.hard_bytes && !limit.soft_bytes) return false;
-  size_t used = c->output().size();  // unsent reply bytes: O(1), fine after every command
-  if (limit.soft_bytes && used > limit.soft_bytes) {
-    if (c->obuf_soft_since_ms == 0) c->obuf_soft_since_ms = now_ms;
-  } else {
-    c->obuf_soft_since_ms = 0;
-  }
-  bool over_hard = limit.hard_bytes && used > limit.hard_bytes;
-  // Saturated: CONFIG SET takes any non-negative number of seconds, as Redis does.
-  const int64_t soft_ms =
-      limit.soft_seconds > INT64_MAX / 1000 ? INT64_MAX : limit.soft_seconds * 1000;
-  bool over_soft = c->obuf_soft_since_ms && now_ms - c->obuf_soft_since_ms > soft_ms;
-  return over_hard || over_soft;
-}
-
-void Server::CloseOverLimit(Connection* c) {
-  if (c->closing()) return;
-  spdlog::warn("closing client id={} addr={}: output buffer over client-output-buffer-limit",
-               c->id(), c->addr());
-  stats_.client_outbuf_limit_disconnections++;
-  c->Close();
 }
 
 void Server::SampleOps(int64_t now_ms) {
@@ -633,11 +602,6 @@ void Server::CloseServerHandles() {
   // SIGTERM kill the process mid-exit with a non-zero status. Shutdown is already under way.
   std::signal(SIGTERM, SIG_IGN);
   std::signal(SIGINT, SIG_IGN);
-}
-
-void Server::EndTransaction(Connection* conn) {
-  conn->tx = Transaction{};
-  watches_.UnwatchAll(conn);
 }
 
 }  // namespace pylon::daemon

@@ -19,12 +19,13 @@
 #include "daemon/dispatcher.h"
 #include "daemon/info.h"
 #include "daemon/keyspace.h"
+#include "daemon/output_limits.h"
 #include "daemon/persistence.h"
 #include "daemon/pubsub.h"
 #include "daemon/registry.h"
 #include "daemon/resharding.h"
 #include "daemon/stats.h"
-#include "daemon/watch.h"
+#include "daemon/transactions.h"
 
 namespace pylon::daemon {
 
@@ -95,19 +96,13 @@ class Server final : private KeyspaceListener {
 
   // Applies configuration changes made by CONFIG SET (log level, ...).
   void OnConfigChanged(const std::vector<std::string>& names);
-  // client-output-buffer-limit: closes the client (true) when its unsent replies are over the
-  // hard limit, or over the soft one for too long. Checked after each command and by the cron.
-  // A client with subscriptions is of the pubsub class, whatever its protocol (Redis counts a
-  // RESP3 subscriber as normal, whose default is no limit: a slow one could grow unbounded).
-  bool CloseIfOutputOverLimit(Connection* conn, int64_t now_ms);
-  // The check alone (it starts or clears the soft-limit timer), and the close, for the pub/sub
-  // fan-out, which closes only once it is done.
-  bool OutputOverLimit(Connection* conn, int64_t now_ms);
-  void CloseOverLimit(Connection* conn);
   // Runs the periodic work; also right after a test moves the manual clock.
   void Cron();
 
-  Watches& watches() { return watches_; }
+  Transactions& transactions() { return transactions_; }
+  OutputLimits& output_limits() { return output_limits_; }
+  // What handlers may use (daemon/command_table.h).
+  HandlerServices& services() { return services_; }
   PubSub& pubsub() { return pubsub_; }
   BlockedClients& blocking() { return blocking_; }
   // Memory as maxmemory and INFO count it: the heap in use (daemon/memory.h), O(1).
@@ -119,8 +114,6 @@ class Server final : private KeyspaceListener {
   bool EnforceMaxmemory();
   // Runs what time made due: blocked clients' timeouts and the families' timed work.
   void RunTimedWork(int64_t now_ms);
-  // Ends a client's transaction: forgets the queue and every watched key (EXEC, DISCARD, RESET).
-  void EndTransaction(Connection* conn);
 
  private:
   struct Listener {
@@ -175,9 +168,12 @@ class Server final : private KeyspaceListener {
   Cluster cluster_;
   ClusterPeers peers_{*this};
   Resharding resharding_{*this};
-  Watches watches_;
+  Transactions transactions_;
+  OutputLimits output_limits_{config_, stats_};
   PubSub pubsub_{*this};
   BlockedClients blocking_{*this};
+  HandlerServices services_{keyspace_,     clock_,   config_, pubsub_, blocking_,
+                            transactions_, cluster_, peers_,  *this};
   std::vector<TimedWork> timed_work_;
 
   uv_loop_t loop_;

@@ -11,8 +11,9 @@
 
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
+#include "daemon/config.h"
 #include "daemon/connection.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/bloom/bloom_value.h"
 #include "protocol/text.h"
 
@@ -42,8 +43,8 @@ BloomValue* FindFilter(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
 // maxmemory when it is set. Asked before anything is allocated, so a refused command costs
 // nothing; the error to reply when not, else an empty view.
 std::string_view AllocationRefusal(CommandContext& ctx, uint64_t more, uint64_t total) {
-  if (total > static_cast<uint64_t>(ctx.server.config().bf_max_memory)) return kErrTooBig;
-  if (!ctx.server.keyspace().MayAllocate(more)) return kErrOom;
+  if (total > static_cast<uint64_t>(ctx.config().bf_max_memory)) return kErrTooBig;
+  if (!ctx.keyspace().MayAllocate(more)) return kErrOom;
   return {};
 }
 
@@ -58,7 +59,7 @@ bool MayCreateOrReply(CommandContext& ctx, const BloomFilter::Options& options) 
 BloomValue* Create(CommandContext& ctx, KeyRef& ref, const BloomFilter::Options& options) {
   auto value = std::make_unique<BloomValue>(BloomFilter(options));
   BloomValue* raw = value.get();
-  ctx.server.keyspace().SetObject(ref, std::move(value), daemon::Ttl::Clear());
+  ctx.keyspace().SetObject(ref, std::move(value), daemon::Ttl::Clear());
   return raw;
 }
 
@@ -109,7 +110,7 @@ void AddItems(CommandContext& ctx, daemon::Args items, bool multi, bool create,
     ctx.reply.Integer(r == BloomFilter::AddResult::kAdded);
   }
   if (multi) ctx.reply.EndDeferredArray(mark, replies);
-  if (changed) ctx.server.keyspace().Modified(ref);
+  if (changed) ctx.keyspace().Modified(ref);
 }
 
 // BF.RESERVE key error_rate capacity [EXPANSION expansion] [NONSCALING]
@@ -138,7 +139,7 @@ void CmdReserve(CommandContext& ctx) {
   if (!r.Done(ctx)) return;
   if (expansion_given && !o.scaling) return ctx.reply.Error("Nonscaling filters cannot expand");
   if (const auto why = BloomFilter::Invalid(o)) return ctx.reply.Error("ERR " + *why);
-  KeyRef ref = ctx.server.keyspace().Locate(ctx.args[1], Lookup::kWrite);
+  KeyRef ref = ctx.keyspace().Locate(ctx.args[1], Lookup::kWrite);
   if (ref.entry) {
     return ctx.reply.Error(&ref.entry->type() == &kBloomType ? kErrExists : daemon::kErrWrongType);
   }
@@ -291,12 +292,12 @@ void CmdLoadChunk(CommandContext& ctx) {
     // Its bits are not touched yet (a calloc): the limits are checked before any page is real.
     const std::string_view refusal = AllocationRefusal(ctx, filter->bytes(), filter->bytes());
     if (!refusal.empty()) return ctx.reply.Error(refusal);
-    ctx.server.keyspace().SetObject(ref, std::make_unique<BloomValue>(std::move(*filter)),
-                                    daemon::Ttl::Clear());
+    ctx.keyspace().SetObject(ref, std::make_unique<BloomValue>(std::move(*filter)),
+                             daemon::Ttl::Clear());
     return ctx.reply.Ok();
   }
   if (!value->LoadChunk(iter, ctx.args[3])) return ctx.reply.Error(kErrBadData);
-  ctx.server.keyspace().Modified(ref);
+  ctx.keyspace().Modified(ref);
   ctx.reply.Ok();
 }
 

@@ -9,8 +9,8 @@
 
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
+#include "daemon/keyspace.h"
 #include "daemon/pubsub.h"
-#include "daemon/server.h"
 #include "modules/breaker/breaker_value.h"
 
 namespace pylon::breaker {
@@ -29,9 +29,9 @@ BreakerValue* FindBreaker(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok
 }
 
 BreakerValue* Create(CommandContext& ctx, KeyRef& ref, const Config& config) {
-  auto value = std::make_unique<BreakerValue>(Breaker(config, ctx.server.keyspace().now_ms()));
+  auto value = std::make_unique<BreakerValue>(Breaker(config, ctx.keyspace().now_ms()));
   BreakerValue* raw = value.get();
-  ctx.server.keyspace().SetObject(ref, std::move(value), daemon::Ttl::Clear());
+  ctx.keyspace().SetObject(ref, std::move(value), daemon::Ttl::Clear());
   return raw;
 }
 
@@ -49,12 +49,12 @@ void Finish(CommandContext& ctx, KeyRef& ref, const Transitions& transitions, bo
   if (!transitions.empty()) {
     const std::string channel = std::string(kChannelPrefix) + std::string(ref.key);
     for (const Transition& t : transitions) {
-      ctx.server.pubsub().Publish(daemon::SubscriptionKind::kChannel, channel,
-                                  fmt::format("{} {}", StateName(t.from), StateName(t.to)));
+      ctx.pubsub().Publish(daemon::SubscriptionKind::kChannel, channel,
+                           fmt::format("{} {}", StateName(t.from), StateName(t.to)));
     }
     Stats().transitions += transitions.size();
   }
-  if (changed || !transitions.empty()) ctx.server.keyspace().Modified(ref);
+  if (changed || !transitions.empty()) ctx.keyspace().Modified(ref);
 }
 
 // Parses CB.CONFIG's options over `config`; false after replying the first error.
@@ -153,7 +153,7 @@ void CmdConfig(CommandContext& ctx) {
     return ctx.reply.Ok();
   }
   Transitions transitions;
-  value->breaker().Reconfigure(config, ctx.server.keyspace().now_ms(), &transitions);
+  value->breaker().Reconfigure(config, ctx.keyspace().now_ms(), &transitions);
   Finish(ctx, ref, transitions, true);
   ctx.reply.Ok();
 }
@@ -164,7 +164,7 @@ void CmdAllow(CommandContext& ctx) {
   BreakerValue* value = FindOrCreate(ctx, &ref);
   if (!value) return;
   Transitions transitions;
-  const Decision d = value->breaker().Allow(ctx.server.keyspace().now_ms(), &transitions);
+  const Decision d = value->breaker().Allow(ctx.keyspace().now_ms(), &transitions);
   (d.allowed ? Stats().allowed : Stats().refused)++;
   // A permit in CLOSED or DISABLED changes nothing worth telling WATCH about; a trial permit or
   // a refusal (counted in not_permitted) does.
@@ -195,7 +195,7 @@ void CmdRecord(CommandContext& ctx) {
   if (!value) return ctx.reply.Error(kErrNoSuchBreaker);
   Transitions transitions;
   const State state =
-      value->breaker().Record(success, latency, ctx.server.keyspace().now_ms(), &transitions);
+      value->breaker().Record(success, latency, ctx.keyspace().now_ms(), &transitions);
   Stats().recorded++;
   Finish(ctx, ref, transitions, true);
   ctx.reply.Bulk(StateName(state));
@@ -211,7 +211,7 @@ void CmdState(CommandContext& ctx) {
   Breaker& b = value->breaker();
   // Reading brings the lazy transitions up to date, as a read in Redis expires a key.
   Transitions transitions;
-  b.Advance(ctx.server.keyspace().now_ms(), &transitions);
+  b.Advance(ctx.keyspace().now_ms(), &transitions);
   Finish(ctx, ref, transitions, false);
   const Window& w = b.window();
   ctx.reply.MapHeader(9);
@@ -254,7 +254,7 @@ void CmdForce(CommandContext& ctx) {
   BreakerValue* value = FindOrCreate(ctx, &ref);
   if (!value) return;
   Transitions transitions;
-  value->breaker().ForceState(force, ctx.server.keyspace().now_ms(), &transitions);
+  value->breaker().ForceState(force, ctx.keyspace().now_ms(), &transitions);
   Finish(ctx, ref, transitions, true);
   ctx.reply.Bulk(StateName(value->breaker().state()));
 }

@@ -9,9 +9,10 @@
 #include <vector>
 
 #include "daemon/arg_reader.h"
+#include "daemon/blocking.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/cache/cache_value.h"
 #include "protocol/text.h"
 
@@ -68,7 +69,7 @@ CacheValue* FindEntry(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
 
 // Stores `data` at ref as a fresh entry (any lease on it ends: a later fill with it is refused).
 void Store(CommandContext& ctx, KeyRef& ref, std::string_view data, StoreOptions options) {
-  const int64_t now = ctx.server.keyspace().now_ms();
+  const int64_t now = ctx.keyspace().now_ms();
   auto v = std::make_unique<CacheValue>();
   v->has_data = true;
   v->data.assign(data);
@@ -76,14 +77,14 @@ void Store(CommandContext& ctx, KeyRef& ref, std::string_view data, StoreOptions
   v->SetTags(std::move(options.tags));
   const Ttl ttl =
       options.ttl_ms > 0 ? Ttl::At(now + options.ttl_ms + options.swr_ms) : Ttl::Clear();
-  ctx.server.keyspace().SetObject(ref, std::move(v), ttl);
+  ctx.keyspace().SetObject(ref, std::move(v), ttl);
 }
 
 // CACHE.SET key value [TTL ms] [SWR ms] [TAGS n tag ...]
 void CmdSet(CommandContext& ctx) {
   StoreOptions options;
   if (!ParseStoreOptionsOrReply(ctx, 3, &options)) return;
-  KeyRef ref = ctx.server.keyspace().Locate(ctx.args[1], Lookup::kWrite);
+  KeyRef ref = ctx.keyspace().Locate(ctx.args[1], Lookup::kWrite);
   Store(ctx, ref, ctx.args[2], std::move(options));
   ctx.reply.Ok();
 }
@@ -99,7 +100,7 @@ void CmdGet(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  (v->Fresh(ctx.server.keyspace().now_ms()) ? Stats().hits : Stats().stale_hits)++;
+  (v->Fresh(ctx.keyspace().now_ms()) ? Stats().hits : Stats().stale_hits)++;
   ctx.reply.Bulk(v->data);
 }
 
@@ -131,7 +132,7 @@ void CmdFetch(CommandContext& ctx) {
   bool ok;
   CacheValue* v = FindEntry(ctx, Lookup::kRead, &ref, &ok);
   if (!ok) return;
-  daemon::Keyspace& ks = ctx.server.keyspace();
+  daemon::Keyspace& ks = ctx.keyspace();
   const int64_t now = ks.now_ms();
   switch (DecideFetch(v, now)) {
     case FetchOutcome::kHit:
@@ -156,7 +157,7 @@ void CmdFetch(CommandContext& ctx) {
     case FetchOutcome::kWait:
       if (block >= 0 && daemon::BlockedClients::CanBlock(ctx)) {
         if (!ctx.conn.blocked) Stats().lease_waits++;
-        ctx.server.blocking().Block(ctx, ctx.args[1], block == 0 ? 0 : now + block);
+        ctx.blocking().Block(ctx, ctx.args[1], block == 0 ? 0 : now + block);
         return;
       }
       Stats().lease_waits++;
@@ -189,7 +190,7 @@ void CmdFill(CommandContext& ctx) {
   bool ok;
   const CacheValue* v = FindEntry(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  if (!FillAllowed(v, static_cast<uint64_t>(token), ctx.server.keyspace().now_ms())) {
+  if (!FillAllowed(v, static_cast<uint64_t>(token), ctx.keyspace().now_ms())) {
     Stats().fills_refused++;
     ctx.reply.Error(
         "ERR stale lease token: the key was stored, invalidated or deleted since, or the lease "
@@ -205,9 +206,8 @@ void CmdFill(CommandContext& ctx) {
 void CmdDel(CommandContext& ctx) {
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.args.size(); i++) {
-    KeyRef ref = ctx.server.keyspace().Locate(ctx.args[i], Lookup::kExpire);
-    if (ref.entry && &ref.entry->type() == &kCacheType)
-      deleted += ctx.server.keyspace().Delete(ref);
+    KeyRef ref = ctx.keyspace().Locate(ctx.args[i], Lookup::kExpire);
+    if (ref.entry && &ref.entry->type() == &kCacheType) deleted += ctx.keyspace().Delete(ref);
   }
   ctx.reply.Integer(deleted);
 }
@@ -217,9 +217,8 @@ void CmdInvalidate(CommandContext& ctx) {
   int64_t dropped = 0;
   for (size_t i = 1; i < ctx.args.size(); i++) {
     for (const std::string& key : KeysTagged(ctx.args[i])) {
-      KeyRef ref = ctx.server.keyspace().Locate(key, Lookup::kExpire);
-      if (ref.entry && &ref.entry->type() == &kCacheType)
-        dropped += ctx.server.keyspace().Delete(ref);
+      KeyRef ref = ctx.keyspace().Locate(key, Lookup::kExpire);
+      if (ref.entry && &ref.entry->type() == &kCacheType) dropped += ctx.keyspace().Delete(ref);
     }
   }
   Stats().invalidated += static_cast<uint64_t>(dropped);
@@ -229,7 +228,7 @@ void CmdInvalidate(CommandContext& ctx) {
 // CACHE.STATS
 void CmdStats(CommandContext& ctx) {
   const CacheStats& s = Stats();
-  const auto& ks = ctx.server.keyspace().stats();
+  const auto& ks = ctx.keyspace().stats();
   const uint64_t served = s.hits + s.stale_hits;
   ctx.reply.MapHeader(10);
   const std::pair<std::string_view, uint64_t> fields[] = {

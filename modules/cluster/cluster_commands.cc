@@ -1,5 +1,6 @@
 #include "modules/cluster/cluster_commands.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <string>
@@ -18,7 +19,7 @@ constexpr std::string_view kDisabled = "ERR This instance has cluster support di
 
 // The cluster view, or the error Redis gives when cluster mode is off.
 const daemon::Cluster* ClusterOrReply(CommandContext& ctx) {
-  const daemon::Cluster& c = ctx.server.cluster();
+  const daemon::Cluster& c = ctx.cluster();
   if (c.enabled()) return &c;
   ctx.reply.Error(kDisabled);
   return nullptr;
@@ -151,7 +152,7 @@ void CmdCountkeysinslot(CommandContext& ctx) {
   if (!ClusterOrReply(ctx) || !daemon::ParseIntOrReply(ctx, ctx.args[2], &slot)) return;
   if (!ValidSlot(slot)) return ctx.reply.Error("ERR Invalid slot");
   int64_t count = 0;
-  ctx.server.keyspace().ForEach([&](daemon::Entry* e) { count += KeySlot(e->key()) == slot; });
+  ctx.keyspace().ForEach([&](daemon::Entry* e) { count += KeySlot(e->key()) == slot; });
   ctx.reply.Integer(count);
 }
 
@@ -164,7 +165,7 @@ void CmdGetkeysinslot(CommandContext& ctx) {
   }
   if (!ValidSlot(slot) || count < 0) return ctx.reply.Error("ERR Invalid slot or number of keys");
   std::vector<std::string> keys;
-  ctx.server.keyspace().ForEach([&](daemon::Entry* e) {
+  ctx.keyspace().ForEach([&](daemon::Entry* e) {
     if (static_cast<int64_t>(keys.size()) < count && KeySlot(e->key()) == slot) {
       keys.emplace_back(e->key());
     }
@@ -176,15 +177,15 @@ void CmdGetkeysinslot(CommandContext& ctx) {
 // CLUSTER RELOAD: the membership and epoch from the configuration file (the other directives
 // are left as they are); keys of the slots this node loses start moving to their new owners.
 void CmdReload(CommandContext& ctx) {
-  daemon::Cluster* c = ctx.server.cluster().enabled() ? &ctx.server.cluster() : nullptr;
+  daemon::Cluster* c = ctx.cluster().enabled() ? &ctx.server().cluster() : nullptr;
   if (!c) return ctx.reply.Error(kDisabled);
-  if (ctx.server.resharding().active() > 0) {
+  if (ctx.server().resharding().active() > 0) {
     return ctx.reply.Error(fmt::format(
         "ERR this node is still moving keys or announcing handovers of epoch {} ({} transfers); "
         "reload when INFO cluster shows cluster_transfers_active:0",
-        c->epoch(), ctx.server.resharding().active()));
+        c->epoch(), ctx.server().resharding().active()));
   }
-  daemon::Config& config = ctx.server.config();
+  daemon::Config& config = ctx.server().config();
   if (config.config_file.empty() || config.config_file == "-") {
     return ctx.reply.Error(
         "ERR CLUSTER RELOAD reads the configuration file, and this server was started without one");
@@ -206,7 +207,7 @@ void CmdReload(CommandContext& ctx) {
   config.cluster_epoch = next.cluster_epoch;
   spdlog::info("cluster: reloaded epoch {}: {} members, {} slots served here, {} in transition",
                c->epoch(), c->map().nodes().size(), c->SlotsServed(), c->slots_in_transition());
-  ctx.server.resharding().Start();
+  ctx.server().resharding().Start();
   ctx.reply.Ok();
 }
 
@@ -219,11 +220,11 @@ void CmdPeer(CommandContext& ctx) {
 
 // CLUSTER IMPORT and CLUSTER HANDOVER: from the node that sends slots (daemon/resharding.h).
 void CmdImport(CommandContext& ctx) {
-  if (ClusterOrReply(ctx)) ctx.server.resharding().Import(ctx);
+  if (ClusterOrReply(ctx)) ctx.server().resharding().Import(ctx);
 }
 
 void CmdHandover(CommandContext& ctx) {
-  if (ClusterOrReply(ctx)) ctx.server.resharding().Handover(ctx);
+  if (ClusterOrReply(ctx)) ctx.server().resharding().Handover(ctx);
 }
 
 void CmdHelp(CommandContext& ctx) {

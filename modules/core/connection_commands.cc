@@ -85,13 +85,13 @@ void CmdHello(CommandContext& ctx) {
   }
   Connection& conn = ctx.conn;
   if (user) {
-    if (!CheckCredentials(ctx.server, *user, *pass)) {
+    if (!CheckCredentials(ctx.server(), *user, *pass)) {
       ctx.reply.Error(kWrongPass);
       return;
     }
     conn.authenticated = true;
   }
-  if (!conn.authenticated && ctx.server.auth_required()) {
+  if (!conn.authenticated && ctx.server().auth_required()) {
     ctx.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
         "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
@@ -117,7 +117,7 @@ void CmdHello(CommandContext& ctx) {
   r.Bulk("id");
   r.Integer(static_cast<int64_t>(conn.id()));
   r.Bulk("mode");
-  r.Bulk(ctx.server.cluster().enabled() ? "cluster" : "standalone");
+  r.Bulk(ctx.cluster().enabled() ? "cluster" : "standalone");
   r.Bulk("role");
   r.Bulk("master");
   r.Bulk("modules");
@@ -133,7 +133,7 @@ void CmdAuth(CommandContext& ctx) {
   std::string_view user = "default";
   std::string_view pass = ctx.args[1];
   if (ctx.args.size() == 2) {
-    if (!ctx.server.auth_required()) {
+    if (!ctx.server().auth_required()) {
       ctx.reply.Error(
           "ERR AUTH <password> called without any password configured for the default user. "
           "Are you sure your configuration is correct?");
@@ -143,7 +143,7 @@ void CmdAuth(CommandContext& ctx) {
     user = ctx.args[1];
     pass = ctx.args[2];
   }
-  if (!CheckCredentials(ctx.server, user, pass)) {
+  if (!CheckCredentials(ctx.server(), user, pass)) {
     ctx.reply.Error(kWrongPass);
     return;
   }
@@ -157,8 +157,8 @@ void CmdSelect(CommandContext& ctx) {
   if (!daemon::ParseIntOrReply(ctx, ctx.args[1], &index)) return;
   // One database, as Redis in cluster mode, so keys can move between nodes.
   if (index != 0) {
-    ctx.reply.Error(ctx.server.cluster().enabled() ? "ERR SELECT is not allowed in cluster mode"
-                                                   : "ERR DB index is out of range");
+    ctx.reply.Error(ctx.cluster().enabled() ? "ERR SELECT is not allowed in cluster mode"
+                                            : "ERR DB index is out of range");
     return;
   }
   ctx.reply.Ok();
@@ -173,12 +173,12 @@ void CmdQuit(CommandContext& ctx) {
 // RESET
 void CmdReset(CommandContext& ctx) {
   Connection& conn = ctx.conn;
-  ctx.server.EndTransaction(&conn);
-  ctx.server.pubsub().UnsubscribeAll(&conn);  // silently, as Redis
+  ctx.transactions().End(conn);
+  ctx.pubsub().UnsubscribeAll(&conn);  // silently, as Redis
   conn.pubsub_mode = false;
   conn.set_resp(2);
   conn.name.clear();
-  conn.authenticated = !ctx.server.auth_required();
+  conn.authenticated = !ctx.server().auth_required();
   ctx.reply.Simple("RESET");
 }
 
@@ -249,29 +249,30 @@ void CmdClientList(CommandContext& ctx) {
       ctx.reply.Error("ERR Unknown client type '" + std::string(args[3]) + "'");
       return;
     }
-    for (const Connection* c : ctx.server.clients()) {
-      if (HasType(*c, type)) out += ClientInfoLine(ctx.server, *c) + "\n";
+    for (const Connection* c : ctx.server().clients()) {
+      if (HasType(*c, type)) out += ClientInfoLine(ctx.server(), *c) + "\n";
     }
   } else if (args.size() > 3 && IsArg(args[2], "id")) {
     for (size_t i = 3; i < args.size(); i++) {
       int64_t id;
       if (!daemon::ParseIntOrReply(ctx, args[i], &id, "ERR Invalid client ID")) return;
-      if (const Connection* c = ctx.server.FindClient(static_cast<uint64_t>(id))) {
-        out += ClientInfoLine(ctx.server, *c) + "\n";
+      if (const Connection* c = ctx.server().FindClient(static_cast<uint64_t>(id))) {
+        out += ClientInfoLine(ctx.server(), *c) + "\n";
       }
     }
   } else if (args.size() != 2) {
     ctx.reply.Error(daemon::kErrSyntax);
     return;
   } else {
-    for (const Connection* c : ctx.server.clients()) out += ClientInfoLine(ctx.server, *c) + "\n";
+    for (const Connection* c : ctx.server().clients())
+      out += ClientInfoLine(ctx.server(), *c) + "\n";
   }
   ctx.reply.Verbatim(out);
 }
 
 // CLIENT INFO
 void CmdClientInfo(CommandContext& ctx) {
-  ctx.reply.Verbatim(ClientInfoLine(ctx.server, ctx.conn) + "\n");
+  ctx.reply.Verbatim(ClientInfoLine(ctx.server(), ctx.conn) + "\n");
 }
 
 // CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE type] [ADDR a] [LADDR a] [USER u] [SKIPME yes|no]
@@ -330,7 +331,7 @@ void CmdClientKill(CommandContext& ctx) {
     }
   }
   int64_t killed = 0;
-  std::vector<Connection*> snapshot = ctx.server.clients();
+  std::vector<Connection*> snapshot = ctx.server().clients();
   for (Connection* c : snapshot) {
     if (!addr.empty() && c->addr() != addr) continue;
     if (!laddr.empty() && c->laddr() != laddr) continue;
@@ -372,8 +373,8 @@ void CmdClientUnblock(CommandContext& ctx) {
     ctx.reply.Error(daemon::kErrSyntax);
     return;
   }
-  Connection* target = ctx.server.FindClient(static_cast<uint64_t>(id));
-  ctx.reply.Integer(target && ctx.server.blocking().Unblock(target, with_error) ? 1 : 0);
+  Connection* target = ctx.server().FindClient(static_cast<uint64_t>(id));
+  ctx.reply.Integer(target && ctx.blocking().Unblock(target, with_error) ? 1 : 0);
 }
 
 // CLIENT HELP
@@ -420,9 +421,9 @@ std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
   int64_t now = server.clock().NowMs();
   std::string flags;
   if (c.pubsub_mode) flags += 'P';
-  if (c.tx.active) flags += 'x';
+  if (c.multi.active) flags += 'x';
   if (c.blocked) flags += 'b';
-  if (c.watched_key_touched) flags += 'd';
+  if (c.multi.watched_key_touched) flags += 'd';
   if (c.close_after_reply()) flags += 'c';
   if (c.transport() == Connection::Transport::kUnix) flags += 'U';
   if (flags.empty()) flags.push_back('N');  // not = "N": g++ 12 -O3 warns falsely (-Wrestrict)
@@ -453,17 +454,17 @@ std::string ClientInfoLine(daemon::Server& server, const Connection& c) {
   field("sub", daemon::PubSub::Count(c, daemon::SubscriptionKind::kChannel));
   field("psub", daemon::PubSub::Count(c, daemon::SubscriptionKind::kPattern));
   field("ssub", daemon::PubSub::Count(c, daemon::SubscriptionKind::kShard));
-  field("multi", c.tx.active ? static_cast<int64_t>(c.tx.queued.size()) : int64_t{-1});
+  field("multi", c.multi.active ? static_cast<int64_t>(c.multi.queued.size()) : int64_t{-1});
   field("qbuf", c.query_buffer_size());
   field("qbuf-free", c.query_buffer_free());
   field("argv-mem", 0);
-  field("multi-mem", c.tx.memory);
+  field("multi-mem", c.multi.memory);
   field("rbs", protocol::ReplyBuffer::kChunkSize);
   field("rbp", protocol::ReplyBuffer::kChunkSize);
   field("obl", out.size());
   field("oll", 0);
   field("omem", out.empty() ? 0 : out.memory());
-  field("tot-mem", out.memory() + c.query_buffer_size() + c.query_buffer_free() + c.tx.memory);
+  field("tot-mem", out.memory() + c.query_buffer_size() + c.query_buffer_free() + c.multi.memory);
   field("events", events);
   field("cmd", c.last_cmd ? c.last_cmd->fullname : std::string("NULL"));
   field("user", std::string("default"));

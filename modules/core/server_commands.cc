@@ -20,7 +20,7 @@ using daemon::IsArg;
 void CmdInfo(CommandContext& ctx) {
   std::vector<std::string> wanted;
   for (size_t i = 1; i < ctx.args.size(); i++) wanted.push_back(protocol::ToLower(ctx.args[i]));
-  std::string out = RenderInfo(ctx.server, wanted);
+  std::string out = RenderInfo(ctx.server(), wanted);
   ctx.reply.Verbatim(out);
 }
 
@@ -28,7 +28,7 @@ void CmdInfo(CommandContext& ctx) {
 void CmdConfigGet(CommandContext& ctx) {
   std::vector<std::pair<std::string, std::string>> found;
   for (size_t i = 2; i < ctx.args.size(); i++) {
-    for (auto& kv : daemon::ConfigGet(ctx.server.config(), ctx.args[i])) {
+    for (auto& kv : daemon::ConfigGet(ctx.config(), ctx.args[i])) {
       bool seen = false;
       for (const auto& f : found) seen = seen || f.first == kv.first;
       if (!seen) found.push_back(std::move(kv));
@@ -53,7 +53,7 @@ void CmdConfigSet(CommandContext& ctx) {
   }
   std::vector<std::string> changed;
   std::string error;
-  daemon::Server& server = ctx.server;
+  daemon::Server& server = ctx.server();
   auto apply = [&server](const daemon::Config& next, const std::vector<std::string>& names,
                          std::string* name, std::string* reason) {
     return server.PrepareConfigChanges(next, names, name, reason);
@@ -62,16 +62,16 @@ void CmdConfigSet(CommandContext& ctx) {
     ctx.reply.Error(error);
     return;
   }
-  ctx.server.OnConfigChanged(changed);
+  ctx.server().OnConfigChanged(changed);
   ctx.reply.Ok();
 }
 
 // CONFIG RESETSTAT
 void CmdConfigResetstat(CommandContext& ctx) {
-  ctx.server.stats().Reset();
-  ctx.server.keyspace().ResetStats();
-  ctx.server.commands().ResetStats();
-  for (const daemon::InfoSection& section : ctx.server.info_sections().all()) {
+  ctx.server().stats().Reset();
+  ctx.keyspace().ResetStats();
+  ctx.server().commands().ResetStats();
+  for (const daemon::InfoSection& section : ctx.server().info_sections().all()) {
     if (section.reset) section.reset();
   }
   ctx.reply.Ok();
@@ -92,7 +92,7 @@ void CmdConfigHelp(CommandContext& ctx) {
 
 // DBSIZE
 void CmdDbsize(CommandContext& ctx) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.keyspace().size()));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.keyspace().size()));
 }
 
 // FLUSHALL [ASYNC | SYNC], FLUSHDB [ASYNC | SYNC]
@@ -102,13 +102,13 @@ void CmdFlush(CommandContext& ctx) {
     ctx.reply.Error(daemon::kErrSyntax);
     return;
   }
-  ctx.server.keyspace().Clear();
+  ctx.keyspace().Clear();
   ctx.reply.Ok();
 }
 
 // TIME
 void CmdTime(CommandContext& ctx) {
-  int64_t us = ctx.server.clock().NowUs();
+  int64_t us = ctx.clock().NowUs();
   ctx.reply.ArrayHeader(2);
   ctx.reply.BulkInt(us / 1'000'000);
   ctx.reply.BulkInt(us % 1'000'000);
@@ -117,7 +117,7 @@ void CmdTime(CommandContext& ctx) {
 // BGREWRITEAOF
 void CmdBgrewriteaof(CommandContext& ctx) {
   std::string error;
-  if (!ctx.server.persistence().StartRewrite(&error)) return ctx.reply.Error("ERR " + error);
+  if (!ctx.server().persistence().StartRewrite(&error)) return ctx.reply.Error("ERR " + error);
   ctx.reply.Simple("Background append only file rewriting started");
 }
 
@@ -147,12 +147,12 @@ void CmdShutdown(CommandContext& ctx) {
     return;
   }
   // As Redis: no reply; the client sees the connection close.
-  ctx.server.Shutdown("SHUTDOWN");
+  ctx.server().Shutdown("SHUTDOWN");
 }
 
 // TESTCLOCK GET | ADVANCE milliseconds | SET unix-time-milliseconds
 void CmdTestclock(CommandContext& ctx) {
-  daemon::Clock& clock = ctx.server.clock();
+  daemon::Clock& clock = ctx.clock();
   std::string_view op = ctx.args[1];
   bool moved = false;
   if (IsArg(op, "get") && ctx.args.size() == 2) {
@@ -179,7 +179,7 @@ void CmdTestclock(CommandContext& ctx) {
   // Whatever was due by the new time happens now, as if that time had passed. The caller is
   // active right now, so it is not idle, whatever the jump.
   ctx.conn.last_interaction_ms = clock.NowMs();
-  if (moved) ctx.server.Cron();
+  if (moved) ctx.server().Cron();
   ctx.reply.Integer(clock.NowMs());
 }
 

@@ -4,7 +4,7 @@
 
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
-#include "daemon/server.h"
+#include "daemon/transactions.h"
 #include "modules/core/family.h"
 
 namespace pylon::core {
@@ -14,67 +14,46 @@ using daemon::CommandContext;
 
 // MULTI
 void CmdMulti(CommandContext& ctx) {
-  if (ctx.conn.tx.active) {
+  if (ctx.conn.multi.active) {
     ctx.reply.Error("ERR MULTI calls can not be nested");
     return;
   }
-  ctx.conn.tx.active = true;
+  ctx.transactions().Begin(ctx.conn);
   ctx.reply.Ok();
 }
 
 // EXEC
 void CmdExec(CommandContext& ctx) {
-  daemon::Connection& conn = ctx.conn;
-  if (!conn.tx.active) {
+  if (!ctx.conn.multi.active) {
     ctx.reply.Error("ERR EXEC without MULTI");
     return;
   }
-  if (conn.tx.aborted) {
-    ctx.server.EndTransaction(&conn);
-    ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
-    return;
-  }
-  if (ctx.server.watches().Dirty(conn)) {
-    ctx.server.EndTransaction(&conn);
-    ctx.reply.NullArray();
-    return;
-  }
-  // Take the queue first: a queued command may itself end the transaction state (RESET).
-  std::vector<daemon::Transaction::Queued> queued = std::move(conn.tx.queued);
-  ctx.server.EndTransaction(&conn);
-  ctx.reply.ArrayHeader(static_cast<int64_t>(queued.size()));
-  std::vector<std::string_view> argv;
-  conn.executing_transaction = true;
-  for (const auto& q : queued) {
-    argv.assign(q.args.begin(), q.args.end());
-    ctx.server.dispatcher().Call(conn, *q.cmd, argv);
-  }
-  conn.executing_transaction = false;
+  ctx.transactions().Exec(ctx);
 }
 
 // DISCARD
 void CmdDiscard(CommandContext& ctx) {
-  if (!ctx.conn.tx.active) {
+  if (!ctx.conn.multi.active) {
     ctx.reply.Error("ERR DISCARD without MULTI");
     return;
   }
-  ctx.server.EndTransaction(&ctx.conn);
+  ctx.transactions().End(ctx.conn);
   ctx.reply.Ok();
 }
 
 // WATCH key [key ...]
 void CmdWatch(CommandContext& ctx) {
-  if (ctx.conn.tx.active) {
+  if (ctx.conn.multi.active) {
     ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
     return;
   }
-  for (size_t i = 1; i < ctx.args.size(); i++) ctx.server.watches().Watch(&ctx.conn, ctx.args[i]);
+  for (size_t i = 1; i < ctx.args.size(); i++) ctx.transactions().Watch(ctx.conn, ctx.args[i]);
   ctx.reply.Ok();
 }
 
 // UNWATCH
 void CmdUnwatch(CommandContext& ctx) {
-  ctx.server.watches().UnwatchAll(&ctx.conn);
+  ctx.transactions().UnwatchAll(ctx.conn);
   ctx.reply.Ok();
 }
 

@@ -6,7 +6,7 @@
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/experiment/experiment_value.h"
 #include "protocol/text.h"
 
@@ -81,9 +81,9 @@ void CmdDefine(CommandContext& ctx) {
   }
   if (!r.Done(ctx)) return;
   if (const auto why = Invalid(d)) return ctx.reply.Error("ERR " + *why);
-  KeyRef ref = ctx.server.keyspace().Locate(ctx.args[1], Lookup::kWrite);
-  ctx.server.keyspace().SetObject(ref, std::make_unique<ExperimentValue>(std::move(d)),
-                                  daemon::Ttl::Clear());
+  KeyRef ref = ctx.keyspace().Locate(ctx.args[1], Lookup::kWrite);
+  ctx.keyspace().SetObject(ref, std::make_unique<ExperimentValue>(std::move(d)),
+                           daemon::Ttl::Clear());
   ctx.reply.Ok();
 }
 

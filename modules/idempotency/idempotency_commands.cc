@@ -18,7 +18,7 @@
 
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/idempotency/idempotency_value.h"
 
 namespace pylon::idempotency {
@@ -73,7 +73,7 @@ void CmdBegin(CommandContext& ctx) {
   bool ok;
   IdempotencyValue* v = FindKey(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  Keyspace& ks = ctx.server.keyspace();
+  Keyspace& ks = ctx.keyspace();
   const int64_t now = ks.now_ms();
   const BeginDecision d = DecideBegin(v ? &v->record : nullptr, *fingerprint, now);
   const int64_t key_ttl = ref.entry && ref.entry->has_expire() ? ref.entry->expire_ms() - now : -1;
@@ -128,7 +128,7 @@ void CmdComplete(CommandContext& ctx) {
     case CompleteStatus::kOk:
       break;
   }
-  Keyspace& ks = ctx.server.keyspace();
+  Keyspace& ks = ctx.keyspace();
   ks.Modified(ref);
   ks.SetExpire(ref, ks.now_ms() + v->record.ttl_ms);
   Stats().completed++;
@@ -146,7 +146,7 @@ void CmdAbort(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return;
   }
-  ctx.server.keyspace().Delete(ref);
+  ctx.keyspace().Delete(ref);
   Stats().aborted++;
   ctx.reply.Integer(1);
 }

@@ -1,8 +1,9 @@
 // EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST (Redis 7.0 expire.c).
 #include <string>
 
+#include "daemon/clock.h"
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/keys/family.h"
 
 namespace pylon::keys {
@@ -12,7 +13,7 @@ using daemon::CommandContext;
 using daemon::Keyspace;
 using daemon::Lookup;
 
-Keyspace& Keys(CommandContext& ctx) { return ctx.server.keyspace(); }
+Keyspace& Keys(CommandContext& ctx) { return ctx.keyspace(); }
 
 enum ExpireCondition : unsigned { kNx = 1, kXx = 2, kGt = 4, kLt = 8 };
 
@@ -80,7 +81,7 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds) {
     ctx.reply.Integer(0);
     return;
   }
-  if (when <= ctx.server.clock().NowMs()) {
+  if (when <= ctx.clock().NowMs()) {
     Keys(ctx).Delete(ref);  // a time already past deletes the key at once
   } else {
     Keys(ctx).SetExpire(ref, when);
@@ -89,10 +90,10 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds) {
 }
 
 // EXPIRE key seconds [NX | XX | GT | LT]
-void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, ctx.server.clock().NowMs(), true); }
+void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, ctx.clock().NowMs(), true); }
 
 // PEXPIRE key milliseconds [NX | XX | GT | LT]
-void CmdPexpire(CommandContext& ctx) { ExpireGeneric(ctx, ctx.server.clock().NowMs(), false); }
+void CmdPexpire(CommandContext& ctx) { ExpireGeneric(ctx, ctx.clock().NowMs(), false); }
 
 // EXPIREAT key unix-time-seconds [NX | XX | GT | LT]
 void CmdExpireat(CommandContext& ctx) { ExpireGeneric(ctx, 0, true); }
@@ -112,7 +113,7 @@ void TtlGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
     ctx.reply.Integer(-1);
     return;
   }
-  int64_t ttl = absolute ? expire : expire - ctx.server.clock().NowMs();
+  int64_t ttl = absolute ? expire : expire - ctx.clock().NowMs();
   if (ttl < 0) ttl = 0;
   // Rounded to the nearest second in unsigned arithmetic: a time near INT64_MAX ms (PEXPIREAT
   // accepts one) must not overflow, and Redis answers ceil(INT64_MAX / 1000) for it.

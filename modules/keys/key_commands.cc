@@ -1,6 +1,6 @@
 // DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX (Redis 7.0 db.c).
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/keys/family.h"
 
 namespace pylon::keys {
@@ -10,7 +10,7 @@ using daemon::CommandContext;
 using daemon::Keyspace;
 using daemon::Lookup;
 
-Keyspace& Keys(CommandContext& ctx) { return ctx.server.keyspace(); }
+Keyspace& Keys(CommandContext& ctx) { return ctx.keyspace(); }
 
 // DEL key [key ...] and UNLINK key [key ...]: how many keys were removed.
 void CmdDel(CommandContext& ctx) {

@@ -4,7 +4,8 @@
 #include <climits>
 
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/config.h"
+#include "daemon/keyspace.h"
 #include "modules/keys/family.h"
 #include "protocol/text.h"
 
@@ -17,7 +18,7 @@ using daemon::Lookup;
 
 // OBJECT's lookup: a missing key answers null.
 const Entry* ObjectLookupOrReply(CommandContext& ctx) {
-  const Entry* e = ctx.server.keyspace().Find(ctx.args[2], Lookup::kReadNoTouch);
+  const Entry* e = ctx.keyspace().Find(ctx.args[2], Lookup::kReadNoTouch);
   if (!e) ctx.reply.Null();
   return e;
 }
@@ -34,7 +35,7 @@ void CmdObjectEncoding(CommandContext& ctx) {
 void CmdObjectRefcount(CommandContext& ctx) {
   const Entry* e = ObjectLookupOrReply(ctx);
   if (!e) return;
-  const daemon::Config& config = ctx.server.config();
+  const daemon::Config& config = ctx.config();
   const bool per_key_access =
       config.maxmemory != 0 && (config.maxmemory_policy.find("lru") != std::string::npos ||
                                 config.maxmemory_policy.find("lfu") != std::string::npos);
@@ -49,27 +50,27 @@ void CmdObjectRefcount(CommandContext& ctx) {
 void CmdObjectIdletime(CommandContext& ctx) {
   const Entry* e = ObjectLookupOrReply(ctx);
   if (!e) return;
-  if (ctx.server.keyspace().lfu()) {
+  if (ctx.keyspace().lfu()) {
     ctx.reply.Error(
         "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
         "switching between policies at runtime LRU and LFU data will take some time to adjust.");
     return;
   }
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.keyspace().IdleSeconds(*e)));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.keyspace().IdleSeconds(*e)));
 }
 
 // OBJECT FREQ key
 void CmdObjectFreq(CommandContext& ctx) {
   const Entry* e = ObjectLookupOrReply(ctx);
   if (!e) return;
-  if (!ctx.server.keyspace().lfu()) {
+  if (!ctx.keyspace().lfu()) {
     ctx.reply.Error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
         "that when switching between policies at runtime LRU and LFU data will take some time "
         "to adjust.");
     return;
   }
-  ctx.reply.Integer(ctx.server.keyspace().Frequency(*e));
+  ctx.reply.Integer(ctx.keyspace().Frequency(*e));
 }
 
 // OBJECT HELP
@@ -104,12 +105,12 @@ void CmdMemoryUsage(CommandContext& ctx) {
       return;
     }
   }
-  const Entry* e = ctx.server.keyspace().Find(ctx.args[2], Lookup::kPeek);
+  const Entry* e = ctx.keyspace().Find(ctx.args[2], Lookup::kPeek);
   if (!e) {
     ctx.reply.Null();
     return;
   }
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.keyspace().MemoryUsage(*e)));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.keyspace().MemoryUsage(*e)));
 }
 
 // MEMORY PURGE: gives free memory back to the system (glibc's malloc_trim).

@@ -7,8 +7,9 @@
 #include <vector>
 
 #include "daemon/arg_reader.h"
+#include "daemon/clock.h"
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/keys/family.h"
 #include "protocol/text.h"
 
@@ -20,7 +21,7 @@ using daemon::Entry;
 using daemon::Keyspace;
 using daemon::Lookup;
 
-Keyspace& Keys(CommandContext& ctx) { return ctx.server.keyspace(); }
+Keyspace& Keys(CommandContext& ctx) { return ctx.keyspace(); }
 
 // A lone "*" matches every key, the empty one included (the glob matcher alone would not).
 bool MatchesAll(std::string_view pattern) { return pattern == "*"; }
@@ -29,7 +30,7 @@ bool MatchesAll(std::string_view pattern) { return pattern == "*"; }
 void CmdKeys(CommandContext& ctx) {
   const std::string_view pattern = ctx.args[1];
   const bool all = MatchesAll(pattern);
-  const int64_t now = ctx.server.clock().NowMs();
+  const int64_t now = ctx.clock().NowMs();
   auto mark = ctx.reply.BeginDeferred();
   int64_t count = 0;
   Keys(ctx).ForEach([&](const Entry* e) {

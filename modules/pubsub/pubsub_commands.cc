@@ -1,12 +1,16 @@
 // SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE SSUBSCRIBE SUNSUBSCRIBE PUBLISH SPUBLISH PUBSUB,
 // answered frame for frame as Redis 7.0 answers them; the subscriptions and the fan-out live in
 // daemon/pubsub.h.
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
 
+#include "daemon/cluster.h"
+#include "daemon/cluster_peers.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
-#include "daemon/server.h"
+#include "daemon/pubsub.h"
 #include "modules/pubsub/pubsub.h"
 #include "protocol/text.h"
 
@@ -40,7 +44,7 @@ void ReplyFrame(CommandContext& ctx, std::string_view word, const std::string_vi
 }
 
 void Subscribe(CommandContext& ctx, Kind kind) {
-  PubSub& hub = ctx.server.pubsub();
+  PubSub& hub = ctx.pubsub();
   for (size_t i = 1; i < ctx.args.size(); i++) {
     hub.Subscribe(&ctx.conn, kind, ctx.args[i]);
     ReplyFrame(ctx, NamesOf(kind).subscribe, &ctx.args[i], kind);
@@ -50,7 +54,7 @@ void Subscribe(CommandContext& ctx, Kind kind) {
 }
 
 void Unsubscribe(CommandContext& ctx, Kind kind) {
-  PubSub& hub = ctx.server.pubsub();
+  PubSub& hub = ctx.pubsub();
   const std::string_view word = NamesOf(kind).unsubscribe;
   if (ctx.args.size() > 1) {
     for (size_t i = 1; i < ctx.args.size(); i++) {
@@ -80,15 +84,15 @@ void CmdSunsubscribe(CommandContext& ctx) { Unsubscribe(ctx, Kind::kShard); }
 void CmdPublish(CommandContext& ctx) {
   // In a cluster the message reaches every node's subscribers, as in Redis Cluster; the reply
   // counts this node's receivers only (Redis's too). A message from another node is not sent on.
-  if (ctx.server.cluster().enabled() && !ctx.conn.peer) {
-    ctx.server.peers().Publish(ctx.args[1], ctx.args[2]);
+  if (ctx.cluster().enabled() && !ctx.conn.peer) {
+    ctx.peers().Publish(ctx.args[1], ctx.args[2]);
   }
-  ctx.reply.Integer(ctx.server.pubsub().Publish(Kind::kChannel, ctx.args[1], ctx.args[2]));
+  ctx.reply.Integer(ctx.pubsub().Publish(Kind::kChannel, ctx.args[1], ctx.args[2]));
 }
 
 // SPUBLISH shardchannel message
 void CmdSpublish(CommandContext& ctx) {
-  ctx.reply.Integer(ctx.server.pubsub().Publish(Kind::kShard, ctx.args[1], ctx.args[2]));
+  ctx.reply.Integer(ctx.pubsub().Publish(Kind::kShard, ctx.args[1], ctx.args[2]));
 }
 
 // PUBSUB CHANNELS / SHARDCHANNELS [pattern]: names with a subscriber, matching the pattern.
@@ -102,7 +106,7 @@ void ReplyNames(CommandContext& ctx, Kind kind) {
   }
   const std::string_view pattern = ctx.args.size() > 2 ? ctx.args[2] : "*";
   std::vector<std::string_view> names;
-  ctx.server.pubsub().ForEachName(kind, [&](std::string_view name) {
+  ctx.pubsub().ForEachName(kind, [&](std::string_view name) {
     if (protocol::GlobMatch(pattern, name)) names.push_back(name);
   });
   ctx.reply.ArrayHeader(static_cast<int64_t>(names.size()));
@@ -114,7 +118,7 @@ void ReplyCounts(CommandContext& ctx, Kind kind) {
   ctx.reply.ArrayHeader(static_cast<int64_t>(ctx.args.size() - 2) * 2);
   for (size_t i = 2; i < ctx.args.size(); i++) {
     ctx.reply.Bulk(ctx.args[i]);
-    ctx.reply.Integer(static_cast<int64_t>(ctx.server.pubsub().Subscribers(kind, ctx.args[i])));
+    ctx.reply.Integer(static_cast<int64_t>(ctx.pubsub().Subscribers(kind, ctx.args[i])));
   }
 }
 
@@ -125,7 +129,7 @@ void CmdPubsubShardnumsub(CommandContext& ctx) { ReplyCounts(ctx, Kind::kShard);
 
 // PUBSUB NUMPAT: distinct patterns with a subscriber.
 void CmdPubsubNumpat(CommandContext& ctx) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.pubsub().names(Kind::kPattern)));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.pubsub().names(Kind::kPattern)));
 }
 
 void CmdPubsubHelp(CommandContext& ctx) {

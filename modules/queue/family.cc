@@ -5,7 +5,8 @@
 #include <iterator>
 #include <string>
 
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/queue/queue_value.h"
 
 namespace pylon::queue {
@@ -29,17 +30,17 @@ void WriteInfo(daemon::Server&, std::string& out) {
                  e.purged, t.blocked_served);
 }
 
-std::optional<int64_t> NextDue(daemon::Server&) { return QueueValue::NextDue(); }
+std::optional<int64_t> NextDue(daemon::HandlerServices&) { return QueueValue::NextDue(); }
 
 // Brings every queue whose time has come to now: delays end, leases end (their messages come
 // back or die), retention drops; the keyspace then wakes the clients blocked on them.
-void RunDue(daemon::Server& server, int64_t now_ms) {
+void RunDue(daemon::HandlerServices& services, int64_t now_ms) {
   for (QueueValue* q : QueueValue::TakeDue(now_ms)) {
     const std::string key = q->key();
-    daemon::KeyRef ref = server.keyspace().Locate(key, daemon::Lookup::kExpire);
+    daemon::KeyRef ref = services.keyspace.Locate(key, daemon::Lookup::kExpire);
     // The lookup may have expired the key (and freed the queue): compare before touching it.
     if (!ref.entry || !ref.entry->is_object() || ref.entry->object() != q) continue;
-    q->Read(server, ref, [](const Queue&) {});
+    q->Read(services, ref, [](const Queue&) {});
   }
 }
 

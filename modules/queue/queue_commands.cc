@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "daemon/arg_reader.h"
+#include "daemon/blocking.h"
 #include "daemon/command_helpers.h"
+#include "daemon/config.h"
 #include "daemon/connection.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/queue/queue_value.h"
 
 namespace pylon::queue {
@@ -57,13 +59,12 @@ QueueValue* FindOrCreateQueue(CommandContext& ctx, KeyRef* ref) {
   bool ok;
   QueueValue* q = FindQueue(ctx, Lookup::kWrite, ref, &ok);
   if (q || !ok) return q;
-  const QueueConfig config = DefaultConfig(ctx.server.config());
+  const QueueConfig config = DefaultConfig(ctx.config());
   if (auto error = ValidateConfig(config)) {
     ctx.reply.Error(fmt::format("ERR the server's queue-* defaults are inconsistent: {}", *error));
     return nullptr;
   }
-  ctx.server.keyspace().SetObject(*ref, std::make_unique<QueueValue>(Queue(config)),
-                                  daemon::Ttl::Clear());
+  ctx.keyspace().SetObject(*ref, std::make_unique<QueueValue>(Queue(config)), daemon::Ttl::Clear());
   return static_cast<QueueValue*>(ref->entry->object());
 }
 
@@ -106,8 +107,8 @@ void CmdPush(CommandContext& ctx) {
   KeyRef ref;
   QueueValue* q = FindOrCreateQueue(ctx, &ref);
   if (!q) return;
-  const int64_t now = ctx.server.keyspace().now_ms();
-  const Queue::PushResult pushed = q->Change(ctx.server, ref, [&](Queue& queue) {
+  const int64_t now = ctx.keyspace().now_ms();
+  const Queue::PushResult pushed = q->Change(ctx.services, ref, [&](Queue& queue) {
     return queue.Push(now, ctx.args[2], delay, priority, id);
   });
   ctx.reply.Bulk(pushed.id);
@@ -135,9 +136,9 @@ void CmdPop(CommandContext& ctx) {
   bool ok;
   QueueValue* q = FindQueue(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  const int64_t now = ctx.server.keyspace().now_ms();
+  const int64_t now = ctx.keyspace().now_ms();
   if (q) {
-    const std::vector<MessageView> popped = q->Change(ctx.server, ref, [&](Queue& queue) {
+    const std::vector<MessageView> popped = q->Change(ctx.services, ref, [&](Queue& queue) {
       return queue.Pop(now, static_cast<size_t>(count), lease);
     });
     if (!popped.empty()) {
@@ -147,7 +148,7 @@ void CmdPop(CommandContext& ctx) {
     }
   }
   if (block >= 0 && daemon::BlockedClients::CanBlock(ctx)) {
-    ctx.server.blocking().Block(ctx, ctx.args[1], block == 0 ? 0 : now + block);
+    ctx.blocking().Block(ctx, ctx.args[1], block == 0 ? 0 : now + block);
     return;
   }
   ctx.reply.NullArray();
@@ -161,7 +162,7 @@ void CmdAck(CommandContext& ctx) {
   if (!ok) return;
   int64_t acked = 0;
   if (q) {
-    q->Change(ctx.server, ref, [&](Queue& queue) {
+    q->Change(ctx.services, ref, [&](Queue& queue) {
       for (size_t i = 2; i < ctx.args.size(); i++) acked += queue.Ack(ctx.args[i]) ? 1 : 0;
     });
   }
@@ -184,10 +185,10 @@ void CmdNack(CommandContext& ctx) {
   bool ok;
   QueueValue* q = FindQueue(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  const int64_t now = ctx.server.keyspace().now_ms();
+  const int64_t now = ctx.keyspace().now_ms();
   bool nacked = false;
   if (q) {
-    nacked = q->Change(ctx.server, ref, [&](Queue& queue) {
+    nacked = q->Change(ctx.services, ref, [&](Queue& queue) {
       return queue.Nack(now, ctx.args[2], delay, DrawJitter, nullptr);
     }) != Queue::NackResult::kNotInFlight;
   }
@@ -202,10 +203,10 @@ void CmdExtend(CommandContext& ctx) {
   bool ok;
   QueueValue* q = FindQueue(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  const int64_t now = ctx.server.keyspace().now_ms();
+  const int64_t now = ctx.keyspace().now_ms();
   const bool extended =
       q && q->Change(
-               ctx.server, ref, [&](Queue& queue) { return queue.Extend(now, ctx.args[2], ms); },
+               ctx.services, ref, [&](Queue& queue) { return queue.Extend(now, ctx.args[2], ms); },
                /*always=*/true);
   if (!extended) {
     ctx.reply.Error(
@@ -235,14 +236,14 @@ void CmdConfig(CommandContext& ctx) {
   if (ctx.args.size() == 2) {
     bool ok;
     const QueueValue* q = FindQueue(ctx, Lookup::kRead, &ref, &ok);
-    if (ok) ReplyConfig(ctx, q ? q->queue().config() : DefaultConfig(ctx.server.config()));
+    if (ok) ReplyConfig(ctx, q ? q->queue().config() : DefaultConfig(ctx.config()));
     return;
   }
   // The settings apply on top of the queue's (or the defaults for a new queue), all or none.
   bool ok;
   const QueueValue* existing = FindQueue(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  QueueConfig c = existing ? existing->queue().config() : DefaultConfig(ctx.server.config());
+  QueueConfig c = existing ? existing->queue().config() : DefaultConfig(ctx.config());
   daemon::ArgReader r(ctx.args, 2);
   while (r.HasNext()) {
     if (r.remaining() < (IsArg(r.Peek(), "BACKOFF") ? 3 : 2)) {
@@ -270,7 +271,7 @@ void CmdConfig(CommandContext& ctx) {
   QueueValue* q = FindOrCreateQueue(ctx, &ref);
   if (!q) return;
   q->Change(
-      ctx.server, ref, [&](Queue& queue) { queue.set_config(c); }, /*always=*/true);
+      ctx.services, ref, [&](Queue& queue) { queue.set_config(c); }, /*always=*/true);
   ctx.reply.Ok();
 }
 
@@ -281,7 +282,7 @@ void CmdLen(CommandContext& ctx) {
   QueueValue* q = FindQueue(ctx, Lookup::kRead, &ref, &ok);
   if (!ok) return;
   ctx.reply.Integer(q ? static_cast<int64_t>(q->Read(
-                            ctx.server, ref, [](const Queue& queue) { return queue.ready(); }))
+                            ctx.services, ref, [](const Queue& queue) { return queue.ready(); }))
                       : 0);
 }
 
@@ -295,7 +296,7 @@ void CmdInfo(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  q->Read(ctx.server, ref, [&](const Queue& queue) {
+  q->Read(ctx.services, ref, [&](const Queue& queue) {
     const QueueStats& s = queue.stats();
     const QueueConfig& c = queue.config();
     const std::pair<std::string_view, uint64_t> fields[] = {
@@ -338,7 +339,7 @@ void CmdPeek(CommandContext& ctx) {
     ReplyMessages(ctx, {});
     return;
   }
-  ReplyMessages(ctx, q->Read(ctx.server, ref, [&](const Queue& queue) {
+  ReplyMessages(ctx, q->Read(ctx.services, ref, [&](const Queue& queue) {
     return queue.Peek(static_cast<size_t>(count));
   }));
 }
@@ -353,7 +354,7 @@ void CmdDead(CommandContext& ctx) {
   if (!ok) return;
   std::vector<MessageView> dead;
   if (q) {
-    dead = q->Read(ctx.server, ref,
+    dead = q->Read(ctx.services, ref,
                    [&](const Queue& queue) { return queue.Dead(static_cast<size_t>(count)); });
   }
   ctx.reply.ArrayHeader(static_cast<int64_t>(dead.size()));
@@ -377,7 +378,7 @@ void CmdRedrive(CommandContext& ctx) {
   if (!ok) return;
   size_t moved = 0;
   if (q) {
-    moved = q->Change(ctx.server, ref,
+    moved = q->Change(ctx.services, ref,
                       [&](Queue& queue) { return queue.Redrive(static_cast<size_t>(count)); });
   }
   ctx.reply.Integer(static_cast<int64_t>(moved));
@@ -395,7 +396,7 @@ void CmdPurge(CommandContext& ctx) {
   QueueValue* q = FindQueue(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
   size_t dropped = 0;
-  if (q) dropped = q->Change(ctx.server, ref, [&](Queue& queue) { return queue.Purge(dead); });
+  if (q) dropped = q->Change(ctx.services, ref, [&](Queue& queue) { return queue.Purge(dead); });
   ctx.reply.Integer(static_cast<int64_t>(dropped));
 }
 

@@ -3,7 +3,8 @@
 #include <set>
 #include <utility>
 
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
+#include "daemon/pubsub.h"
 #include "daemon/type_ids.h"
 
 namespace pylon::queue {
@@ -76,7 +77,7 @@ void QueueValue::Book(int sign) {
   totals.dead += sign * static_cast<int64_t>(queue_.dead());
 }
 
-void QueueValue::Begin(daemon::Server& server) {
+void QueueValue::Begin(daemon::HandlerServices& services) {
   Book(-1);
   stats_before_ = queue_.stats();
   places_before_[0] = queue_.ready();
@@ -85,10 +86,10 @@ void QueueValue::Begin(daemon::Server& server) {
   places_before_[3] = queue_.dead();
   queue_.set_dead_letter_sink(&died_);
   queue_.set_change_log(changes_.recording());
-  queue_.Advance(server.keyspace().now_ms());
+  queue_.Advance(services.keyspace.now_ms());
 }
 
-void QueueValue::End(daemon::Server& server, daemon::KeyRef& ref, bool always) {
+void QueueValue::End(daemon::HandlerServices& services, daemon::KeyRef& ref, bool always) {
   queue_.set_dead_letter_sink(nullptr);
   queue_.set_change_log(nullptr);
   Book(1);
@@ -100,16 +101,16 @@ void QueueValue::End(daemon::Server& server, daemon::KeyRef& ref, bool always) {
     totals.events.*counter += delta;
     changed = changed || delta != 0;
   }
-  PublishDead(server);
+  PublishDead(services);
   Reschedule();
-  if (changed) server.keyspace().Modified(ref);
+  if (changed) services.keyspace.Modified(ref);
 }
 
-void QueueValue::PublishDead(daemon::Server& server) {
+void QueueValue::PublishDead(daemon::HandlerServices& services) {
   if (died_.empty()) return;
   const std::string channel = DeadLetterChannel(key_);
   for (const std::string& id : died_) {
-    server.pubsub().Publish(daemon::SubscriptionKind::kChannel, channel, id);
+    services.pubsub.Publish(daemon::SubscriptionKind::kChannel, channel, id);
   }
   died_.clear();
 }

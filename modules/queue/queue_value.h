@@ -20,7 +20,7 @@
 #include "modules/queue/queue.h"
 
 namespace pylon::daemon {
-class Server;
+struct HandlerServices;
 struct KeyRef;
 }  // namespace pylon::daemon
 
@@ -67,12 +67,13 @@ class QueueValue final : public daemon::Value {
   // or a count by place, except a lease's or a setting's: those pass `always` to say so. (A
   // Q.POP that finds nothing must not count as a change: it would wake itself forever.)
   template <typename Fn>
-  auto Change(daemon::Server& server, daemon::KeyRef& ref, Fn&& fn, bool always = false) {
-    return Run(server, ref, always, std::forward<Fn>(fn));
+  auto Change(daemon::HandlerServices& services, daemon::KeyRef& ref, Fn&& fn,
+              bool always = false) {
+    return Run(services, ref, always, std::forward<Fn>(fn));
   }
   template <typename Fn>
-  auto Read(daemon::Server& server, daemon::KeyRef& ref, Fn&& fn) {
-    return Run(server, ref, false, [&fn](const Queue& queue) { return fn(queue); });
+  auto Read(daemon::HandlerServices& services, daemon::KeyRef& ref, Fn&& fn) {
+    return Run(services, ref, false, [&fn](const Queue& queue) { return fn(queue); });
   }
 
   // The queues whose next due time has come, taken out of the schedule (Change puts each back).
@@ -81,25 +82,25 @@ class QueueValue final : public daemon::Value {
 
  private:
   template <typename Fn>
-  auto Run(daemon::Server& server, daemon::KeyRef& ref, bool always, Fn&& fn) {
-    Begin(server);
+  auto Run(daemon::HandlerServices& services, daemon::KeyRef& ref, bool always, Fn&& fn) {
+    Begin(services);
     if constexpr (std::is_void_v<decltype(fn(queue_))>) {
       fn(queue_);
-      End(server, ref, always);
+      End(services, ref, always);
     } else {
       auto result = fn(queue_);
-      End(server, ref, always);
+      End(services, ref, always);
       return result;
     }
   }
-  void Begin(daemon::Server& server);
+  void Begin(daemon::HandlerServices& services);
   // `always`: the keyspace hears of a change even if no count shows one.
-  void End(daemon::Server& server, daemon::KeyRef& ref, bool always);
+  void End(daemon::HandlerServices& services, daemon::KeyRef& ref, bool always);
   // Puts the queue in the schedule at its next due time (or out of it).
   void Reschedule();
   void Book(int sign);  // adds (1) or removes (-1) this queue's gauges from the totals
   // Announces the messages that died since the last call on the dead-letter channel.
-  void PublishDead(daemon::Server& server);
+  void PublishDead(daemon::HandlerServices& services);
 
   Queue queue_;
   daemon::ChangeLog changes_;  // what Change did, for the append-only log

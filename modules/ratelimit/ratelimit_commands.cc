@@ -4,6 +4,8 @@
 // the first admitted call creates the key, and the key's TTL is kept at the moment the limiter
 // is full again, so one-off clients cost nothing once they are gone. A call whose rule differs
 // from the stored one is an error and changes nothing (RL.RESET the key to change its rule).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -13,7 +15,7 @@
 
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/ratelimit/cell.h"
 #include "modules/ratelimit/family.h"
 #include "modules/ratelimit/limiter_value.h"
@@ -123,7 +125,7 @@ void ReplyDecision(CommandContext& ctx, const Decision& d) {
 // returns nullopt) when the key holds another type, or a limiter with another rule.
 std::optional<StoredLimiter> FindLimiterOrReply(CommandContext& ctx, std::string_view key,
                                                 const Rule& rule, KeyRef* ref) {
-  *ref = ctx.server.keyspace().Locate(key, Lookup::kWrite);
+  *ref = ctx.keyspace().Locate(key, Lookup::kWrite);
   const Entry* e = ref->entry;
   if (!daemon::CheckTypeOrReply(ctx, e, kLimiterType)) return std::nullopt;
   std::optional<StoredLimiter> found(std::in_place, e, rule);
@@ -140,8 +142,8 @@ std::optional<StoredLimiter> FindLimiterOrReply(CommandContext& ctx, std::string
 
 // Runs the call on the limiter and keeps what it consumed.
 Decision AllowAt(CommandContext& ctx, KeyRef& ref, StoredLimiter& stored, int64_t cost) {
-  const Decision d = stored.limiter().Allow(ctx.server.keyspace().now_ms(), cost);
-  if (d.allowed && cost > 0) stored.Keep(ctx.server.keyspace(), ref, d.reset_after_ms);
+  const Decision d = stored.limiter().Allow(ctx.keyspace().now_ms(), cost);
+  if (d.allowed && cost > 0) stored.Keep(ctx.keyspace(), ref, d.reset_after_ms);
   return d;
 }
 
@@ -191,7 +193,7 @@ void CmdAllowAll(CommandContext& ctx) {
   std::vector<StoredLimiter> stored;
   stored.reserve(keys.size());
   std::vector<Decision> decisions(keys.size());
-  const int64_t now = ctx.server.keyspace().now_ms();
+  const int64_t now = ctx.keyspace().now_ms();
   std::optional<size_t> refused;
   int64_t longest_retry = -1;
   for (size_t i = 0; i < keys.size(); i++) {
@@ -208,7 +210,7 @@ void CmdAllowAll(CommandContext& ctx) {
   for (size_t i = 0; i < keys.size(); i++) {
     if (!refused) {
       // Found again: storing the keys before it may have moved this one's bucket.
-      KeyRef ref = ctx.server.keyspace().Locate(keys[i], Lookup::kWrite);
+      KeyRef ref = ctx.keyspace().Locate(keys[i], Lookup::kWrite);
       decisions[i] = AllowAt(ctx, ref, stored[i], reqs[i].cost);
     } else if (decisions[i].allowed) {
       // Nothing was consumed: a limit that would have admitted the call shows its level as is.
@@ -230,7 +232,7 @@ void CmdAllowAll(CommandContext& ctx) {
 
 // RL.RESET key
 void CmdReset(CommandContext& ctx) {
-  Keyspace& ks = ctx.server.keyspace();
+  Keyspace& ks = ctx.keyspace();
   KeyRef ref = ks.Locate(ctx.args[1], Lookup::kWrite);
   if (!daemon::CheckTypeOrReply(ctx, ref.entry, kLimiterType)) return;
   const bool deleted = ks.Delete(ref);
@@ -240,7 +242,7 @@ void CmdReset(CommandContext& ctx) {
 
 // RL.INFO key
 void CmdInfo(CommandContext& ctx) {
-  const Entry* e = ctx.server.keyspace().Find(ctx.args[1], Lookup::kRead);
+  const Entry* e = ctx.keyspace().Find(ctx.args[1], Lookup::kRead);
   if (!daemon::CheckTypeOrReply(ctx, e, kLimiterType)) return;
   if (!e) {
     ctx.reply.Null();
@@ -249,7 +251,7 @@ void CmdInfo(CommandContext& ctx) {
   StoredLimiter stored(*e);
   const Limiter& limiter = stored.limiter();
   const Rule& r = limiter.rule();
-  const Decision d = limiter.Check(ctx.server.keyspace().now_ms(), 0);
+  const Decision d = limiter.Check(ctx.keyspace().now_ms(), 0);
   ctx.reply.MapHeader(6);
   ctx.reply.Bulk("algorithm");
   ctx.reply.Bulk(AlgorithmName(r.algorithm));
@@ -285,10 +287,10 @@ void CmdClThrottle(CommandContext& ctx) {
   auto stored = FindLimiterOrReply(ctx, ctx.args[1], *cell.rule, &ref);
   if (!stored) return;
   Limiter& limiter = stored->limiter();
-  const int64_t now = ctx.server.keyspace().now_ms();
+  const int64_t now = ctx.keyspace().now_ms();
   const CellReply r = CellThrottle(limiter, now, params.quantity);
   if (!r.limited && params.quantity > 0) {
-    stored->Keep(ctx.server.keyspace(), ref, limiter.ResetAfter(now));
+    stored->Keep(ctx.keyspace(), ref, limiter.ResetAfter(now));
   }
   RecordCall(!r.limited, params.quantity == 0);
   ctx.reply.ArrayHeader(5);

@@ -19,7 +19,7 @@
 
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/retry/retry_value.h"
 
 namespace pylon::retry {
@@ -83,7 +83,7 @@ void CmdNext(CommandContext& ctx) {
   bool ok;
   RetryValue* v = daemon::FindOrReply<RetryValue>(ctx, kRetryType, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  Keyspace& ks = ctx.server.keyspace();
+  Keyspace& ks = ctx.keyspace();
   const int64_t expires_at = ks.now_ms() + 2 * policy.cap_ms;
   Step step;
   if (!v) {
@@ -103,7 +103,7 @@ void CmdNext(CommandContext& ctx) {
 
 // RETRY.RESET key
 void CmdReset(CommandContext& ctx) {
-  Keyspace& ks = ctx.server.keyspace();
+  Keyspace& ks = ctx.keyspace();
   KeyRef ref = ks.Locate(ctx.args[1], Lookup::kWrite);
   if (!daemon::CheckTypeOrReply(ctx, ref.entry, kRetryType)) return;
   const bool deleted = ks.Delete(ref);

@@ -6,9 +6,10 @@
 #include <vector>
 
 #include "daemon/arg_reader.h"
+#include "daemon/cluster.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/ring/ring_value.h"
 #include "protocol/text.h"
 
@@ -26,8 +27,7 @@ RingValue* FindRing(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
 }
 
 void Store(CommandContext& ctx, KeyRef& ref, Ring ring) {
-  ctx.server.keyspace().SetObject(ref, std::make_unique<RingValue>(std::move(ring)),
-                                  daemon::Ttl::Clear());
+  ctx.keyspace().SetObject(ref, std::make_unique<RingValue>(std::move(ring)), daemon::Ttl::Clear());
 }
 
 // A ring with `options` and the nodes of `from` (weights and order kept).
@@ -82,7 +82,7 @@ void CmdAdd(CommandContext& ctx) {
   Stats().changes += members.size();
   if (value) {
     value->Replace(std::move(ring));
-    ctx.server.keyspace().Modified(ref);
+    ctx.keyspace().Modified(ref);
   } else {
     Store(ctx, ref, std::move(ring));
   }
@@ -107,7 +107,7 @@ void CmdRemove(CommandContext& ctx) {
   }
   if (removed > 0) {
     Stats().changes += static_cast<uint64_t>(removed);
-    ctx.server.keyspace().Modified(ref);
+    ctx.keyspace().Modified(ref);
   }
   ctx.reply.Integer(removed);
 }
@@ -133,7 +133,7 @@ void CmdNodes(CommandContext& ctx) {
 // RING.LOCATE key: in cluster mode, the node that serves the key's slot now ("host:port"), from
 // any node: the cluster's own ring.
 void LocateInCluster(CommandContext& ctx) {
-  const daemon::Cluster& cluster = ctx.server.cluster();
+  const daemon::Cluster& cluster = ctx.cluster();
   if (!cluster.enabled()) {
     return ctx.reply.Error(
         "ERR RING.LOCATE without a ring names the cluster node of a key: cluster mode is off");
@@ -224,7 +224,7 @@ void CmdConfig(CommandContext& ctx) {
   Stats().changes++;
   if (value) {
     value->Replace(std::move(*ring));
-    ctx.server.keyspace().Modified(ref);
+    ctx.keyspace().Modified(ref);
   } else {
     Store(ctx, ref, std::move(*ring));
   }

@@ -16,7 +16,7 @@
 
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/keyspace.h"
 #include "modules/semaphore/semaphore_value.h"
 #include "protocol/text.h"
 
@@ -58,7 +58,7 @@ void CmdAcquire(CommandContext& ctx) {
   bool ok;
   SemaphoreValue* v = FindSemaphore(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
-  Keyspace& ks = ctx.server.keyspace();
+  Keyspace& ks = ctx.keyspace();
   const int64_t now = ks.now_ms();
   const uint64_t token = NewToken();
   if (!v) {
@@ -90,8 +90,8 @@ void CmdRelease(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return;
   }
-  const bool released = v->Release(ctx.server.keyspace().now_ms(), static_cast<uint64_t>(token));
-  ctx.server.keyspace().Modified(ref);
+  const bool released = v->Release(ctx.keyspace().now_ms(), static_cast<uint64_t>(token));
+  ctx.keyspace().Modified(ref);
   ctx.reply.Integer(released ? 1 : 0);
 }
 
@@ -105,7 +105,7 @@ void CmdInfo(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  if (v->Expire(ctx.server.keyspace().now_ms()) > 0) ctx.server.keyspace().Modified(ref);
+  if (v->Expire(ctx.keyspace().now_ms()) > 0) ctx.keyspace().Modified(ref);
   const Semaphore& s = v->semaphore();
   const Semaphore::Counters& c = s.counters();
   const std::pair<std::string_view, int64_t> fields[] = {

@@ -5,8 +5,10 @@
 #include <cstring>
 #include <string>
 
+#include "daemon/clock.h"
 #include "daemon/command_helpers.h"
-#include "daemon/server.h"
+#include "daemon/config.h"
+#include "daemon/keyspace.h"
 #include "modules/strings/strings.h"
 #include "protocol/text.h"
 
@@ -95,7 +97,7 @@ bool ExpireAtOrReply(CommandContext& ctx, unsigned flags, std::string_view arg, 
   }
   if (seconds) v *= 1000;
   if (flags & (kEx | kPx)) {
-    const int64_t now = ctx.server.clock().NowMs();
+    const int64_t now = ctx.clock().NowMs();
     if (v > INT64_MAX - now) {
       daemon::ReplyInvalidExpireTime(ctx);
       return false;
@@ -106,7 +108,7 @@ bool ExpireAtOrReply(CommandContext& ctx, unsigned flags, std::string_view arg, 
   return true;
 }
 
-Keyspace& Keys(CommandContext& ctx) { return ctx.server.keyspace(); }
+Keyspace& Keys(CommandContext& ctx) { return ctx.keyspace(); }
 
 // Looks a string key up for reading; replies WRONGTYPE (returning false) for another type.
 bool ReadStringOrReply(CommandContext& ctx, std::string_view key, const Entry** out) {
@@ -129,7 +131,7 @@ bool ReplyValueOrReply(CommandContext& ctx, std::string_view key) {
 // Redis's checkStringLength: a string may not outgrow proto-max-bulk-len.
 bool CheckLengthOrReply(CommandContext& ctx, uint64_t size, uint64_t append) {
   const uint64_t total = size + append;
-  if (total > static_cast<uint64_t>(ctx.server.config().proto_max_bulk_len) || total < size) {
+  if (total > static_cast<uint64_t>(ctx.config().proto_max_bulk_len) || total < size) {
     ctx.reply.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     return false;
   }
@@ -225,7 +227,7 @@ void CmdGetex(CommandContext& ctx) {
   if ((opts.flags & kAnyExpire) && !ExpireAtOrReply(ctx, opts.flags, opts.expire, &at_ms)) return;
   ctx.reply.Bulk(ref.entry->string());
   // An absolute time already past deletes the key, as Redis does.
-  if ((opts.flags & (kExat | kPxat)) && at_ms <= ctx.server.clock().NowMs()) {
+  if ((opts.flags & (kExat | kPxat)) && at_ms <= ctx.clock().NowMs()) {
     Keys(ctx).Delete(ref);
   } else if (opts.flags & kAnyExpire) {
     Keys(ctx).SetExpire(ref, at_ms);
