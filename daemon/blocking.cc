@@ -42,14 +42,13 @@ void BlockedClients::KeyChanged(std::string_view key) {
 }
 
 void BlockedClients::ServeReady() {
-  // A served client's next commands may wake others: the outer call picks those up.
-  if (serving_ || (ready_keys_.empty() && released_.empty())) return;
+  // A served command may change other keys and wake their clients: the loop picks those up.
+  if (serving_ || ready_keys_.empty()) return;
   serving_ = true;
-  while (!ready_keys_.empty() || !released_.empty()) {
+  while (!ready_keys_.empty()) {
     std::vector<std::string> keys;
     keys.swap(ready_keys_);
     for (const std::string& key : keys) ServeKey(key);
-    ResumeReleased();
   }
   serving_ = false;
 }
@@ -84,12 +83,15 @@ void BlockedClients::Release(Connection* conn, bool resume) {
 }
 
 void BlockedClients::ResumeReleased() {
-  std::vector<uint64_t> ids;
-  ids.swap(released_);
-  for (uint64_t id : ids) {
-    // It may have been closed meanwhile (by another client's CLIENT KILL).
-    Connection* conn = server_.FindClient(id);
-    if (conn && !conn->blocked) conn->ProcessInput();
+  // Their input may block them again, or wake and release others: until none is left.
+  while (!released_.empty()) {
+    std::vector<uint64_t> ids;
+    ids.swap(released_);
+    for (uint64_t id : ids) {
+      // It may have been closed meanwhile (by another client's CLIENT KILL).
+      Connection* conn = server_.FindClient(id);
+      if (conn && !conn->blocked) conn->ProcessInput();
+    }
   }
 }
 

@@ -47,10 +47,15 @@ class BlockedClients {
   // The key changed: its blocked clients run again after the current command. Cheap when
   // nobody is blocked.
   void KeyChanged(std::string_view key);
-  // Runs the woken clients' commands (and then their pending input). Called after each command
-  // and after timed work; does nothing when nothing was woken.
+  // Runs the commands of the clients woken by a key change, first blocked first served, as
+  // Redis's handleClientsBlockedOnKeys. Called after each command and after timed work; does
+  // nothing when nothing was woken.
   void ServeReady();
-  bool has_work() const { return !ready_keys_.empty() || !released_.empty(); }
+  bool has_ready_keys() const { return !ready_keys_.empty(); }
+  // Processes the pending input of the clients whose wait ended (served, timed out, unblocked,
+  // redirected). Called from the loop before it sleeps (Server::OnPrepare), as Redis's
+  // processUnblockedClients: never nested inside the command or client that released them.
+  void ResumeReleased();
 
   // Answers the clients whose deadline has passed with a null reply.
   void ExpireTimeouts(int64_t now_ms);
@@ -68,11 +73,10 @@ class BlockedClients {
   size_t size() const { return deadlines_.size(); }
 
  private:
-  // Takes the client out of every index; with `resume`, sends its reply and runs its pending
-  // input after the serving round.
+  // Takes the client out of every index; with `resume`, sends its reply and has its pending
+  // input run from the loop (ResumeReleased).
   void Release(Connection* conn, bool resume);
   void ServeKey(const std::string& key);
-  void ResumeReleased();
 
   Server& server_;
   NameMap<std::deque<Connection*>> by_key_;              // in blocking order

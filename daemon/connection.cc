@@ -141,7 +141,7 @@ void Connection::ProcessInput() {
       in_start_ += parser_.consumed();
       // The command may have woken clients blocked on a key: they are served before this
       // client's next command, as Redis does.
-      if (server.blocking().has_work()) server.blocking().ServeReady();
+      if (server.blocking().has_ready_keys()) server.blocking().ServeReady();
       // A client that pipelines without reading must not grow our memory past its limit.
       if (server.output_limits().CloseIfOver(this, server.clock().NowMs())) return;
       continue;

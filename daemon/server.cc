@@ -293,6 +293,8 @@ void Server::Unregister(Connection* conn) {
 
 void Server::OnPrepare(uv_prepare_t* handle) {
   auto* server = static_cast<Server*>(handle->data);
+  // First the input of clients whose wait ended this turn: their commands are part of the turn.
+  server->blocking_.ResumeReleased();
   // The turn's changes reach the log (and, with appendfsync always, the disk) before any of its
   // replies leave: a client is never told of a write the log does not have.
   if (!server->log_.WriteTurn() && server->log_.file().policy() == FsyncPolicy::kAlways) {

@@ -118,6 +118,25 @@ TEST_CASE("q: blocked pops are served in the order they blocked", "[queue][block
   CHECK(InfoField(info.str, "queue_blocked_pops_served") == "3");
 }
 
+TEST_CASE("q: a woken client's later input runs from the loop, after the waker's pipeline",
+          "[queue][blocking]") {
+  // As Redis (processUnblockedClients in beforeSleep): the command that waited runs as soon as
+  // the push is done, but the rest of the woken client's input waits for the loop, so it never
+  // runs in the middle of the waking client's pipeline.
+  PylonServer server;
+  auto c = server.Connect();
+  RawClient w = server.Raw();
+  REQUIRE(w.Send(Encode({"Q.POP", "jobs", "BLOCK", "0"}) + Encode({"SET", "x", "woken"})));
+  WAIT_BLOCKED(c, 1);
+  Append(c, {"Q.PUSH", "jobs", "m"});
+  Append(c, {"GET", "x"});
+  CHECK(GetReply(c) == Reply::Bulk("1"));
+  CHECK(GetReply(c) == Reply::Nil());  // nested, the woken client's SET would have run first
+  CHECK(w.ReadReply() == Reply::Array({Msg("1", "m", 1)}));
+  CHECK(w.ReadReply() == Reply::Ok());
+  CHECK(Command(c, {"GET", "x"}) == Reply::Bulk("woken"));
+}
+
 TEST_CASE("q: a blocked pop times out with a null on the server's clock", "[queue][blocking]") {
   PylonServer server;
   auto c = server.Connect();
