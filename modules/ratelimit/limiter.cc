@@ -73,26 +73,64 @@ std::optional<std::string_view> ValidateRule(const Rule& rule) {
 struct Limiter::Outcome {
   Decision decision;
   // The state after an admitted call (kept only when the call consumed something).
-  int64_t a = 0, b = 0, c = 0;
+  State state;
 };
 
-Limiter::Limiter(const Rule& rule) : rule_(rule) {
+Limiter::State Limiter::FromWords(Algorithm algorithm, const Words& w) {
+  switch (algorithm) {
+    case Algorithm::kToken:
+    case Algorithm::kLeaky:
+      return Bucket{w[0], w[1]};
+    case Algorithm::kFixed:
+    case Algorithm::kSliding:
+      return Window{w[0], w[1], w[2]};
+    case Algorithm::kGcra:
+      return Gcra{w[0], w[1]};
+    case Algorithm::kSlidingLog:
+      break;
+  }
+  return Log{w[0], w[1], w[2]};
+}
+
+Limiter::Words Limiter::ToWords() const {
+  return std::visit(
+      [](const auto& v) -> Words {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, Bucket>) return {v.level, v.at_ms, 0};
+        if constexpr (std::is_same_v<T, Window>) return {v.count, v.start_ms, v.previous};
+        if constexpr (std::is_same_v<T, Gcra>) return {v.fraction, v.whole_ms, 0};
+        if constexpr (std::is_same_v<T, Log>) return {v.remembered, v.at_ms, v.first};
+      },
+      state_);
+}
+
+int64_t Limiter::LastSeenMs() const {
+  // A bucket and a log were last looked at then; a window started then, which is no later.
+  return std::visit(
+      [](const auto& v) -> int64_t {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, Window>) return v.start_ms;
+        if constexpr (std::is_same_v<T, Gcra>) return v.whole_ms;
+        if constexpr (std::is_same_v<T, Bucket> || std::is_same_v<T, Log>) return v.at_ms;
+      },
+      state_);
+}
+
+Limiter::Limiter(const Rule& rule) : rule_(rule), state_(FromWords(rule.algorithm, {})) {
   // Every limiter starts full: a token bucket with all its tokens, the others empty.
-  if (rule.algorithm == Algorithm::kToken) a_ = rule.burst * rule.period_ms;
+  if (rule.algorithm == Algorithm::kToken) state_ = Bucket{rule.burst * rule.period_ms, 0};
 }
 
 Decision Limiter::Allow(int64_t now_ms, int64_t cost) {
   Outcome out = Evaluate(now_ms, cost);
   if (!out.decision.allowed || cost == 0) return out.decision;
-  a_ = out.a;
-  b_ = out.b;
-  c_ = out.c;
-  if (rule_.algorithm == Algorithm::kSlidingLog) {
-    log_.push_back({out.b, cost});
+  state_ = out.state;
+  if (Log* log = std::get_if<Log>(&state_)) {
+    log_.push_back({log->at_ms, cost});
     // Forgotten entries are dropped in bulk, once they are half of the vector: O(1) amortized.
-    if (static_cast<size_t>(c_) * 2 >= log_.size()) {
-      log_.erase(log_.begin(), log_.begin() + c_);
-      c_ = 0;
+    if (static_cast<size_t>(log->first) * 2 >= log_.size()) {
+      log_.erase(log_.begin(), log_.begin() + log->first);
+      log->first = 0;
     }
   }
   return out.decision;
@@ -113,7 +151,7 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
   const int64_t P = rule_.period_ms;
   const int64_t B = rule_.burst;
   // The clock never goes back as far as a limiter is concerned.
-  const int64_t now = std::max(now_ms, rule_.algorithm == Algorithm::kGcra ? now_ms : b_);
+  const int64_t now = std::max(now_ms, rule_.algorithm == Algorithm::kGcra ? now_ms : LastSeenMs());
   const int64_t capacity = IsWindowed(rule_.algorithm) ? L : B;
   const bool fits_ever = cost <= capacity;
   Outcome out;
@@ -124,40 +162,42 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
   switch (rule_.algorithm) {
     case Algorithm::kToken: {
       const i128 full = static_cast<i128>(B) * P;
-      const i128 tokens = std::min<i128>(full, a_ + static_cast<i128>(now - b_) * L);
+      const Bucket& bucket = std::get<Bucket>(state_);
+      const i128 tokens =
+          std::min<i128>(full, bucket.level + static_cast<i128>(now - bucket.at_ms) * L);
       const i128 need = static_cast<i128>(cost) * P;
       ok = fits_ever && tokens >= need;
       const i128 after = ok ? tokens - need : tokens;
       d.remaining = static_cast<int64_t>(after / P);
       d.retry_after_ms = ok || !fits_ever ? -1 : CeilDiv(need - tokens, L);
       d.reset_after_ms = CeilDiv(full - after, L);
-      out.a = static_cast<int64_t>(after);
-      out.b = now;
+      out.state = Bucket{static_cast<int64_t>(after), now};
       break;
     }
     case Algorithm::kLeaky: {
       const i128 full = static_cast<i128>(B) * P;
-      const i128 water = std::max<i128>(0, a_ - static_cast<i128>(now - b_) * L);
+      const Bucket& bucket = std::get<Bucket>(state_);
+      const i128 water =
+          std::max<i128>(0, bucket.level - static_cast<i128>(now - bucket.at_ms) * L);
       const i128 pour = static_cast<i128>(cost) * P;
       ok = fits_ever && water + pour <= full;
       const i128 after = ok ? water + pour : water;
       d.remaining = static_cast<int64_t>((full - after) / P);
       d.retry_after_ms = ok || !fits_ever ? -1 : CeilDiv(water + pour - full, L);
       d.reset_after_ms = CeilDiv(after, L);
-      out.a = static_cast<int64_t>(after);
-      out.b = now;
+      out.state = Bucket{static_cast<int64_t>(after), now};
       break;
     }
     case Algorithm::kFixed: {
       const int64_t start = now - now % P;
-      const int64_t count = start == b_ ? a_ : 0;
+      const Window& window = std::get<Window>(state_);
+      const int64_t count = start == window.start_ms ? window.count : 0;
       ok = fits_ever && count + cost <= L;
       const int64_t after = ok ? count + cost : count;
       d.remaining = L - after;
       d.retry_after_ms = ok || !fits_ever ? -1 : start + P - now;
       d.reset_after_ms = after > 0 ? start + P - now : 0;
-      out.a = after;
-      out.b = start;
+      out.state = Window{after, start, 0};
       break;
     }
     case Algorithm::kSliding: {
@@ -165,12 +205,13 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
       // still overlaps the last PERIOD. In units of 1/P: estimate = prev * (P - e) + curr * P.
       const int64_t start = now - now % P;
       const int64_t e = now - start;
+      const Window& window = std::get<Window>(state_);
       int64_t curr = 0, prev = 0;
-      if (start == b_) {
-        curr = a_;
-        prev = c_;
-      } else if (start == b_ + P) {
-        prev = a_;
+      if (start == window.start_ms) {
+        curr = window.count;
+        prev = window.previous;
+      } else if (start == window.start_ms + P) {
+        prev = window.count;
       }
       const i128 estimate = static_cast<i128>(prev) * (P - e) + static_cast<i128>(curr) * P;
       const i128 most = static_cast<i128>(L) * P;
@@ -194,15 +235,14 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
         }
       }
       d.reset_after_ms = curr_after > 0 ? start + 2 * P - now : prev > 0 ? start + P - now : 0;
-      out.a = curr_after;
-      out.b = start;
-      out.c = prev;
+      out.state = Window{curr_after, start, prev};
       break;
     }
     case Algorithm::kSlidingLog: {
       // Calls at or before now - P are forgotten: a call counts for exactly P ms.
-      size_t first = static_cast<size_t>(c_);
-      int64_t sum = a_;
+      const Log& log = std::get<Log>(state_);
+      size_t first = static_cast<size_t>(log.first);
+      int64_t sum = log.remembered;
       while (first < log_.size() && log_[first].at_ms <= now - P) sum -= log_[first++].cost;
       ok = fits_ever && sum + cost <= L;
       const int64_t after = ok ? sum + cost : sum;
@@ -218,9 +258,7 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
       }
       const int64_t newest = ok && cost > 0 ? now : first < log_.size() ? log_.back().at_ms : now;
       d.reset_after_ms = after > 0 ? newest + P - now : 0;
-      out.a = after;
-      out.b = now;
-      out.c = static_cast<int64_t>(first);
+      out.state = Log{after, now, static_cast<int64_t>(first)};
       break;
     }
     case Algorithm::kGcra: {
@@ -228,7 +266,8 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
       // (P / L ms, the emission interval); a call fits while it stays within B * P of now.
       const i128 full = static_cast<i128>(B) * P;
       const i128 now_s = static_cast<i128>(now) * L;
-      const i128 base = std::max<i128>(static_cast<i128>(b_) * L + a_, now_s);
+      const Gcra& gcra = std::get<Gcra>(state_);
+      const i128 base = std::max<i128>(static_cast<i128>(gcra.whole_ms) * L + gcra.fraction, now_s);
       const i128 tat = base + static_cast<i128>(cost) * P;
       ok = fits_ever && tat - now_s <= full;
       const i128 after = ok ? tat : base;
@@ -236,8 +275,7 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
       d.remaining = static_cast<int64_t>(std::max<i128>(0, (full - (after - now_s)) / P));
       d.retry_after_ms = ok || !fits_ever ? -1 : CeilDiv(tat - now_s - full, L);
       d.reset_after_ms = CeilDiv(after - now_s, L);
-      out.a = static_cast<int64_t>(after % L);
-      out.b = static_cast<int64_t>(after / L);
+      out.state = Gcra{static_cast<int64_t>(after % L), static_cast<int64_t>(after / L)};
       break;
     }
   }
@@ -245,8 +283,8 @@ Limiter::Outcome Limiter::Evaluate(int64_t now_ms, int64_t cost) const {
   return out;
 }
 
-// --- serialization: [algorithm][limit][period][burst][a][b][c] then, for a sliding log, the
-// remembered entries (at, cost) oldest first; integers are 8 bytes, little-endian (the host's).
+// --- serialization: [algorithm][limit][period][burst][three state words] then, for a sliding log,
+// the remembered entries (at, cost) oldest first; integers are 8 bytes, little-endian (the host's).
 
 namespace {
 
@@ -266,14 +304,17 @@ void Limiter::Serialize(std::string* out) const {
   PutInt(out, rule_.limit);
   PutInt(out, rule_.period_ms);
   PutInt(out, rule_.burst);
-  PutInt(out, a_);
-  PutInt(out, b_);
-  if (rule_.algorithm != Algorithm::kSlidingLog) {
-    PutInt(out, c_);
+  const Words words = ToWords();
+  PutInt(out, words[0]);
+  PutInt(out, words[1]);
+  const Log* log = std::get_if<Log>(&state_);
+  if (!log) {
+    PutInt(out, words[2]);
     return;
   }
-  PutInt(out, static_cast<int64_t>(log_.size()) - c_);
-  for (size_t i = static_cast<size_t>(c_); i < log_.size(); i++) {
+  // A log's third word in a dump is the number of entries that follow.
+  PutInt(out, static_cast<int64_t>(log_.size()) - log->first);
+  for (size_t i = static_cast<size_t>(log->first); i < log_.size(); i++) {
     PutInt(out, log_[i].at_ms);
     PutInt(out, log_[i].cost);
   }
@@ -314,10 +355,8 @@ std::optional<Limiter> Limiter::Deserialize(std::string_view in) {
   }
   if (!sane) return std::nullopt;
   Limiter limiter(rule);
-  limiter.a_ = a;
-  limiter.b_ = b;
   if (rule.algorithm != Algorithm::kSlidingLog) {
-    limiter.c_ = c;
+    limiter.state_ = FromWords(rule.algorithm, {a, b, c});
     return in.empty() ? std::optional<Limiter>(limiter) : std::nullopt;
   }
   // c is the number of entries; their costs must add up to a (the remembered sum).
@@ -335,11 +374,13 @@ std::optional<Limiter> Limiter::Deserialize(std::string_view in) {
     limiter.log_.push_back(e);
   }
   if (sum != a || sum > rule.limit) return std::nullopt;
+  limiter.state_ = Log{a, b, 0};
   return limiter;
 }
 
-// --- packed: [algorithm 1][limit - 1: 4][burst - 1: 4][period 8][a 8][b 8] then, for sliding,
-// [c 8]; host byte order. LIMIT and BURST go up to 2^32, so they are kept minus one.
+// --- packed: [algorithm 1][limit - 1: 4][burst - 1: 4][period 8][two state words 8 + 8]
+// then, for sliding, [the third 8]; host byte order. LIMIT and BURST go up to 2^32, so they are
+// kept minus one.
 
 namespace {
 
@@ -369,9 +410,10 @@ void Limiter::Pack(char* out) const {
   out = Put(out, static_cast<uint32_t>(rule_.limit - 1));
   out = Put(out, static_cast<uint32_t>(rule_.burst - 1));
   out = Put(out, rule_.period_ms);
-  out = Put(out, a_);
-  out = Put(out, b_);
-  if (rule_.algorithm == Algorithm::kSliding) Put(out, c_);
+  const Words words = ToWords();
+  out = Put(out, words[0]);
+  out = Put(out, words[1]);
+  if (rule_.algorithm == Algorithm::kSliding) Put(out, words[2]);
 }
 
 Limiter Limiter::Unpack(std::string_view bytes) {
@@ -387,9 +429,11 @@ Limiter Limiter::Unpack(std::string_view bytes) {
   rule.limit = int64_t{limit_minus_1} + 1;
   rule.burst = int64_t{burst_minus_1} + 1;
   Limiter limiter(rule);
-  in = Get(in, &limiter.a_);
-  in = Get(in, &limiter.b_);
-  if (rule.algorithm == Algorithm::kSliding) Get(in, &limiter.c_);
+  Words words{};
+  in = Get(in, &words[0]);
+  in = Get(in, &words[1]);
+  if (rule.algorithm == Algorithm::kSliding) Get(in, &words[2]);
+  limiter.state_ = FromWords(rule.algorithm, words);
   return limiter;
 }
 

@@ -15,10 +15,12 @@
 //   sliding-log          at most L in any d < P (exact: each admitted unit is remembered for P)
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace pylon::ratelimit {
@@ -104,20 +106,40 @@ class Limiter {
     int64_t cost;
   };
 
+  // The state, in the form of the rule's algorithm. Each is written as three 64-bit words in
+  // the order of its fields (a missing third word is 0) by Serialize and Pack: dumps and packed
+  // entries depend on that order. (No member initializers: a variant of them is zeroed.)
+  struct Bucket {  // token: the tokens left; leaky: the water in it; both x period_ms
+    int64_t level;
+    int64_t at_ms;  // when level was measured
+  };
+  struct Window {      // fixed and sliding
+    int64_t count;     // cost admitted in the window that starts at start_ms
+    int64_t start_ms;  // aligned to the period
+    int64_t previous;  // sliding only: the count of the window before it
+  };
+  struct Gcra {  // the theoretical arrival time: whole_ms + fraction / limit ms
+    int64_t fraction;
+    int64_t whole_ms;
+  };
+  struct Log {           // sliding-log: log_[first..] are the calls still remembered
+    int64_t remembered;  // their summed cost
+    int64_t at_ms;       // the last time the log was looked at
+    int64_t first;
+  };
+  using State = std::variant<Bucket, Window, Gcra, Log>;
+  using Words = std::array<int64_t, 3>;
+  static State FromWords(Algorithm algorithm, const Words& words);
+  Words ToWords() const;
+  // The latest time the state has seen, below which the clock is not allowed to go back.
+  int64_t LastSeenMs() const;
+
   // The decision for `cost` at now_ms, and (when admitted and cost > 0) the state to keep.
   struct Outcome;
   Outcome Evaluate(int64_t now_ms, int64_t cost) const;
 
   Rule rule_;
-  // token: a = tokens, scaled by period_ms; b = when a was measured.
-  // leaky: a = water, scaled by period_ms; b = when a was measured.
-  // fixed: a = count in the window starting at b.
-  // sliding: a = count in the window starting at b; c = count in the window before it.
-  // gcra: the theoretical arrival time, b whole ms plus a / limit ms.
-  // sliding-log: log_[c..] are the calls still remembered, oldest first.
-  int64_t a_ = 0;
-  int64_t b_ = 0;
-  int64_t c_ = 0;
+  State state_;
   std::vector<LogEntry> log_;
 };
 
