@@ -14,18 +14,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/name_map.h"
 #include "protocol/reply_writer.h"
 #include "protocol/text.h"
 
 namespace pylon::daemon {
 
-// Transparent hashing so lookups by string_view allocate nothing.
-struct NameHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-template <typename T>
-using NameMap = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
+using common::NameHash;
+using common::NameMap;
 
 class Server;
 class Connection;

@@ -18,7 +18,7 @@ std::string_view DeadReasonText(DeadReason reason) {
 }
 
 SideRecords::SideRecords()
-    : by_id(0, IdHash(), IdEqual(), CountingAllocator<Message*>(&bytes)),
+    : by_id(0, IdHash(), IdEqual(), common::CountingAllocator<Message*>(&bytes)),
       ready(Index::allocator_type(&bytes)),
       delayed(Index::allocator_type(&bytes)),
       in_flight(Index::allocator_type(&bytes)),

@@ -21,6 +21,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/counting_allocator.h"
 #include "modules/queue/queue.h"
 
 namespace pylon::queue {
@@ -46,43 +47,10 @@ struct Message {
   const char* text() const { return reinterpret_cast<const char*>(this + 1); }
 };
 
-// An allocator that adds the usable size of every block it hands out to *bytes (and takes it
-// back when the block returns), so that the containers using it are counted as they really are.
-template <typename T>
-class CountingAllocator {
- public:
-  using value_type = T;
-  explicit CountingAllocator(size_t* bytes) : bytes_(bytes) {}
-  template <typename U>
-  CountingAllocator(const CountingAllocator<U>& other) : bytes_(other.bytes_) {}
-
-  T* allocate(size_t n) {
-    // malloc, not operator new, so that malloc_usable_size surely applies.
-    void* p = std::malloc(n * sizeof(T));
-    if (!p) std::abort();  // as Redis: out of memory is fatal
-    *bytes_ += malloc_usable_size(p);
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t) {
-    *bytes_ -= malloc_usable_size(p);
-    std::free(p);
-  }
-
-  template <typename U>
-  bool operator==(const CountingAllocator<U>& other) const {
-    return bytes_ == other.bytes_;
-  }
-
- private:
-  template <typename U>
-  friend class CountingAllocator;
-  size_t* bytes_;
-};
-
 struct SideRecords {
   using Key = std::pair<int64_t, uint64_t>;  // (order value, seq)
-  using Index =
-      std::map<Key, Message*, std::less<Key>, CountingAllocator<std::pair<const Key, Message*>>>;
+  using Index = std::map<Key, Message*, std::less<Key>,
+                         common::CountingAllocator<std::pair<const Key, Message*>>>;
   // Messages by id, looked up by string_view without building a string.
   struct IdHash {
     using is_transparent = void;
@@ -98,7 +66,7 @@ struct SideRecords {
       return IdOf(a) == IdOf(b);
     }
   };
-  using IdSet = std::unordered_set<Message*, IdHash, IdEqual, CountingAllocator<Message*>>;
+  using IdSet = std::unordered_set<Message*, IdHash, IdEqual, common::CountingAllocator<Message*>>;
 
   SideRecords();
   ~SideRecords();  // frees the messages
