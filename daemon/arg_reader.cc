@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cassert>
+
 #include "daemon/command_helpers.h"
 #include "protocol/text.h"
 
@@ -69,6 +71,20 @@ size_t ArgReader::Choice(std::initializer_list<std::string_view> words, std::str
     i++;
   }
   Fail(error);
+  return 0;
+}
+
+uint32_t ArgReader::Flag(std::initializer_list<std::string_view> words) {
+  assert(words.size() <= 32);
+  if (!HasNext()) return 0;
+  uint32_t bit = 1;
+  for (std::string_view word : words) {
+    if (protocol::EqualsIgnoreCase(args_[pos_], word)) {
+      pos_++;
+      return bit;
+    }
+    bit <<= 1;
+  }
   return 0;
 }
 

@@ -61,6 +61,11 @@ class ArgReader {
   double Double(std::string_view not_a_number = kErrNotFloat);
   // The index in `words` of the next argument (case-insensitive); `error` when none matches.
   size_t Choice(std::initializer_list<std::string_view> words, std::string_view error);
+  // For grammars of flags (SET's NX/XX/GET, EXPIRE's NX/XX/GT/LT): reads the next argument when
+  // it is one of `words` (case-insensitive, at most 32) and returns its bit, 1 << its index, so
+  // the flags read gather into a set and their conflicts are masks; 0, reading nothing, when it
+  // is none of them or after an error, so the caller words the refusal.
+  uint32_t Flag(std::initializer_list<std::string_view> words);
 
   // Latches `error` unless an error was latched already.
   void Fail(std::string_view error);

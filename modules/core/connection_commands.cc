@@ -1,6 +1,10 @@
 // PING ECHO HELLO AUTH SELECT QUIT RESET and CLIENT: the commands about the connection itself.
+#include <fmt/format.h>
+
+#include <optional>
 #include <string>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
@@ -53,39 +57,29 @@ void CmdEcho(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
 void CmdHello(CommandContext& ctx) {
-  int64_t version = 0;
-  size_t i = 1;
-  if (ctx.args.size() >= 2) {
-    if (!daemon::ParseIntOrReply(ctx, ctx.args[1], &version,
-                                 "ERR Protocol version is not an integer or out of range")) {
-      return;
-    }
-    i = 2;
-    if (version < 2 || version > 3) {
-      ctx.reply.Error("NOPROTO unsupported protocol version");
-      return;
-    }
-  }
-  const std::string_view* user = nullptr;
-  const std::string_view* pass = nullptr;
-  const std::string_view* name = nullptr;
-  for (; i < ctx.args.size(); i++) {
-    size_t more = ctx.args.size() - 1 - i;
-    if (IsArg(ctx.args[i], "AUTH") && more >= 2) {
-      user = &ctx.args[i + 1];
-      pass = &ctx.args[i + 2];
-      i += 2;
-    } else if (IsArg(ctx.args[i], "SETNAME") && more >= 1) {
-      name = &ctx.args[i + 1];
-      i += 1;
+  daemon::ArgReader reader(ctx.args);
+  const int64_t version = reader.HasNext()
+                              ? reader.Int(2, 3, "NOPROTO unsupported protocol version",
+                                           "ERR Protocol version is not an integer or out of range")
+                              : 0;
+  std::optional<std::string_view> user, name;
+  std::string_view pass;
+  while (reader.HasNext()) {
+    // An option short of its values is refused by name, as an unknown one is.
+    const std::string_view option = reader.Peek();
+    if (reader.remaining() >= 3 && reader.Token("AUTH")) {
+      user = reader.Next();
+      pass = reader.Next();
+    } else if (reader.remaining() >= 2 && reader.Token("SETNAME")) {
+      name = reader.Next();
     } else {
-      ctx.reply.Error("ERR Syntax error in HELLO option '" + std::string(ctx.args[i]) + "'");
-      return;
+      reader.Fail(fmt::format("ERR Syntax error in HELLO option '{}'", option));
     }
   }
+  if (!reader.Done(ctx)) return;
   Connection& conn = ctx.conn;
   if (user) {
-    if (!CheckCredentials(ctx.server(), *user, *pass)) {
+    if (!CheckCredentials(ctx.server(), *user, pass)) {
       ctx.reply.Error(kWrongPass);
       return;
     }
@@ -226,11 +220,16 @@ void CmdClientSetinfo(CommandContext& ctx) {
 
 enum class ClientType { kAny, kNormal, kReplica, kMaster, kPubsub, kUnknown };
 
-ClientType ParseClientType(std::string_view s) {
-  if (IsArg(s, "normal")) return ClientType::kNormal;
-  if (IsArg(s, "slave") || IsArg(s, "replica")) return ClientType::kReplica;
-  if (IsArg(s, "master")) return ClientType::kMaster;
-  if (IsArg(s, "pubsub")) return ClientType::kPubsub;
+// A client type by name (CLIENT LIST's and CLIENT KILL's TYPE); "ERR Unknown client type '<name>'"
+// for another name.
+ClientType ReadClientType(daemon::ArgReader& r) {
+  const std::string_view name = r.Next();
+  if (!r.ok()) return ClientType::kUnknown;
+  if (IsArg(name, "normal")) return ClientType::kNormal;
+  if (IsArg(name, "slave") || IsArg(name, "replica")) return ClientType::kReplica;
+  if (IsArg(name, "master")) return ClientType::kMaster;
+  if (IsArg(name, "pubsub")) return ClientType::kPubsub;
+  r.Fail(fmt::format("ERR Unknown client type '{}'", name));
   return ClientType::kUnknown;
 }
 
@@ -239,33 +238,28 @@ bool HasType(const Connection&, ClientType type) {
   return type == ClientType::kAny || type == ClientType::kNormal;
 }
 
-// CLIENT LIST [TYPE type] [ID client-id ...]
+// CLIENT LIST [TYPE type] [ID client-id ...]: as Redis, one or the other, not both.
 void CmdClientList(CommandContext& ctx) {
+  daemon::Server& server = ctx.server();
   std::string out;
-  daemon::Args args = ctx.args;
-  if (args.size() == 4 && IsArg(args[2], "type")) {
-    ClientType type = ParseClientType(args[3]);
-    if (type == ClientType::kUnknown) {
-      ctx.reply.Error("ERR Unknown client type '" + std::string(args[3]) + "'");
-      return;
+  auto list = [&](const Connection& c) { out += ClientInfoLine(server, c) + "\n"; };
+  daemon::ArgReader r(ctx.args, 2);
+  if (r.remaining() >= 2 && r.Token("ID")) {
+    // In the order asked; an ID no client has lists nothing.
+    constexpr std::string_view kErrInvalidId = "ERR Invalid client ID";
+    while (r.HasNext()) {
+      const int64_t id = r.Int(INT64_MIN, INT64_MAX, kErrInvalidId, kErrInvalidId);
+      const Connection* c = r.ok() ? server.FindClient(static_cast<uint64_t>(id)) : nullptr;
+      if (c) list(*c);
     }
-    for (const Connection* c : ctx.server().clients()) {
-      if (HasType(*c, type)) out += ClientInfoLine(ctx.server(), *c) + "\n";
-    }
-  } else if (args.size() > 3 && IsArg(args[2], "id")) {
-    for (size_t i = 3; i < args.size(); i++) {
-      int64_t id;
-      if (!daemon::ParseIntOrReply(ctx, args[i], &id, "ERR Invalid client ID")) return;
-      if (const Connection* c = ctx.server().FindClient(static_cast<uint64_t>(id))) {
-        out += ClientInfoLine(ctx.server(), *c) + "\n";
-      }
-    }
-  } else if (args.size() != 2) {
-    ctx.reply.Error(daemon::kErrSyntax);
-    return;
+    if (!r.Done(ctx)) return;
   } else {
-    for (const Connection* c : ctx.server().clients())
-      out += ClientInfoLine(ctx.server(), *c) + "\n";
+    const ClientType type =
+        r.remaining() == 2 && r.Token("TYPE") ? ReadClientType(r) : ClientType::kAny;
+    if (!r.Done(ctx)) return;
+    for (const Connection* c : server.clients()) {
+      if (HasType(*c, type)) list(*c);
+    }
   }
   ctx.reply.Verbatim(out);
 }
@@ -286,49 +280,28 @@ void CmdClientKill(CommandContext& ctx) {
   if (old_form) {
     addr = args[2];
   } else {
-    for (size_t i = 2; i < args.size(); i += 2) {
-      if (i + 1 >= args.size()) {
-        ctx.reply.Error(daemon::kErrSyntax);
-        return;
-      }
-      std::string_view opt = args[i], val = args[i + 1];
-      if (IsArg(opt, "id")) {
-        int64_t v;
-        if (!daemon::ParseRangeOrReply(ctx, val, 1, INT64_MAX, &v,
-                                       "ERR client-id should be greater than 0")) {
-          return;
-        }
-        id = static_cast<uint64_t>(v);
-      } else if (IsArg(opt, "type")) {
-        type = ParseClientType(val);
-        if (type == ClientType::kUnknown) {
-          ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
-          return;
-        }
-      } else if (IsArg(opt, "addr")) {
-        addr = val;
-      } else if (IsArg(opt, "laddr")) {
-        laddr = val;
-      } else if (IsArg(opt, "user")) {
-        if (val != "default") {
-          ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
-          return;
-        }
-        user = val;
-      } else if (IsArg(opt, "skipme")) {
-        if (IsArg(val, "yes")) {
-          skipme = true;
-        } else if (IsArg(val, "no")) {
-          skipme = false;
-        } else {
-          ctx.reply.Error(daemon::kErrSyntax);
-          return;
-        }
+    // Filters in pairs; one without its value is a syntax error (a read past the end).
+    daemon::ArgReader r(args, 2);
+    while (r.HasNext()) {
+      if (r.Token("ID")) {
+        constexpr std::string_view kErrId = "ERR client-id should be greater than 0";
+        id = static_cast<uint64_t>(r.Int(1, INT64_MAX, kErrId, kErrId));
+      } else if (r.Token("TYPE")) {
+        type = ReadClientType(r);
+      } else if (r.Token("ADDR")) {
+        addr = r.Next();
+      } else if (r.Token("LADDR")) {
+        laddr = r.Next();
+      } else if (r.Token("USER")) {
+        user = r.Next();
+        if (r.ok() && user != "default") r.Fail(fmt::format("ERR No such user '{}'", user));
+      } else if (r.Token("SKIPME")) {
+        skipme = r.Choice({"yes", "no"}, daemon::kErrSyntax) == 0;
       } else {
-        ctx.reply.Error(daemon::kErrSyntax);
-        return;
+        r.Fail(daemon::kErrSyntax);
       }
     }
+    if (!r.Done(ctx)) return;
   }
   int64_t killed = 0;
   std::vector<Connection*> snapshot = ctx.server().clients();
@@ -360,19 +333,14 @@ void CmdClientKill(CommandContext& ctx) {
 // CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: ends a blocked client's wait (Q.POP BLOCK) as if
 // it timed out, or with an -UNBLOCKED error.
 void CmdClientUnblock(CommandContext& ctx) {
-  int64_t id;
-  if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &id)) return;
+  daemon::ArgReader r(ctx.args, 2);
+  const int64_t id = r.Int();
   bool with_error = false;
-  if (ctx.args.size() == 4) {
-    with_error = IsArg(ctx.args[3], "ERROR");
-    if (!with_error && !IsArg(ctx.args[3], "TIMEOUT")) {
-      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
-      return;
-    }
-  } else if (ctx.args.size() > 4) {
-    ctx.reply.Error(daemon::kErrSyntax);
-    return;
+  if (r.remaining() == 1) {
+    with_error =
+        r.Choice({"TIMEOUT", "ERROR"}, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR") == 1;
   }
+  if (!r.Done(ctx)) return;
   Connection* target = ctx.server().FindClient(static_cast<uint64_t>(id));
   ctx.reply.Integer(target && ctx.blocking().Unblock(target, with_error) ? 1 : 0);
 }

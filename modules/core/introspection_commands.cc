@@ -2,6 +2,7 @@
 // Everything here is generated from the table's entries, so it cannot drift from the dispatcher.
 #include <string>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
@@ -14,7 +15,6 @@ namespace {
 using daemon::ArgDoc;
 using daemon::CommandContext;
 using daemon::CommandSpec;
-using daemon::IsArg;
 using protocol::ReplyWriter;
 
 void StatusSet(ReplyWriter& r, const std::vector<std::string_view>& items) {
@@ -193,22 +193,13 @@ void CmdCommandDocs(CommandContext& ctx) {
 void CmdCommandList(CommandContext& ctx) {
   enum class Filter { kNone, kModule, kAclcat, kPattern } filter = Filter::kNone;
   std::string_view value;
-  if (ctx.args.size() == 5 && IsArg(ctx.args[2], "filterby")) {
-    value = ctx.args[4];
-    if (IsArg(ctx.args[3], "module")) {
-      filter = Filter::kModule;
-    } else if (IsArg(ctx.args[3], "aclcat")) {
-      filter = Filter::kAclcat;
-    } else if (IsArg(ctx.args[3], "pattern")) {
-      filter = Filter::kPattern;
-    } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
-    }
-  } else if (ctx.args.size() != 2) {
-    ctx.reply.Error(daemon::kErrSyntax);
-    return;
+  daemon::ArgReader r(ctx.args, 2);
+  if (r.remaining() == 3 && r.Token("FILTERBY")) {
+    constexpr Filter kFilters[] = {Filter::kModule, Filter::kAclcat, Filter::kPattern};
+    filter = kFilters[r.Choice({"MODULE", "ACLCAT", "PATTERN"}, daemon::kErrSyntax)];
+    value = r.Next();
   }
+  if (!r.Done(ctx)) return;
   auto matches = [&](const CommandSpec& c) {
     switch (filter) {
       case Filter::kNone:

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
@@ -14,7 +15,6 @@ namespace pylon::core {
 namespace {
 
 using daemon::CommandContext;
-using daemon::IsArg;
 
 // INFO [section [section ...]]
 void CmdInfo(CommandContext& ctx) {
@@ -48,8 +48,10 @@ void CmdConfigSet(CommandContext& ctx) {
     return;
   }
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
-    pairs.emplace_back(std::string(ctx.args[i]), std::string(ctx.args[i + 1]));
+  daemon::ArgReader r(ctx.args, 2);
+  while (r.HasNext()) {
+    const std::string_view name = r.Next();
+    pairs.emplace_back(name, r.Next());
   }
   std::vector<std::string> changed;
   std::string error;
@@ -97,11 +99,9 @@ void CmdDbsize(CommandContext& ctx) {
 
 // FLUSHALL [ASYNC | SYNC], FLUSHDB [ASYNC | SYNC]
 void CmdFlush(CommandContext& ctx) {
-  if (ctx.args.size() > 2 ||
-      (ctx.args.size() == 2 && !IsArg(ctx.args[1], "async") && !IsArg(ctx.args[1], "sync"))) {
-    ctx.reply.Error(daemon::kErrSyntax);
-    return;
-  }
+  daemon::ArgReader r(ctx.args);
+  if (r.HasNext()) r.Choice({"ASYNC", "SYNC"}, daemon::kErrSyntax);  // both flush at once here
+  if (!r.Done(ctx)) return;
   ctx.keyspace().Clear();
   ctx.reply.Ok();
 }
@@ -123,25 +123,22 @@ void CmdBgrewriteaof(CommandContext& ctx) {
 
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 void CmdShutdown(CommandContext& ctx) {
-  bool abort = false, other = false, save = false, nosave = false;
-  for (size_t i = 1; i < ctx.args.size(); i++) {
-    std::string_view a = ctx.args[i];
-    if (IsArg(a, "abort")) {
-      abort = true;
-    } else if (IsArg(a, "nosave") || IsArg(a, "save") || IsArg(a, "now") || IsArg(a, "force")) {
-      save = save || IsArg(a, "save");
-      nosave = nosave || IsArg(a, "nosave");
-      other = true;
-    } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
-    }
+  // Bits in the order of the words read below (ArgReader::Flag's).
+  enum : unsigned { kNoSave = 1, kSave = 2, kNow = 4, kForce = 8, kAbort = 16 };
+  unsigned flags = 0;
+  daemon::ArgReader r(ctx.args);
+  while (r.HasNext()) {
+    const unsigned flag = r.Flag({"NOSAVE", "SAVE", "NOW", "FORCE", "ABORT"});
+    if (flag == 0) r.Fail(daemon::kErrSyntax);
+    flags |= flag;
   }
-  if ((abort && other) || (save && nosave)) {
+  if (!r.Done(ctx)) return;
+  // ABORT goes alone, and SAVE and NOSAVE contradict each other.
+  if (((flags & kAbort) && flags != kAbort) || ((flags & kNoSave) && (flags & kSave))) {
     ctx.reply.Error(daemon::kErrSyntax);
     return;
   }
-  if (abort) {
+  if (flags & kAbort) {
     // Shutdown is immediate in Pylon (nothing to save or wait for), so none is ever in progress.
     ctx.reply.Error("ERR No shutdown in progress.");
     return;
@@ -152,34 +149,26 @@ void CmdShutdown(CommandContext& ctx) {
 
 // TESTCLOCK GET | ADVANCE milliseconds | SET unix-time-milliseconds
 void CmdTestclock(CommandContext& ctx) {
+  enum Op : size_t { kGet, kAdvance, kSet };
+  daemon::ArgReader r(ctx.args);
+  const size_t op = r.Choice({"GET", "ADVANCE", "SET"}, daemon::kErrSyntax);
+  // The count is checked before the value is read: "ADVANCE abc extra" is a syntax error.
+  if (r.remaining() != (op == kGet ? 0 : 1)) r.Fail(daemon::kErrSyntax);
+  const int64_t ms = op == kGet ? 0 : r.Int(0, INT64_MAX / 1000, daemon::kErrNotInteger);
+  if (!r.Done(ctx)) return;
   daemon::Clock& clock = ctx.clock();
-  std::string_view op = ctx.args[1];
-  bool moved = false;
-  if (IsArg(op, "get") && ctx.args.size() == 2) {
-  } else if (IsArg(op, "advance") && ctx.args.size() == 3) {
-    int64_t ms;
-    if (!daemon::ParseRangeOrReply(ctx, ctx.args[2], 0, INT64_MAX / 1000, &ms)) return;
-    if (!clock.Advance(ms * 1000)) {
-      ctx.reply.Error("ERR the test clock cannot move that far");
-      return;
-    }
-    moved = true;
-  } else if (IsArg(op, "set") && ctx.args.size() == 3) {
-    int64_t ms;
-    if (!daemon::ParseRangeOrReply(ctx, ctx.args[2], 0, INT64_MAX / 1000, &ms)) return;
-    if (!clock.Set(ms * 1000)) {
-      ctx.reply.Error("ERR the test clock never goes backwards");
-      return;
-    }
-    moved = true;
-  } else {
-    ctx.reply.Error(daemon::kErrSyntax);
+  if (op == kAdvance && !clock.Advance(ms * 1000)) {
+    ctx.reply.Error("ERR the test clock cannot move that far");
+    return;
+  }
+  if (op == kSet && !clock.Set(ms * 1000)) {
+    ctx.reply.Error("ERR the test clock never goes backwards");
     return;
   }
   // Whatever was due by the new time happens now, as if that time had passed. The caller is
   // active right now, so it is not idle, whatever the jump.
   ctx.conn.last_interaction_ms = clock.NowMs();
-  if (moved) ctx.server().Cron();
+  if (op != kGet) ctx.server().Cron();
   ctx.reply.Integer(clock.NowMs());
 }
 

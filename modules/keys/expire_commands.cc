@@ -1,6 +1,9 @@
 // EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST (Redis 7.0 expire.c).
+#include <fmt/format.h>
+
 #include <string>
 
+#include "daemon/arg_reader.h"
 #include "daemon/clock.h"
 #include "daemon/command_helpers.h"
 #include "daemon/keyspace.h"
@@ -15,26 +18,21 @@ using daemon::Lookup;
 
 Keyspace& Keys(CommandContext& ctx) { return ctx.keyspace(); }
 
+// Bits in the order of the words ParseConditionsOrReply reads (ArgReader::Flag's).
 enum ExpireCondition : unsigned { kNx = 1, kXx = 2, kGt = 4, kLt = 8 };
 
-// NX | XX | GT | LT after the time (parseExtendedExpireArgumentsOrReply).
+// NX | XX | GT | LT after the time (parseExtendedExpireArgumentsOrReply): an unknown word is
+// refused by name, then conflicting conditions, before the time itself is read.
 bool ParseConditionsOrReply(CommandContext& ctx, unsigned* out) {
   unsigned c = 0;
-  for (size_t j = 3; j < ctx.args.size(); j++) {
-    const std::string_view opt = ctx.args[j];
-    if (daemon::IsArg(opt, "NX")) {
-      c |= kNx;
-    } else if (daemon::IsArg(opt, "XX")) {
-      c |= kXx;
-    } else if (daemon::IsArg(opt, "GT")) {
-      c |= kGt;
-    } else if (daemon::IsArg(opt, "LT")) {
-      c |= kLt;
-    } else {
-      ctx.reply.Error("ERR Unsupported option " + std::string(opt));
-      return false;
-    }
+  daemon::ArgReader r(ctx.args, 3);
+  while (r.HasNext()) {
+    const std::string_view word = r.Peek();
+    const unsigned condition = r.Flag({"NX", "XX", "GT", "LT"});
+    if (condition == 0) r.Fail(fmt::format("ERR Unsupported option {}", word));
+    c |= condition;
   }
+  if (!r.Done(ctx)) return false;
   if ((c & kNx) && (c & (kXx | kGt | kLt))) {
     ctx.reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
     return false;

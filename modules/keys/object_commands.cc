@@ -3,6 +3,7 @@
 
 #include <climits>
 
+#include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/config.h"
 #include "daemon/keyspace.h"
@@ -91,20 +92,15 @@ void CmdObjectHelp(CommandContext& ctx) {
 // MEMORY USAGE key [SAMPLES count]: the key's bytes (its entry, its value, its bucket share).
 // Values here are measured whole, so SAMPLES is validated and otherwise not needed.
 void CmdMemoryUsage(CommandContext& ctx) {
-  for (size_t j = 3; j < ctx.args.size(); j++) {
-    int64_t samples;
-    if (daemon::IsArg(ctx.args[j], "SAMPLES") && j + 1 < ctx.args.size()) {
-      if (!daemon::ParseIntOrReply(ctx, ctx.args[j + 1], &samples)) return;
-      if (samples < 0) {
-        ctx.reply.Error(daemon::kErrSyntax);
-        return;
-      }
-      j++;
+  daemon::ArgReader r(ctx.args, 3);
+  while (r.HasNext()) {
+    if (r.Token("SAMPLES")) {
+      r.Int(0, INT64_MAX, daemon::kErrSyntax);  // as Redis: a negative count is a syntax error
     } else {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return;
+      r.Fail(daemon::kErrSyntax);
     }
   }
+  if (!r.Done(ctx)) return;
   const Entry* e = ctx.keyspace().Find(ctx.args[2], Lookup::kPeek);
   if (!e) {
     ctx.reply.Null();

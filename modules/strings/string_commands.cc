@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "daemon/arg_reader.h"
 #include "daemon/clock.h"
 #include "daemon/command_helpers.h"
 #include "daemon/config.h"
@@ -25,6 +26,8 @@ using daemon::Ttl;
 
 // --- SET's options, shared with GETEX (Redis's parseExtendedStringArgumentsOrReply) -------------
 
+// Bits in the order of the words ParseOptionsOrReply reads: ArgReader::Flag returns 1 << the
+// index of the word it read.
 enum Option : unsigned {
   kNx = 1u << 0,
   kXx = 1u << 1,
@@ -37,52 +40,39 @@ enum Option : unsigned {
   kPxat = 1u << 8,
 };
 constexpr unsigned kAnyExpire = kEx | kPx | kExat | kPxat;
+constexpr unsigned kSetOptions = kNx | kXx | kGet | kKeepTtl | kAnyExpire;
+constexpr unsigned kGetexOptions = kPersist | kAnyExpire;
+
+// The options that `option` may not join: NX and XX exclude each other, and KEEPTTL, PERSIST
+// and the four expiry kinds all exclude one another. Repeating one is allowed, as in Redis.
+constexpr unsigned ConflictsOf(unsigned option) {
+  if (option & (kNx | kXx)) return (kNx | kXx) & ~option;
+  if (option & (kKeepTtl | kPersist | kAnyExpire))
+    return (kKeepTtl | kPersist | kAnyExpire) & ~option;
+  return 0;
+}
 
 struct Options {
   unsigned flags = 0;
   std::string_view expire;  // the argument after EX/PX/EXAT/PXAT
 };
 
-enum class OptionsOf { kSet, kGetex };
-
-// Parses args[first..]. Options that contradict each other (NX with XX, two expiry kinds,
-// KEEPTTL with an expiry) are a syntax error; repeating the same one is not, as in Redis.
-bool ParseOptionsOrReply(CommandContext& ctx, size_t first, OptionsOf of, Options* out) {
-  const bool set = of == OptionsOf::kSet;
-  unsigned& f = out->flags;
-  for (size_t j = first; j < ctx.args.size(); j++) {
-    const std::string_view opt = ctx.args[j];
-    const bool has_next = j + 1 < ctx.args.size();
-    auto flag = [&f](unsigned bit) {
-      f |= bit;
-      return true;
-    };
-    auto expiry = [&](unsigned bit, unsigned excluded) {
-      if (!(f & excluded) && has_next) {
-        f |= bit;
-        out->expire = ctx.args[++j];
-        return true;
-      }
-      return false;
-    };
-    const bool ok =
-        (set && daemon::IsArg(opt, "NX") && !(f & kXx) && flag(kNx)) ||
-        (set && daemon::IsArg(opt, "XX") && !(f & kNx) && flag(kXx)) ||
-        (set && daemon::IsArg(opt, "GET") && flag(kGet)) ||
-        (set && daemon::IsArg(opt, "KEEPTTL") && !(f & (kPersist | kAnyExpire)) &&
-         flag(kKeepTtl)) ||
-        (!set && daemon::IsArg(opt, "PERSIST") && !(f & (kAnyExpire | kKeepTtl)) &&
-         flag(kPersist)) ||
-        (daemon::IsArg(opt, "EX") && expiry(kEx, kKeepTtl | kPersist | kExat | kPx | kPxat)) ||
-        (daemon::IsArg(opt, "PX") && expiry(kPx, kKeepTtl | kPersist | kEx | kExat | kPxat)) ||
-        (daemon::IsArg(opt, "EXAT") && expiry(kExat, kKeepTtl | kPersist | kEx | kPx | kPxat)) ||
-        (daemon::IsArg(opt, "PXAT") && expiry(kPxat, kKeepTtl | kPersist | kEx | kExat | kPx));
-    if (!ok) {
-      ctx.reply.Error(daemon::kErrSyntax);
-      return false;
+// Reads args[first..] as the options in `allowed`. An option not allowed, unknown, without its
+// value or in conflict with one read before is a syntax error. The expiry's value is only kept
+// here: Redis reads it after all the options, so "EX abc NX XX" is a syntax error.
+bool ParseOptionsOrReply(CommandContext& ctx, size_t first, unsigned allowed, Options* out) {
+  daemon::ArgReader r(ctx.args, first);
+  while (r.HasNext()) {
+    const unsigned option =
+        r.Flag({"NX", "XX", "GET", "KEEPTTL", "PERSIST", "EX", "PX", "EXAT", "PXAT"}) & allowed;
+    if (option == 0 || (out->flags & ConflictsOf(option))) {
+      r.Fail(daemon::kErrSyntax);
+    } else {
+      out->flags |= option;
+      if (option & kAnyExpire) out->expire = r.Next();
     }
   }
-  return true;
+  return r.Done(ctx);
 }
 
 // The unix time in ms that an EX/PX/EXAT/PXAT argument names (getExpireMillisecondsOrReply):
@@ -172,7 +162,7 @@ void SetGeneric(CommandContext& ctx, const Options& opts, std::string_view key,
 // SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ts-ms | KEEPTTL]
 void CmdSet(CommandContext& ctx) {
   Options opts;
-  if (!ParseOptionsOrReply(ctx, 3, OptionsOf::kSet, &opts)) return;
+  if (!ParseOptionsOrReply(ctx, 3, kSetOptions, &opts)) return;
   SetGeneric(ctx, opts, ctx.args[1], ctx.args[2], SetReply::kOk);
 }
 
@@ -216,7 +206,7 @@ void CmdGetdel(CommandContext& ctx) {
 // GETEX key [EX s | PX ms | EXAT ts | PXAT ts-ms | PERSIST]
 void CmdGetex(CommandContext& ctx) {
   Options opts;
-  if (!ParseOptionsOrReply(ctx, 2, OptionsOf::kGetex, &opts)) return;
+  if (!ParseOptionsOrReply(ctx, 2, kGetexOptions, &opts)) return;
   KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kRead);
   if (!ref.entry) {
     ctx.reply.Null();

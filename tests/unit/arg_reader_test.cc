@@ -30,6 +30,27 @@ TEST_CASE("arg reader: tokens, integers, doubles and choices in Redis's words", 
   CHECK(r.position() == args.size());
 }
 
+TEST_CASE("arg reader: flags gather into a bit set, and an unknown word is the caller's",
+          "[arg_reader]") {
+  const std::vector<std::string_view> args = {"CMD", "key", "xx", "GT", "nx", "FOO", "LT"};
+  ArgReader r(args, 2);
+  uint32_t flags = 0;
+  while (r.HasNext()) {
+    const uint32_t flag = r.Flag({"NX", "XX", "GT", "LT"});
+    if (flag == 0) break;  // "FOO": not read, for the caller to refuse in its own words
+    flags |= flag;
+  }
+  CHECK(flags == (1u | 2u | 4u));
+  CHECK(r.Peek() == "FOO");
+  CHECK(r.ok());
+  r.Fail("ERR Unsupported option FOO");
+  CHECK(r.Flag({"FOO"}) == 0);  // after an error nothing is read
+  CHECK(r.Peek() == "FOO");
+  ArgReader end(args, args.size());
+  CHECK(end.Flag({"NX"}) == 0);  // at the end: no flag, and no error either
+  CHECK(end.ok());
+}
+
 TEST_CASE("arg reader: the first error is kept, and reads after it read nothing", "[arg_reader]") {
   const std::vector<std::string_view> args = {"CMD", "x", "5", "-1", "nan", "inf"};
   SECTION("not an integer") {
