@@ -57,9 +57,25 @@ void ReplyInvalidExpireTime(CommandContext& ctx) {
   ctx.reply.Error("ERR invalid expire time in '" + ctx.cmd.fullname + "' command");
 }
 
-void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
+namespace {
+
+std::string ContainerName(const CommandContext& ctx) {
   std::string container(ctx.cmd.parent ? ctx.cmd.parent->name : ctx.cmd.name);
   for (char& c : container) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return container;
+}
+
+}  // namespace
+
+void ReplySubcommandSyntaxError(CommandContext& ctx) {
+  std::string text = "ERR unknown subcommand or wrong number of arguments for '";
+  text.append(ctx.args.size() > 1 ? ctx.args[1].substr(0, 128) : std::string_view());
+  text += "'. Try " + ContainerName(ctx) + " HELP.";
+  ctx.reply.Error(text);
+}
+
+void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
+  const std::string container = ContainerName(ctx);
   ctx.reply.ArrayHeader(static_cast<int64_t>(lines.size()) + 3);
   ctx.reply.Simple(container + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
   for (std::string_view line : lines) ctx.reply.Simple(line);

@@ -52,6 +52,11 @@ void ReplyInvalidExpireTime(CommandContext& ctx);
 // The reply to "<CONTAINER> HELP": Redis's header line, the given lines, then HELP itself.
 void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines);
 
+// A subcommand called with arguments its grammar does not take (Redis's
+// addReplySubcommandSyntaxError): "ERR unknown subcommand or wrong number of arguments for
+// '<subcommand as sent>'. Try <CONTAINER> HELP."
+void ReplySubcommandSyntaxError(CommandContext& ctx);
+
 // True when the argument equals `word`, ignoring case (option names: NX, WITHSCORES, ...).
 bool IsArg(std::string_view arg, std::string_view word);
 

@@ -333,14 +333,15 @@ void CmdClientKill(CommandContext& ctx) {
 // CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: ends a blocked client's wait (Q.POP BLOCK) as if
 // it timed out, or with an -UNBLOCKED error.
 void CmdClientUnblock(CommandContext& ctx) {
-  daemon::ArgReader r(ctx.args, 2);
-  const int64_t id = r.Int();
-  bool with_error = false;
-  if (r.remaining() == 1) {
-    with_error =
-        r.Choice({"TIMEOUT", "ERROR"}, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR") == 1;
-  }
-  if (!r.Done(ctx)) return;
+  if (ctx.args.size() > 4) return daemon::ReplySubcommandSyntaxError(ctx);
+  // As Redis: the reason is checked before the id.
+  daemon::ArgReader r(ctx.args, 3);
+  const bool with_error =
+      r.HasNext() &&
+      r.Choice({"TIMEOUT", "ERROR"}, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR") == 1;
+  daemon::ArgReader id_reader(ctx.args, 2);
+  const int64_t id = id_reader.Int();
+  if (!r.Done(ctx) || !id_reader.CheckOrReply(ctx)) return;
   Connection* target = ctx.server().FindClient(static_cast<uint64_t>(id));
   ctx.reply.Integer(target && ctx.blocking().Unblock(target, with_error) ? 1 : 0);
 }

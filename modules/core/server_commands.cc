@@ -44,7 +44,7 @@ void CmdConfigGet(CommandContext& ctx) {
 // CONFIG SET parameter value [parameter value ...]
 void CmdConfigSet(CommandContext& ctx) {
   if (ctx.args.size() % 2 != 0) {
-    ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
+    ctx.reply.Error(daemon::kErrSyntax);  // a name without its value, as Redis 7.0 answers
     return;
   }
   std::vector<std::pair<std::string, std::string>> pairs;

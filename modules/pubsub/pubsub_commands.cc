@@ -99,9 +99,7 @@ void CmdSpublish(CommandContext& ctx) {
 void ReplyNames(CommandContext& ctx, Kind kind) {
   if (ctx.args.size() > 3) {
     // The table allows any count (as Redis's); the handler takes one pattern at most.
-    ctx.reply.Error(fmt::format(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
-        ctx.args[1]));
+    daemon::ReplySubcommandSyntaxError(ctx);
     return;
   }
   const std::string_view pattern = ctx.args.size() > 2 ? ctx.args[2] : "*";

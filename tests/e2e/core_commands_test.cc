@@ -375,6 +375,8 @@ TEST_CASE("CONFIG SET changes a mutable value and refuses the rest", "[core][con
   PylonServer server;
   auto c = server.Connect();
   CHECK(Command(c, {"CONFIG", "SET", "timeout", "10"}) == Reply::Ok());
+  // A name without its value: Redis 7.0 answers a syntax error, not an arity error.
+  CHECK(Command(c, {"CONFIG", "SET", "timeout", "10", "hz"}) == Reply::Error("ERR syntax error"));
   CHECK(Command(c, {"CONFIG", "GET", "timeout"}) ==
         Reply::Array({Reply::Bulk("timeout"), Reply::Bulk("10")}));
   CHECK(Command(c, {"CONFIG", "SET", "pidfile", "/tmp/x"}) ==

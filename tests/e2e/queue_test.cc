@@ -185,6 +185,15 @@ TEST_CASE("q: a client that leaves while blocked is forgotten; the next one gets
   CHECK(Command(c, {"CLIENT", "UNBLOCK", std::to_string(id.integer)}) == Reply::Int(0));
   CHECK(Command(c, {"CLIENT", "UNBLOCK", "1", "LATER"}) ==
         Reply::Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
+  // As Redis 7.0: the reason is checked before the id, and extra arguments are a subcommand
+  // syntax error.
+  CHECK(Command(c, {"CLIENT", "UNBLOCK", "abc", "LATER"}) ==
+        Reply::Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
+  CHECK(Command(c, {"CLIENT", "UNBLOCK", "abc"}) ==
+        Reply::Error("ERR value is not an integer or out of range"));
+  CHECK(Command(c, {"client", "Unblock", "1", "2", "3"}) ==
+        Reply::Error("ERR unknown subcommand or wrong number of arguments for 'Unblock'. Try "
+                     "CLIENT HELP."));
 }
 
 TEST_CASE("q: a worker that dies holding leases: its messages come back when the leases end",
