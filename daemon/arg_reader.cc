@@ -15,6 +15,16 @@ bool ArgReader::Token(std::string_view word) {
   return true;
 }
 
+bool ArgReader::Option(std::string_view word) {
+  if (!HasNext() || !protocol::EqualsIgnoreCase(args_[pos_], word)) return false;
+  if (pos_ + 1 >= args_.size()) {
+    Fail(kErrSyntax);
+    return false;
+  }
+  pos_++;
+  return true;
+}
+
 std::string_view ArgReader::Next() {
   if (!ok()) return {};
   if (pos_ >= args_.size()) {

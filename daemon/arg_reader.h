@@ -43,6 +43,10 @@ class ArgReader {
   // Reads the next argument when it is `word` (case-insensitive); false, reading nothing,
   // otherwise or after an error.
   bool Token(std::string_view word);
+  // For grammars whose every option takes a value ("[TTL ms] [LEASE ms]"): reads the next
+  // argument when it is `word`; when no value follows it, latches a syntax error instead and
+  // returns false, so the loop needs no count check of its own.
+  bool Option(std::string_view word);
   // The next argument as it is.
   std::string_view Next();
   // A Redis integer (a 64-bit decimal): kErrNotInteger if it is not one.

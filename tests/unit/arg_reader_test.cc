@@ -51,6 +51,18 @@ TEST_CASE("arg reader: flags gather into a bit set, and an unknown word is the c
   CHECK(end.ok());
 }
 
+TEST_CASE("arg reader: an option without its value is a syntax error", "[arg_reader]") {
+  const std::vector<std::string_view> args = {"CMD", "key", "ttl", "5", "LEASE"};
+  ArgReader r(args, 2);
+  CHECK_FALSE(r.Option("LEASE"));  // another word: nothing read, no error
+  CHECK(r.ok());
+  CHECK(r.Option("TTL"));
+  CHECK(r.Int() == 5);
+  CHECK_FALSE(r.Option("LEASE"));  // the last argument: no value follows
+  CHECK(r.error() == kErrSyntax);
+  CHECK(r.position() == 4);  // the word is left unread
+}
+
 TEST_CASE("arg reader: the first error is kept, and reads after it read nothing", "[arg_reader]") {
   const std::vector<std::string_view> args = {"CMD", "x", "5", "-1", "nan", "inf"};
   SECTION("not an integer") {
