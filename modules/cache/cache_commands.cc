@@ -37,13 +37,11 @@ struct StoreOptions {
 bool ParseStoreOptionsOrReply(CommandContext& ctx, size_t pos, StoreOptions* out) {
   daemon::ArgReader r(ctx.args, pos);
   while (r.HasNext()) {
-    if (r.remaining() < 2) {
-      r.Fail(daemon::kErrSyntax);  // every option takes a value
-    } else if (r.Token("TTL")) {
+    if (r.Option("TTL")) {
       out->ttl_ms = r.Duration("TTL", 1);
-    } else if (r.Token("SWR")) {
+    } else if (r.Option("SWR")) {
       out->swr_ms = r.Duration("SWR", 0);
-    } else if (r.Token("TAGS")) {
+    } else if (r.Option("TAGS")) {
       const int64_t n = r.Int();
       if (r.ok() && (n < 1 || static_cast<size_t>(n) > r.remaining())) {
         r.Fail("ERR TAGS wants a count of 1 or more, then that many tags");
@@ -117,11 +115,9 @@ void CmdFetch(CommandContext& ctx) {
   int64_t lease = kDefaultLeaseMs, block = -1;
   daemon::ArgReader r(ctx.args, 2);
   while (r.HasNext()) {
-    if (r.remaining() < 2) {
-      r.Fail(daemon::kErrSyntax);  // every option takes a value
-    } else if (r.Token("LEASE")) {
+    if (r.Option("LEASE")) {
       lease = r.Duration("LEASE", 1);
-    } else if (r.Token("BLOCK")) {
+    } else if (r.Option("BLOCK")) {
       block = r.Duration("BLOCK", 0);
     } else {
       r.Fail(daemon::kErrSyntax);

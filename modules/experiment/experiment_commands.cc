@@ -67,13 +67,11 @@ void CmdDefine(CommandContext& ctx) {
         }
         d.conditions.push_back({std::string(attribute), *op, std::string(value)});
       }
-    } else if (r.remaining() < 2) {
-      r.Fail(daemon::kErrSyntax);
-    } else if (r.Token("TRAFFIC")) {
+    } else if (r.Option("TRAFFIC")) {
       if (!ParseTraffic(r.Next(), &d.traffic_bp)) {
         r.Fail("ERR TRAFFIC must be a percentage from 0 to 100, at most 2 decimals");
       }
-    } else if (r.Token("SALT")) {
+    } else if (r.Option("SALT")) {
       d.salt = r.Next();
     } else {
       r.Fail(daemon::kErrSyntax);  // a variant after the options

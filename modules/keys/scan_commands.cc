@@ -66,14 +66,12 @@ void CmdScan(CommandContext& ctx) {
   bool use_pattern = false, use_type = false;
   daemon::ArgReader r(ctx.args, 2);
   while (r.HasNext()) {
-    if (r.remaining() < 2) {
-      r.Fail(daemon::kErrSyntax);  // every option takes a value
-    } else if (r.Token("COUNT")) {
+    if (r.Option("COUNT")) {
       count = r.Int(1, INT64_MAX, daemon::kErrSyntax);  // as Redis: COUNT below 1 is a syntax error
-    } else if (r.Token("MATCH")) {
+    } else if (r.Option("MATCH")) {
       pattern = r.Next();
       use_pattern = !MatchesAll(pattern);
-    } else if (r.Token("TYPE")) {
+    } else if (r.Option("TYPE")) {
       type = r.Next();
       use_type = true;
     } else {

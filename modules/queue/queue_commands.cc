@@ -90,13 +90,11 @@ void CmdPush(CommandContext& ctx) {
   std::string_view id;
   daemon::ArgReader r(ctx.args, 3);
   while (r.HasNext()) {
-    if (r.remaining() < 2) {
-      r.Fail(daemon::kErrSyntax);  // every option takes a value
-    } else if (r.Token("DELAY")) {
+    if (r.Option("DELAY")) {
       delay = r.Duration("DELAY", 0);
-    } else if (r.Token("PRIORITY")) {
+    } else if (r.Option("PRIORITY")) {
       priority = r.Int();
-    } else if (r.Token("ID")) {
+    } else if (r.Option("ID")) {
       id = r.Next();
       if (id.empty()) r.Fail("ERR ID must not be empty");
     } else {
@@ -119,13 +117,11 @@ void CmdPop(CommandContext& ctx) {
   int64_t count = 1, lease = 0, block = -1;
   daemon::ArgReader r(ctx.args, 2);
   while (r.HasNext()) {
-    if (r.remaining() < 2) {
-      r.Fail(daemon::kErrSyntax);  // every option takes a value
-    } else if (r.Token("COUNT")) {
+    if (r.Option("COUNT")) {
       count = r.Int(1, INT64_MAX, kErrCountPositive);
-    } else if (r.Token("LEASE")) {
+    } else if (r.Option("LEASE")) {
       lease = r.Duration("LEASE", 1);
-    } else if (r.Token("BLOCK")) {
+    } else if (r.Option("BLOCK")) {
       block = r.Duration("BLOCK", 0);
     } else {
       r.Fail(daemon::kErrSyntax);

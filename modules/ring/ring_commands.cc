@@ -201,16 +201,14 @@ void CmdConfig(CommandContext& ctx) {
   }
   daemon::ArgReader r(ctx.args, 2);
   while (r.HasNext()) {
-    if (r.remaining() < 2) {
-      r.Fail(daemon::kErrSyntax);  // every option takes a value
-    } else if (r.Token("ALGO")) {
+    if (r.Option("ALGO")) {
       const std::optional<Algorithm> algorithm = ParseAlgorithm(r.Next());
       if (algorithm) options.algorithm = *algorithm;
       if (!algorithm) r.Fail("ERR ALGO must be ketama, jump, rendezvous or maglev");
-    } else if (r.Token("VNODES")) {
+    } else if (r.Option("VNODES")) {
       constexpr std::string_view kErrVnodes = "ERR VNODES must be between 4 and 4096";
       options.vnodes = static_cast<uint32_t>(r.Int(4, kMaxVnodes, kErrVnodes, kErrVnodes));
-    } else if (r.Token("TABLESIZE")) {
+    } else if (r.Option("TABLESIZE")) {
       options.maglev_table_size =
           static_cast<uint32_t>(r.Int(1, UINT32_MAX, daemon::kErrNotInteger));
     } else {
