@@ -3,7 +3,7 @@
 // type dumps it, with its absolute expiry, or its deletion, or that every key went. So a replay
 // sets the same state whatever the clock or the random numbers say then: a lease's end, a
 // generated token or an evicted key are in the log as the state they produced. A large value
-// that keeps a change log (daemon/change_log.h: queues, Bloom filters) is recorded by the
+// that keeps a change recorder (daemon/change_recorder.h: queues, Bloom filters) is recorded by the
 // operations that changed it since its last record, their times and random draws resolved, so
 // they too replay to the state they produced.
 //

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <random>
 
-#include "daemon/change_log.h"
+#include "daemon/change_recorder.h"
 #include "daemon/type_ids.h"
 #include "protocol/text.h"
 
@@ -172,7 +172,7 @@ void Keyspace::Install(KeyRef& ref, Entry* fresh, Ttl ttl) {
   if (fresh->is_object()) {
     Value* v = fresh->object();
     // The log's last record for this key is not of this value: it must log its dump next.
-    if (ChangeLog* changes = v->change_log()) changes->Stop();
+    if (ChangeRecorder* changes = v->change_recorder()) changes->Stop();
     v->Placed(ref.key);
   }
   Notify(ref.key);
@@ -660,7 +660,7 @@ bool Keyspace::RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl) {
 
 bool Keyspace::ApplyChanges(KeyRef& ref, std::string_view ops, int64_t expire_at_ms) {
   Entry* e = ref.entry;
-  if (!e || !e->is_object() || !e->object()->change_log() || !e->object()->ApplyChanges(ops)) {
+  if (!e || !e->is_object() || !e->object()->change_recorder() || !e->object()->ApplyChanges(ops)) {
     return false;
   }
   Modified(ref);

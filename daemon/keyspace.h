@@ -190,7 +190,7 @@ class Keyspace {
   // Restore, then SetRestored, in one step (strings without an intermediate copy); false when
   // the dump is corrupt (nothing stored).
   bool RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl);
-  // Replays a value's logged operations (daemon/change_log.h) onto the object at ref and sets
+  // Replays a value's logged operations (daemon/change_recorder.h) onto the object at ref and sets
   // its expiry (at_ms < 0: none); false when the key holds no value that logs changes or the
   // operations do not apply.
   bool ApplyChanges(KeyRef& ref, std::string_view ops, int64_t expire_at_ms);

@@ -16,7 +16,7 @@
 #include <initializer_list>
 #include <utility>
 
-#include "daemon/change_log.h"
+#include "daemon/change_recorder.h"
 
 namespace pylon::daemon {
 
@@ -411,9 +411,9 @@ bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::strin
   dirty_.clear();
   // The new log's record of every value is its dump: values that log their changes record
   // from there (not from their next dump, which for a filter of megabytes would be a stall).
-  ChangeLog::StartOver();
+  ChangeRecorder::StartOver();
   keyspace_.ForEach([](Entry* e) {
-    if (ChangeLog* changes = e->is_object() ? e->object()->change_log() : nullptr) {
+    if (ChangeRecorder* changes = e->is_object() ? e->object()->change_recorder() : nullptr) {
       changes->Start();
     }
   });
@@ -432,7 +432,7 @@ void KeyspaceLog::Disable() {
   records_.clear();
   file_.Close();
   dirty_.clear();
-  ChangeLog::StartOver();  // values stop recording operations nobody will write
+  ChangeRecorder::StartOver();  // values stop recording operations nobody will write
   if (rewriting()) {
     kill(rewrite_pid_, SIGKILL);
     waitpid(rewrite_pid_, nullptr, 0);
@@ -461,7 +461,7 @@ bool KeyspaceLog::StartRewrite(std::string* error) {
     *error = "Background append only file rewriting already in progress";
     return false;
   }
-  // What the loop holds now goes to the old log first: at the fork every change log is then
+  // What the loop holds now goes to the old log first: at the fork every change recorder is then
   // empty, each value's last record is the state the snapshot has, and the operations values
   // record after the fork replay onto the snapshot as they do onto the old log. (Records still
   // unwritten would reach the tail too and be replayed twice: no rewrite while the disk fails.)
@@ -539,7 +539,7 @@ void KeyspaceLog::RecordDirty() {
     // A value that logs its changes gives its operations since its last record, or, when it
     // has no base in the log yet, its dump, and records from there. Either is written straight
     // into the turn's records.
-    ChangeLog* changes = e->is_object() ? e->object()->change_log() : nullptr;
+    ChangeRecorder* changes = e->is_object() ? e->object()->change_recorder() : nullptr;
     if (changes && changes->recording()) {
       AppendRecordWith(
           LogRecord::Kind::kPatch, key, e->expire_ms(),

@@ -13,7 +13,7 @@
 
 namespace pylon::daemon {
 
-class ChangeLog;
+class ChangeRecorder;
 class Value;
 struct ValueType;
 
@@ -55,9 +55,9 @@ class Value {
   // when time passes (a queue's leases) need their key to do so; others ignore it.
   virtual void Placed(std::string_view /*key*/) {}
   // Values whose dump is large and whose changes are small log operations instead of the dump
-  // (daemon/change_log.h): their change log, and how the operations it recorded replay (false
-  // when they do not apply). Others log their dump.
-  virtual ChangeLog* change_log() { return nullptr; }
+  // (daemon/change_recorder.h): their change recorder, and how the operations it recorded replay
+  // (false when they do not apply). Others log their dump.
+  virtual ChangeRecorder* change_recorder() { return nullptr; }
   virtual bool ApplyChanges(std::string_view /*ops*/) { return false; }
 
  private:

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/change_log.h"
+#include "daemon/change_recorder.h"
 #include "daemon/value.h"
 #include "modules/bloom/bloom_filter.h"
 
@@ -42,7 +42,7 @@ class BloomValue final : public daemon::Value {
   size_t MemoryUsage() const override { return sizeof(*this) + filter_.bytes() + changes_.bytes(); }
   void Dump(std::string* out) const override { filter_.Dump(out); }
   // Logged as the hashes of the items added (16 bytes each), not the filter's bits.
-  daemon::ChangeLog* change_log() override { return &changes_; }
+  daemon::ChangeRecorder* change_recorder() override { return &changes_; }
   bool ApplyChanges(std::string_view ops) override;
 
   const BloomFilter& filter() const { return filter_; }
@@ -62,7 +62,7 @@ class BloomValue final : public daemon::Value {
 
   BloomFilter filter_;
   size_t booked_bytes_;        // what Stats().bytes holds for this filter
-  daemon::ChangeLog changes_;  // the items added, for the append-only log
+  daemon::ChangeRecorder changes_;  // the items added, for the append-only log
 };
 
 }  // namespace pylon::bloom

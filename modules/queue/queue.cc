@@ -10,8 +10,8 @@
 namespace pylon::queue {
 namespace {
 
-// Whether a log record at `priority` is served before the side's ready message at `side_key`.
-bool LogFirst(int64_t priority, const LogRecord& r, const SideRecords::Key& side_key) {
+// Whether a backlog record at `priority` is served before the side's ready message at `side_key`.
+bool BacklogFirst(int64_t priority, const PackedRecord& r, const SideRecords::Key& side_key) {
   return SideRecords::ReadyKey(priority, r.seq) < side_key;
 }
 
@@ -76,7 +76,7 @@ MessageView Queue::ViewOf(const Message& m) {
   return v;
 }
 
-MessageView Queue::ViewOf(int64_t priority, const LogRecord& r) {
+MessageView Queue::ViewOf(int64_t priority, const PackedRecord& r) {
   MessageView v;
   v.SetGeneratedId(r.id);
   v.payload = r.payload;
@@ -87,9 +87,9 @@ MessageView Queue::ViewOf(int64_t priority, const LogRecord& r) {
 
 bool Queue::Known(std::string_view id) const {
   if (side().Find(id)) return true;
-  // Generated ids below next_id_ may still be in a log.
+  // Generated ids below next_id_ may still be in a backlog.
   const std::optional<uint64_t> n = ParseGeneratedId(id);
-  return n && *n < next_id_ && logs_.Find(*n);
+  return n && *n < next_id_ && backlogs_.Find(*n);
 }
 
 uint64_t Queue::NextGeneratedId() {
@@ -113,8 +113,8 @@ Queue::PushResult Queue::Push(int64_t now_ms, std::string_view payload, int64_t 
   if (id.empty()) {
     const uint64_t n = NextGeneratedId();
     id = FormatGeneratedId(n, buf);
-    // The common case goes into a log (unless it cannot: see ReadyLogs::Append).
-    if (delay_ms <= 0 && logs_.Append(priority, {seq, n, now_ms, payload})) {
+    // The common case goes into a backlog (unless it cannot: see ReadyBacklogs::Append).
+    if (delay_ms <= 0 && backlogs_.Append(priority, {seq, n, now_ms, payload})) {
       return {std::string(id), true};
     }
   }
@@ -130,10 +130,11 @@ Queue::PushResult Queue::Push(int64_t now_ms, std::string_view payload, int64_t 
 
 Queue::Source Queue::NextReady() const {
   const auto& ready = side().ready;
-  if (logs_.empty()) return ready.empty() ? Source::kNone : Source::kSide;
-  if (ready.empty()) return Source::kLog;
-  return LogFirst(logs_.FrontPriority(), logs_.Front(), ready.begin()->first) ? Source::kLog
-                                                                              : Source::kSide;
+  if (backlogs_.empty()) return ready.empty() ? Source::kNone : Source::kSide;
+  if (ready.empty()) return Source::kBacklog;
+  return BacklogFirst(backlogs_.FrontPriority(), backlogs_.Front(), ready.begin()->first)
+             ? Source::kBacklog
+             : Source::kSide;
 }
 
 std::vector<MessageView> Queue::Pop(int64_t now_ms, size_t count, int64_t lease_ms) {
@@ -143,12 +144,12 @@ std::vector<MessageView> Queue::Pop(int64_t now_ms, size_t count, int64_t lease_
   for (Source from = NextReady(); out.size() < count && from != Source::kNone; from = NextReady()) {
     SideRecords& side = MutableSide();
     Message* m;
-    if (from == Source::kLog) {  // a log record becomes a message of its own, in flight
-      const LogRecord r = logs_.Front();
+    if (from == Source::kBacklog) {  // a backlog record becomes a message of its own, in flight
+      const PackedRecord r = backlogs_.Front();
       char buf[20];
-      m = side.Add(FormatGeneratedId(r.id, buf), r.payload, logs_.FrontPriority(), r.seq,
+      m = side.Add(FormatGeneratedId(r.id, buf), r.payload, backlogs_.FrontPriority(), r.seq,
                    r.pushed_ms);
-      logs_.PopFront();
+      backlogs_.PopFront();
     } else {
       m = side.ready.begin()->second;
       side.Unplace(*m);
@@ -243,7 +244,7 @@ void Queue::Advance(int64_t now_ms) {
       stats_.expired++;
     }
   }
-  stats_.expired += logs_.Expire(now_ms, config_.retention_ms);
+  stats_.expired += backlogs_.Expire(now_ms, config_.retention_ms);
 }
 
 std::optional<int64_t> Queue::NextDueMs() const {
@@ -253,7 +254,7 @@ std::optional<int64_t> Queue::NextDueMs() const {
   if (!side.delayed.empty()) consider(side.delayed.begin()->first.first);
   if (!side.in_flight.empty()) consider(side.in_flight.begin()->first.first);
   if (!side.by_age.empty()) consider(side.by_age.begin()->first.first + config_.retention_ms);
-  if (const auto oldest = logs_.OldestPushedMs()) consider(*oldest + config_.retention_ms);
+  if (const auto oldest = backlogs_.OldestPushedMs()) consider(*oldest + config_.retention_ms);
   return next;
 }
 
@@ -262,12 +263,13 @@ std::vector<MessageView> Queue::Peek(size_t count) const {
   std::vector<MessageView> out;
   const auto& ready = side().ready;
   auto it = ready.begin();
-  for (ReadyLogs::Cursor log = logs_.Begin(); out.size() < count;) {
-    const bool from_log =
-        !log.done() && (it == ready.end() || LogFirst(log.priority(), log.record(), it->first));
-    if (from_log) {
-      out.push_back(ViewOf(log.priority(), log.record()));
-      log.Next();
+  for (ReadyBacklogs::Cursor backlog = backlogs_.Begin(); out.size() < count;) {
+    const bool from_backlog =
+        !backlog.done() &&
+        (it == ready.end() || BacklogFirst(backlog.priority(), backlog.record(), it->first));
+    if (from_backlog) {
+      out.push_back(ViewOf(backlog.priority(), backlog.record()));
+      backlog.Next();
     } else if (it != ready.end()) {
       out.push_back(ViewOf(*it->second));
       ++it;
@@ -291,7 +293,7 @@ std::optional<MessageView> Queue::Find(std::string_view id) const {
   if (const Message* m = side().Find(id)) return ViewOf(*m);
   const std::optional<uint64_t> n = ParseGeneratedId(id);
   if (!n || *n >= next_id_) return std::nullopt;
-  const auto found = logs_.Find(*n);
+  const auto found = backlogs_.Find(*n);
   if (!found) return std::nullopt;
   return ViewOf(found->first, found->second);
 }
@@ -314,7 +316,7 @@ size_t Queue::Redrive(size_t count) {
 }
 
 size_t Queue::Purge(bool dead) {
-  size_t dropped = dead ? 0 : logs_.Clear();
+  size_t dropped = dead ? 0 : backlogs_.Clear();
   if (side_) {
     for (Place place : dead
                            ? std::vector<Place>{Place::kDead}
@@ -332,15 +334,15 @@ size_t Queue::Purge(bool dead) {
 }
 
 size_t Queue::bytes() const {
-  size_t total = sizeof(*this) + logs_.bytes();
+  size_t total = sizeof(*this) + backlogs_.bytes();
   if (side_) total += malloc_usable_size(side_.get()) + side_->bytes;
   return total;
 }
 
-size_t Queue::ready() const { return logs_.size() + side().ready.size(); }
+size_t Queue::ready() const { return backlogs_.size() + side().ready.size(); }
 size_t Queue::delayed() const { return side().delayed.size(); }
 size_t Queue::in_flight() const { return side().in_flight.size(); }
 size_t Queue::dead() const { return side().dead.size(); }
-size_t Queue::size() const { return logs_.size() + side().by_id.size(); }
+size_t Queue::size() const { return backlogs_.size() + side().by_id.size(); }
 
 }  // namespace pylon::queue

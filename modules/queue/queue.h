@@ -19,15 +19,15 @@
 //   (dead letters included).
 //
 // Storage, in two forms. The backlog is the common case: messages pushed with a generated id
-// and no delay, never popped. Those are packed in one append-only log of segments per priority
-// (message_log.h): a record is ~4 bytes of varints and the payload, so a message with a 100-byte
+// and no delay, never popped. Those are packed in one append-only chain of segments per priority
+// (packed_backlog.h): a record is ~4 bytes of varints and the payload, so a message with a 100-byte
 // payload costs ~105 bytes (Redis Streams: ~115). Every other message (an id of its own, a
 // delay, or popped at least once: in flight, back after a failure, dead) is kept one by one
 // (side_records.h): one allocation with its id and payload, in a hash set by id and ordered
 // indexes, ~205 bytes beyond id and payload (~155 in flight); those follow the activity, not
 // the backlog. Pop, Peek and retention merge both forms in one order.
 //
-// Costs: O(log n) per message moved; a lookup by a generated id that is still in a log decodes
+// Costs: O(log n) per message moved; a lookup by a generated id that is still in a backlog decodes
 // part of one segment (at most 1024 records). Advance does the work that time made due.
 #pragma once
 
@@ -40,14 +40,14 @@
 #include <string_view>
 #include <vector>
 
-#include "modules/queue/message_log.h"
+#include "modules/queue/packed_backlog.h"
 
 namespace pylon::queue {
 
 // The longest delay, lease, backoff or retention (~139 years): times stay far from overflow.
 inline constexpr int64_t kMaxTimeMs = int64_t{1} << 42;
 // The latest point in time a stored queue may name (a push, a due time): far past any clock,
-// and far enough below 2^63 that adding a duration to it cannot overflow. Dumps and logged
+// and far enough below 2^63 that adding a duration to it cannot overflow. Dumps and packed
 // operations that name a later one are refused.
 inline constexpr int64_t kMaxStoredTimeMs = int64_t{1} << 62;
 
@@ -132,8 +132,8 @@ class Queue {
   void set_dead_letter_sink(std::vector<std::string>* ids) { dead_letter_sink_ = ids; }
   // While set, every change is appended to *ops as an operation that ApplyChanges replays to
   // the same state: the time it ran at and the backoff's random draw are written in it
-  // (daemon/change_log.h: the append-only log writes these instead of the whole queue).
-  void set_change_log(std::string* ops) { ops_ = ops; }
+  // (daemon/change_recorder.h: the append-only log writes these instead of the whole queue).
+  void set_change_recorder(std::string* ops) { ops_ = ops; }
   // Replays operations recorded from a queue in this one's state; false when they are corrupt.
   bool ApplyChanges(std::string_view ops);
 
@@ -180,7 +180,7 @@ class Queue {
   // returns how many.
   size_t Purge(bool dead);
 
-  // Bytes held, O(1), as allocated (malloc's usable size of every block: log segments,
+  // Bytes held, O(1), as allocated (malloc's usable size of every block: backlog segments,
   // messages kept one by one, index nodes and buckets; containers at their capacity), for
   // MEMORY USAGE and used_memory. sizeof(*this) included.
   size_t bytes() const;
@@ -199,7 +199,7 @@ class Queue {
 
  private:
   static MessageView ViewOf(const Message& m);
-  static MessageView ViewOf(int64_t priority, const LogRecord& r);
+  static MessageView ViewOf(int64_t priority, const PackedRecord& r);
   // The side records, made on first need; a queue without any (new, or moved from) reads None.
   const SideRecords& side() const;
   SideRecords& MutableSide();
@@ -208,11 +208,11 @@ class Queue {
   // The next generated id: a number no message has as its id.
   uint64_t NextGeneratedId();
   // Which form holds the next ready message to serve (compared by priority, then seq).
-  enum class Source { kNone, kLog, kSide };
+  enum class Source { kNone, kBacklog, kSide };
   Source NextReady() const;
   // A failed delivery (lease end or nack): dead past MAXDELIVER, else back after delay_ms.
   bool Fail(Message& m, int64_t now_ms, int64_t delay_ms, DeadReason reason);
-  // The operations of a change log (queue_changes.cc has their encoding), and Record, which
+  // The operations of a change recorder (queue_changes.cc has their encoding), and Record, which
   // appends one to ops_ when set.
   enum class Op : uint8_t {
     kAdvance,  // now
@@ -230,7 +230,7 @@ class Queue {
               std::string_view payload = {});
 
   QueueConfig config_;
-  ReadyLogs logs_;                     // ready messages with generated ids, never popped
+  ReadyBacklogs backlogs_;             // ready messages with generated ids, never popped
   std::unique_ptr<SideRecords> side_;  // every other message
   uint64_t next_seq_ = 1;
   uint64_t next_id_ = 1;

@@ -1,4 +1,4 @@
-// A queue's changes as operations (Queue::set_change_log), and their replay. An operation is
+// A queue's changes as operations (Queue::set_change_recorder), and their replay. An operation is
 //   [op: u8][its numbers: zigzag varints][its id and payload, if it has them: varint length +
 //   bytes]
 // with the numbers and strings each op has fixed by kShapes. Every input that was not a

@@ -3,7 +3,7 @@
 // [format u8 = 2][config: 5 x i64][next_seq, next_id: u64][stats: 9 x u64]
 // [messages kept one by one: u64] each [place u8][reason u8][priority, seq, pushed, due: i64]
 //   [deliveries u32][id: u32 length + bytes][payload: u32 length + bytes]
-// [logs: u64], highest priority first, each [priority i64][records u64][first pushed_ms i64]
+// [backlogs: u64], highest priority first, each [priority i64][records u64][first pushed_ms i64]
 //   then per record the varints [seq][id][pushed_ms] as deltas from the record before (the
 //   first from seq 0, id 0 and the first pushed_ms), [payload length], and the payload bytes.
 #include <algorithm>
@@ -24,13 +24,13 @@ using common::wire::GetText;
 using common::wire::Put;
 using common::wire::PutText;
 
-void PutLog(std::string* out, int64_t priority, const MessageLog& log) {
+void PutBacklog(std::string* out, int64_t priority, const PackedBacklog& backlog) {
   Put(out, priority);
-  Put(out, static_cast<uint64_t>(log.size()));
-  LogRecord before{0, 0, log.Front().pushed_ms, {}};
+  Put(out, static_cast<uint64_t>(backlog.size()));
+  PackedRecord before{0, 0, backlog.Front().pushed_ms, {}};
   Put(out, before.pushed_ms);
-  for (MessageLog::Cursor c = log.Begin(); !c.done(); c.Next()) {
-    const LogRecord r = c.record();
+  for (PackedBacklog::Cursor c = backlog.Begin(); !c.done(); c.Next()) {
+    const PackedRecord r = c.record();
     AppendVarint(out, r.seq - before.seq);
     AppendVarint(out, r.id - before.id);
     AppendVarint(out, static_cast<uint64_t>(r.pushed_ms) - static_cast<uint64_t>(before.pushed_ms));
@@ -40,9 +40,9 @@ void PutLog(std::string* out, int64_t priority, const MessageLog& log) {
   }
 }
 
-// The record after `before` in a log, checked: seq and id increase and stay below the queue's
+// The record after `before` in a backlog, checked: seq and id increase and stay below the queue's
 // next ones, push times do not decrease (nor overflow).
-bool GetLogRecord(std::string_view* in, uint64_t next_seq, uint64_t next_id, LogRecord* r) {
+bool GetPackedRecord(std::string_view* in, uint64_t next_seq, uint64_t next_id, PackedRecord* r) {
   uint64_t seq, id, ms, length;
   if (!GetVarint(in, &seq) || !GetVarint(in, &id) || !GetVarint(in, &ms) ||
       !GetVarint(in, &length) || length > in->size()) {
@@ -89,8 +89,9 @@ void Queue::Serialize(std::string* out) const {
     PutText(out, m->id());
     PutText(out, m->payload());
   }
-  Put(out, static_cast<uint64_t>(logs_.levels().size()));
-  for (const ReadyLogs::Level& level : logs_.levels()) PutLog(out, level.priority, level.log);
+  Put(out, static_cast<uint64_t>(backlogs_.levels().size()));
+  for (const ReadyBacklogs::Level& level : backlogs_.levels())
+    PutBacklog(out, level.priority, level.backlog);
 }
 
 std::optional<Queue> Queue::Deserialize(std::string_view in) {
@@ -140,18 +141,18 @@ std::optional<Queue> Queue::Deserialize(std::string_view in) {
   }
 
   uint64_t levels;
-  if (!Get(&in, &levels) || levels > ReadyLogs::kMaxLevels) return std::nullopt;
+  if (!Get(&in, &levels) || levels > ReadyBacklogs::kMaxLevels) return std::nullopt;
   for (uint64_t i = 0; i < levels; i++) {
     int64_t priority;
-    LogRecord r;
+    PackedRecord r;
     if (!Get(&in, &priority) || !Get(&in, &count) || !Get(&in, &r.pushed_ms) || count == 0 ||
         r.pushed_ms < 0 || r.pushed_ms > kMaxStoredTimeMs) {
       return std::nullopt;
     }
     // Highest priority first, each once: every level is new when its first record comes.
-    if (i > 0 && priority >= q.logs_.levels().back().priority) return std::nullopt;
+    if (i > 0 && priority >= q.backlogs_.levels().back().priority) return std::nullopt;
     for (uint64_t j = 0; j < count; j++) {
-      if (!GetLogRecord(&in, q.next_seq_, q.next_id_, &r) || !q.logs_.Append(priority, r)) {
+      if (!GetPackedRecord(&in, q.next_seq_, q.next_id_, &r) || !q.backlogs_.Append(priority, r)) {
         return std::nullopt;
       }
       seqs.push_back(r.seq);
@@ -161,10 +162,10 @@ std::optional<Queue> Queue::Deserialize(std::string_view in) {
 
   std::sort(seqs.begin(), seqs.end());
   if (std::adjacent_find(seqs.begin(), seqs.end()) != seqs.end()) return std::nullopt;
-  // A generated id in a log and also kept one by one would be one message in two places.
+  // A generated id in a backlog and also kept one by one would be one message in two places.
   for (const Message* m : q.side().by_id) {
     const std::optional<uint64_t> n = ParseGeneratedId(m->id());
-    if (n && q.logs_.Find(*n)) return std::nullopt;
+    if (n && q.backlogs_.Find(*n)) return std::nullopt;
   }
   return q;
 }

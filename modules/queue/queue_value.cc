@@ -85,13 +85,13 @@ void QueueValue::Begin(daemon::HandlerServices& services) {
   places_before_[2] = queue_.in_flight();
   places_before_[3] = queue_.dead();
   queue_.set_dead_letter_sink(&died_);
-  queue_.set_change_log(changes_.recording());
+  queue_.set_change_recorder(changes_.recording());
   queue_.Advance(services.keyspace.now_ms());
 }
 
 void QueueValue::End(daemon::HandlerServices& services, daemon::KeyRef& ref, bool always) {
   queue_.set_dead_letter_sink(nullptr);
-  queue_.set_change_log(nullptr);
+  queue_.set_change_recorder(nullptr);
   Book(1);
   bool changed = always || places_before_[0] != queue_.ready() ||
                  places_before_[1] != queue_.delayed() || places_before_[2] != queue_.in_flight() ||

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/change_log.h"
+#include "daemon/change_recorder.h"
 #include "daemon/value.h"
 #include "modules/queue/queue.h"
 
@@ -54,7 +54,7 @@ class QueueValue final : public daemon::Value {
   }
   void Dump(std::string* out) const override { queue_.Serialize(out); }
   void Placed(std::string_view key) override;
-  daemon::ChangeLog* change_log() override { return &changes_; }
+  daemon::ChangeRecorder* change_recorder() override { return &changes_; }
   bool ApplyChanges(std::string_view ops) override;
 
   const Queue& queue() const { return queue_; }
@@ -103,7 +103,7 @@ class QueueValue final : public daemon::Value {
   void PublishDead(daemon::HandlerServices& services);
 
   Queue queue_;
-  daemon::ChangeLog changes_;  // what Change did, for the append-only log
+  daemon::ChangeRecorder changes_;  // what Change did, for the append-only log
   std::string key_;
   std::optional<int64_t> scheduled_;
   QueueStats stats_before_;

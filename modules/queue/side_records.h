@@ -1,6 +1,6 @@
-// The messages a queue keeps one by one, beside its packed logs (message_log.h): those pushed
-// with an id of their own or a delay, or that could not be logged, and every message once it has
-// been popped (in flight, back after a failure, dead, redriven). Their number follows activity
+// The messages a queue keeps one by one, beside its packed backlogs (packed_backlog.h): those
+// pushed with an id of their own or a delay, or that could not be packed, and every message once it
+// has been popped (in flight, back after a failure, dead, redriven). Their number follows activity
 // (leases, failures, ids chosen by clients), not the backlog.
 //
 // A message is one allocation (its fields, then its id and payload bytes), known by id, and in

@@ -1,4 +1,4 @@
-// LEB128 varints, as the queue's packed logs and its serialized form write numbers: 7 bits a
+// LEB128 varints, as the queue's packed backlogs and its serialized form write numbers: 7 bits a
 // byte, lowest first, the high bit set on every byte but the last. Small numbers (the deltas
 // between neighbouring records) take one byte.
 #pragma once
@@ -28,7 +28,7 @@ inline void AppendVarint(std::string* out, uint64_t v) {
   out->append(buf, PutVarint(buf, v));
 }
 
-// Reads a varint this process wrote (a log segment): nothing to check.
+// Reads a varint this process wrote (a backlog segment): nothing to check.
 inline uint64_t ReadVarint(const char** p) {
   uint64_t v = 0;
   for (int shift = 0;; shift += 7) {

@@ -1,6 +1,6 @@
 // The queue's state machine on a manual clock: serving order, delays, leases, nack backoff,
 // MAXDELIVER and dead letters, redrive, dedup by id, retention; its two storage forms (packed
-// logs and messages kept one by one) served as one, read back from the serialized form, and
+// backlogs and messages kept one by one) served as one, read back from the serialized form, and
 // what they cost in memory; and a model-based test that runs random operations against a
 // naive reference model of the contract and checks, after every step, that both agree and that
 // every message pushed is in exactly one place.
@@ -277,7 +277,7 @@ TEST_CASE("queue: serialized, it reads back the same; every truncation is refuse
   CHECK_FALSE(Queue::Deserialize(bytes + "x"));
 }
 
-// --- the two forms: packed logs (generated ids, never popped) and messages kept one by one ---
+// --- the two forms: packed backlogs (generated ids, never popped) and messages kept one by one ---
 
 TEST_CASE("queue: a generated id skips numbers in use as ids; one still queued is known",
           "[queue]") {
@@ -335,7 +335,7 @@ TEST_CASE("queue: the packed backlog and messages kept one by one are served in 
   CHECK(q.in_flight() == 6);
 }
 
-TEST_CASE("queue: a clock that goes back, and more priorities than logs, keep the order",
+TEST_CASE("queue: a clock that goes back, and more priorities than backlogs, keep the order",
           "[queue]") {
   QueueConfig config;
   config.retention_ms = 1000;
@@ -380,7 +380,8 @@ TEST_CASE("queue: retention drops packed messages at their time, not a ms before
   CHECK_FALSE(q.NextDueMs());
 }
 
-TEST_CASE("queue: a round trip keeps packed logs exactly, partly consumed ones too", "[queue]") {
+TEST_CASE("queue: a round trip keeps packed backlogs exactly, partly consumed ones too",
+          "[queue]") {
   QueueConfig config;
   config.max_deliver = 2;
   Queue q(config);
@@ -416,7 +417,7 @@ TEST_CASE("queue: a round trip keeps packed logs exactly, partly consumed ones t
 namespace {
 
 // The serialized form's parts, for the tests that splice them (see queue_serialize.cc): a
-// fixed header of 129 bytes, the messages kept one by one, then the logs; an empty part is a
+// fixed header of 129 bytes, the messages kept one by one, then the backlogs; an empty part is a
 // count of 0 (8 bytes).
 constexpr size_t kHeaderBytes = 1 + 5 * 8 + 2 * 8 + 9 * 8;
 
@@ -429,22 +430,22 @@ std::string Serialized(const Queue& q) {
 }  // namespace
 
 TEST_CASE("queue: a serialized form with one message in both forms is refused", "[queue]") {
-  // Both end with next seq 3 and next id 2. `logged` has generated id 1 (seq 2) in a log and
-  // nothing kept one by one; `popped` has id 1 (seq 1) in flight and no logs.
-  Queue logged;
-  logged.Push(T0, "x", 0, 0, "x");
-  logged.Push(T0, "g", 0, 0);
-  logged.Pop(T0, 1);
-  REQUIRE(logged.Ack("x"));
+  // Both end with next seq 3 and next id 2. `packed` has generated id 1 (seq 2) in a backlog and
+  // nothing kept one by one; `popped` has id 1 (seq 1) in flight and no backlogs.
+  Queue packed;
+  packed.Push(T0, "x", 0, 0, "x");
+  packed.Push(T0, "g", 0, 0);
+  packed.Pop(T0, 1);
+  REQUIRE(packed.Ack("x"));
   Queue popped;
   popped.Push(T0, "g", 0, 0);
   popped.Push(T0, "y", 0, 0, "y");
   popped.Pop(T0, 2);
   REQUIRE(popped.Ack("y"));
-  const std::string a = Serialized(popped), b = Serialized(logged);
+  const std::string a = Serialized(popped), b = Serialized(packed);
   REQUIRE(Queue::Deserialize(a));
   REQUIRE(Queue::Deserialize(b));
-  // popped's header and messages, then logged's logs: id 1 twice.
+  // popped's header and messages, then packed's backlogs: id 1 twice.
   const std::string spliced = a.substr(0, a.size() - 8) + b.substr(kHeaderBytes + 8);
   CHECK_FALSE(Queue::Deserialize(spliced));
   // The same splice with the in-flight message acked is whole and consistent.
@@ -696,7 +697,7 @@ TEST_CASE("queue: 100,000 random steps agree with a naive model; every message i
         return "";
     }
   };
-  // Mostly a few priorities; sometimes more than the packed logs take, or an extreme.
+  // Mostly a few priorities; sometimes more than the packed backlogs take, or an extreme.
   auto push_priority = [&]() -> int64_t {
     const int r = static_cast<int>(rng() % 100);
     if (r < 80) return static_cast<int64_t>(rng() % 3);

@@ -1,18 +1,18 @@
 // A value's changes as operations, for the append-only log (daemon/persistence.h). A queue of a
 // million messages or a Bloom filter of megabytes changes by a few bytes a command; writing its
 // whole dump at the end of every turn that touched it would make the log's cost grow with the
-// value instead of with the writes. A value that keeps a ChangeLog appends each change to it as
-// an operation that replays to the same state (its inputs resolved: the time it ran at, what a
+// value instead of with the writes. A value that keeps a ChangeRecorder appends each change to it
+// as an operation that replays to the same state (its inputs resolved: the time it ran at, what a
 // random draw gave), and the log writes those operations instead of the dump.
 //
-// A change log records only from a known base: the log has just written the value's whole dump
+// A change recorder records only from a known base: the log has just written the value's whole dump
 // (Start). It stops, and the next turn writes the dump again, when
 //   - the value is placed under a key (new, renamed, restored: the log's base for that key is
 //     not this value's; the keyspace calls Stop),
 //   - its operations in one turn outgrow kMaxBytes, or the value's own size when that is more
 //     (set_value_bytes): the dump is then likely the smaller record,
 //   - the log starts over (appendonly off or on): StartOver bumps a generation that every
-//     change log compares with, so no value needs visiting. (A rewrite does not: the log is
+//     change recorder compares with, so no value needs visiting. (A rewrite does not: the log is
 //     written up to the fork first, so the operations after it apply to the snapshot's state.)
 #pragma once
 
@@ -23,7 +23,7 @@
 
 namespace pylon::daemon {
 
-class ChangeLog {
+class ChangeRecorder {
  public:
   static constexpr size_t kMaxBytes = size_t{1} << 20;
 
@@ -59,7 +59,7 @@ class ChangeLog {
   // Heap bytes held (for a value's MemoryUsage).
   size_t bytes() const { return ops_.capacity() > 15 ? ops_.capacity() + 1 : 0; }
 
-  // Every change log stops recording (each finds out when next asked).
+  // Every change recorder stops recording (each finds out when next asked).
   static void StartOver() { current_generation_++; }
 
  private:

@@ -1,11 +1,11 @@
-// Change logs (daemon/change_log.h): a value that logs its operations instead of its dump must
+// Change logs (daemon/change_recorder.h): a value that logs its operations instead of its dump must
 // replay to the same state. A queue driven by random operations over a manual clock (pushes
 // with and without ids, delays and priorities, pops, acks, nacks with a random backoff, lease
 // ends, extends, redrives, purges, config changes), its operations applied batch by batch to a
 // copy read back from its dump, is the original's equal in every field after every batch; a
 // scaling Bloom filter dumps byte for byte as its original. Corrupt operations are refused, and the
-// rules of when a change log records (Start, Stop, StartOver, its size bound) hold.
-#include "daemon/change_log.h"
+// rules of when a change recorder records (Start, Stop, StartOver, its size bound) hold.
+#include "daemon/change_recorder.h"
 
 #include <catch2/catch.hpp>
 #include <random>
@@ -112,8 +112,8 @@ void RandomOperation(Queue& q, std::mt19937_64& rng, int64_t* now) {
   }
 }
 
-TEST_CASE("change log: a queue's operations replay to the same state, field by field",
-          "[change_log]") {
+TEST_CASE("change recorder: a queue's operations replay to the same state, field by field",
+          "[change_recorder]") {
   for (uint64_t seed = 1; seed <= 20; seed++) {
     INFO("seed " << seed);
     std::mt19937_64 rng(seed);
@@ -131,10 +131,10 @@ TEST_CASE("change log: a queue's operations replay to the same state, field by f
     REQUIRE(replica);
     std::string ops;
     for (int batch = 0; batch < 60; batch++) {
-      original.set_change_log(&ops);
+      original.set_change_recorder(&ops);
       const int operations = static_cast<int>(rng() % 12);
       for (int i = 0; i < operations; i++) RandomOperation(original, rng, &now);
-      original.set_change_log(nullptr);
+      original.set_change_recorder(nullptr);
       INFO("batch " << batch << " ops " << ops.size());
       REQUIRE(replica->ApplyChanges(ops));
       ops.clear();
@@ -145,14 +145,14 @@ TEST_CASE("change log: a queue's operations replay to the same state, field by f
   }
 }
 
-TEST_CASE("change log: corrupt queue operations are refused", "[change_log]") {
+TEST_CASE("change recorder: corrupt queue operations are refused", "[change_recorder]") {
   Queue original;
   std::string ops;
-  original.set_change_log(&ops);
+  original.set_change_recorder(&ops);
   original.Push(T0, "a", 0, 0);
   original.Pop(T0, 1, 0);
   original.Nack(T0, "1", 50, nullptr, nullptr);
-  original.set_change_log(nullptr);
+  original.set_change_recorder(nullptr);
   for (size_t cut = 1; cut < ops.size(); cut++) {
     INFO("cut at " << cut);
     Queue replica;
@@ -167,9 +167,9 @@ TEST_CASE("change log: corrupt queue operations are refused", "[change_log]") {
   std::string ack;
   other.Push(T0, "a", 0, 0);
   other.Pop(T0, 1, 0);
-  other.set_change_log(&ack);
+  other.set_change_recorder(&ack);
   REQUIRE(other.Ack("1"));
-  other.set_change_log(nullptr);
+  other.set_change_recorder(nullptr);
   CHECK_FALSE(fresh.ApplyChanges(ack));
   Queue full;
   full.Push(T0, "a", 0, 0);
@@ -184,9 +184,9 @@ TEST_CASE("change log: corrupt queue operations are refused", "[change_log]") {
     Queue source;
     std::string bad;
     source.Push(T0, "a", 0, 0);
-    source.set_change_log(&bad);
+    source.set_change_recorder(&bad);
     source.Pop(now == INT64_MAX || now < 0 ? T0 : now, 1, 1000);
-    source.set_change_log(nullptr);
+    source.set_change_recorder(nullptr);
     // Rewrite the pop's numbers: [op][now][count][lease] as zigzag varints.
     std::string forged(1, bad[0]);
     for (const int64_t v : {now, int64_t{1}, lease}) {
@@ -199,20 +199,20 @@ TEST_CASE("change log: corrupt queue operations are refused", "[change_log]") {
   }
 }
 
-TEST_CASE("change log: a Bloom filter's adds replay to the same bits, scaling included",
-          "[change_log]") {
-  daemon::ChangeLog::StartOver();
+TEST_CASE("change recorder: a Bloom filter's adds replay to the same bits, scaling included",
+          "[change_recorder]") {
+  daemon::ChangeRecorder::StartOver();
   bloom::BloomValue original(
       bloom::BloomFilter({.error = 0.01, .capacity = 100, .expansion = 2, .scaling = true}));
   std::string dump;
   original.Dump(&dump);
   bloom::BloomValue replica(*bloom::BloomFilter::Restore(dump));
-  original.change_log()->Start();
+  original.change_recorder()->Start();
   std::string ops;
   for (int batch = 0; batch < 20; batch++) {
     for (int i = 0; i < 50; i++) original.Add("item-" + std::to_string(batch * 50 + i % 40));
     ops.clear();
-    REQUIRE(original.change_log()->Take(&ops));
+    REQUIRE(original.change_recorder()->Take(&ops));
     CHECK(ops.size() % 16 == 0);
     REQUIRE(replica.ApplyChanges(ops));
     std::string a, b;
@@ -225,9 +225,9 @@ TEST_CASE("change log: a Bloom filter's adds replay to the same bits, scaling in
   CHECK_FALSE(replica.ApplyChanges(ops));  // already added: not the state the ops came from
 }
 
-TEST_CASE("change log: records from Start until Stop, StartOver or its size bound",
-          "[change_log]") {
-  daemon::ChangeLog log;
+TEST_CASE("change recorder: records from Start until Stop, StartOver or its size bound",
+          "[change_recorder]") {
+  daemon::ChangeRecorder log;
   std::string out;
   CHECK(log.recording() == nullptr);
   CHECK_FALSE(log.Take(&out));
@@ -243,10 +243,10 @@ TEST_CASE("change log: records from Start until Stop, StartOver or its size boun
   CHECK(log.recording() == nullptr);
   CHECK(log.bytes() == 0);
   log.Start();
-  daemon::ChangeLog::StartOver();  // a rewrite: every value logs its dump next
+  daemon::ChangeRecorder::StartOver();  // a rewrite: every value logs its dump next
   CHECK(log.recording() == nullptr);
   log.Start();
-  log.recording()->append(std::string(daemon::ChangeLog::kMaxBytes + 1, 'x'));
+  log.recording()->append(std::string(daemon::ChangeRecorder::kMaxBytes + 1, 'x'));
   CHECK(log.recording() == nullptr);  // past the bound: the dump is the smaller record
   CHECK_FALSE(log.Take(&out));
 
@@ -262,7 +262,7 @@ TEST_CASE("change log: records from Start until Stop, StartOver or its size boun
   // A small value keeps the common bound.
   log.set_value_bytes(100);
   log.Start();
-  log.recording()->append(std::string(daemon::ChangeLog::kMaxBytes, 'x'));
+  log.recording()->append(std::string(daemon::ChangeRecorder::kMaxBytes, 'x'));
   CHECK(log.recording() != nullptr);
 }
 

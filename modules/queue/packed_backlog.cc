@@ -1,4 +1,4 @@
-#include "modules/queue/message_log.h"
+#include "modules/queue/packed_backlog.h"
 
 #include <malloc.h>
 
@@ -34,9 +34,9 @@ std::optional<uint64_t> ParseGeneratedId(std::string_view id) {
   return n;
 }
 
-// --- MessageLog ----------------------------------------------------------------------------
+// --- PackedBacklog ----------------------------------------------------------------------------
 
-struct MessageLog::Segment {
+struct PackedBacklog::Segment {
   uint64_t first_seq = 0;  // the first record's values
   uint64_t first_id = 0;
   int64_t first_ms = 0;
@@ -48,11 +48,11 @@ struct MessageLog::Segment {
   const char* records() const { return reinterpret_cast<const char*>(this + 1); }
 };
 
-MessageLog::~MessageLog() {
+PackedBacklog::~PackedBacklog() {
   for (size_t i = first_; i < segments_.size(); i++) std::free(segments_[i]);
 }
 
-void MessageLog::Swap(MessageLog& other) noexcept {
+void PackedBacklog::Swap(PackedBacklog& other) noexcept {
   segments_.swap(other.segments_);
   std::swap(first_, other.first_);
   std::swap(head_, other.head_);
@@ -61,16 +61,16 @@ void MessageLog::Swap(MessageLog& other) noexcept {
   std::swap(segment_bytes_, other.segment_bytes_);
 }
 
-size_t MessageLog::bytes() const {
+size_t PackedBacklog::bytes() const {
   return segment_bytes_ + segments_.capacity() * sizeof(Segment*);
 }
 
-LogRecord MessageLog::RecordAt(const Position& p) const {
+PackedRecord PackedBacklog::RecordAt(const Position& p) const {
   const Segment* s = segments_[p.segment];
   return {p.seq, p.id, p.pushed_ms, std::string_view(s->records() + p.payload_at, p.payload_len)};
 }
 
-void MessageLog::Enter(Position* p, size_t i) const {
+void PackedBacklog::Enter(Position* p, size_t i) const {
   const Segment* s = segments_[i];
   p->segment = i;
   p->next = 0;
@@ -79,7 +79,7 @@ void MessageLog::Enter(Position* p, size_t i) const {
   p->pushed_ms = s->first_ms;
 }
 
-void MessageLog::DecodeNext(Position* p) const {
+void PackedBacklog::DecodeNext(Position* p) const {
   const Segment* s = segments_[p->segment];
   const char* at = s->records() + p->next;
   p->seq += ReadVarint(&at);
@@ -91,7 +91,7 @@ void MessageLog::DecodeNext(Position* p) const {
   p->next = p->payload_at + p->payload_len;
 }
 
-bool MessageLog::Step(Position* p) const {
+bool PackedBacklog::Step(Position* p) const {
   if (p->next == segments_[p->segment]->used) {
     if (p->segment + 1 == segments_.size()) return false;
     Enter(p, p->segment + 1);
@@ -100,7 +100,7 @@ bool MessageLog::Step(Position* p) const {
   return true;
 }
 
-void MessageLog::Append(const LogRecord& r) {
+void PackedBacklog::Append(const PackedRecord& r) {
   // The varints: deltas from the record before, or zeros when the record starts its segment
   // (whose header then holds its values).
   auto encode = [&](bool starts, char* out) {
@@ -139,11 +139,11 @@ void MessageLog::Append(const LogRecord& r) {
   }
 }
 
-MessageLog::Segment* MessageLog::StartSegment(size_t record_bytes) {
+PackedBacklog::Segment* PackedBacklog::StartSegment(size_t record_bytes) {
   size_t want = kMinSegmentBytes;
   if (!segments_.empty()) {
     Segment*& tail = segments_.back();
-    if (tail->count == 0) {  // the small segment an empty log kept: too small for this record
+    if (tail->count == 0) {  // the small segment an empty backlog kept: too small for this record
       Free(tail);
       segments_.pop_back();
     } else {
@@ -162,7 +162,7 @@ MessageLog::Segment* MessageLog::StartSegment(size_t record_bytes) {
   return s;
 }
 
-void MessageLog::Seal(Segment*& s) {
+void PackedBacklog::Seal(Segment*& s) {
   if (s->capacity - s->used < kShrinkSlack) return;
   const size_t before = malloc_usable_size(s);
   // Shrinking in place is the usual case; positions hold offsets, so a move is fine too.
@@ -174,12 +174,12 @@ void MessageLog::Seal(Segment*& s) {
   segment_bytes_ = segment_bytes_ - before + usable;
 }
 
-void MessageLog::Free(Segment* s) {
+void PackedBacklog::Free(Segment* s) {
   segment_bytes_ -= malloc_usable_size(s);
   std::free(s);
 }
 
-void MessageLog::PopFront() {
+void PackedBacklog::PopFront() {
   if (--count_ == 0) {
     Emptied();
     return;
@@ -189,7 +189,7 @@ void MessageLog::PopFront() {
   if (head_.segment != at) DropFirstSegment();
 }
 
-void MessageLog::DropFirstSegment() {
+void PackedBacklog::DropFirstSegment() {
   Free(segments_[first_]);
   segments_[first_++] = nullptr;
   // Compacting once half the table is freed keeps each pop O(1), amortized.
@@ -200,7 +200,7 @@ void MessageLog::DropFirstSegment() {
   }
 }
 
-void MessageLog::Emptied() {
+void PackedBacklog::Emptied() {
   // The head was the last record: only the last segment is left.
   Segment* last = segments_.back();
   segments_.clear();
@@ -216,14 +216,14 @@ void MessageLog::Emptied() {
   segments_.push_back(last);
 }
 
-void MessageLog::Clear() {
+void PackedBacklog::Clear() {
   for (size_t i = first_; i < segments_.size(); i++) Free(segments_[i]);
   std::vector<Segment*>().swap(segments_);
   first_ = 0;
   count_ = 0;
 }
 
-std::optional<LogRecord> MessageLog::Find(uint64_t id) const {
+std::optional<PackedRecord> PackedBacklog::Find(uint64_t id) const {
   if (empty() || id < head_.id || id > last_.id) return std::nullopt;
   // The last segment starting at or below id (the head's starts below it).
   const auto it =
@@ -231,7 +231,7 @@ std::optional<LogRecord> MessageLog::Find(uint64_t id) const {
                        [](uint64_t v, const Segment* s) { return v < s->first_id; });
   Position p;
   Enter(&p, static_cast<size_t>(it - segments_.begin()) - 1);
-  // Ids increase along the log, and every record from the head on is live.
+  // Ids increase along the backlog, and every record from the head on is live.
   while (p.next < segments_[p.segment]->used) {
     DecodeNext(&p);
     if (p.id >= id) return p.id == id ? std::optional(RecordAt(p)) : std::nullopt;
@@ -239,48 +239,48 @@ std::optional<LogRecord> MessageLog::Find(uint64_t id) const {
   return std::nullopt;
 }
 
-// --- ReadyLogs -----------------------------------------------------------------------------
+// --- ReadyBacklogs -----------------------------------------------------------------------------
 
-void ReadyLogs::Swap(ReadyLogs& other) noexcept {
+void ReadyBacklogs::Swap(ReadyBacklogs& other) noexcept {
   levels_.swap(other.levels_);
   std::swap(spare_, other.spare_);
   std::swap(count_, other.count_);
-  std::swap(log_bytes_, other.log_bytes_);
+  std::swap(backlog_bytes_, other.backlog_bytes_);
 }
 
-bool ReadyLogs::Append(int64_t priority, const LogRecord& r) {
+bool ReadyBacklogs::Append(int64_t priority, const PackedRecord& r) {
   auto it = std::lower_bound(levels_.begin(), levels_.end(), priority,
                              [](const Level& level, int64_t p) { return level.priority > p; });
   if (it == levels_.end() || it->priority != priority) {
     if (levels_.size() == kMaxLevels) return false;
     it = levels_.insert(it, Level{priority, std::move(spare_)});  // the spare is left empty
-  } else if (!it->log.Accepts(r.pushed_ms)) {
+  } else if (!it->backlog.Accepts(r.pushed_ms)) {
     return false;
   }
-  const size_t before = it->log.bytes();
-  it->log.Append(r);
-  log_bytes_ += it->log.bytes() - before;
+  const size_t before = it->backlog.bytes();
+  it->backlog.Append(r);
+  backlog_bytes_ += it->backlog.bytes() - before;
   count_++;
   return true;
 }
 
-void ReadyLogs::PopFrom(size_t i) {
-  MessageLog& log = levels_[i].log;
-  const size_t before = log.bytes();
-  log.PopFront();
-  log_bytes_ = log_bytes_ - before + log.bytes();
+void ReadyBacklogs::PopFrom(size_t i) {
+  PackedBacklog& backlog = levels_[i].backlog;
+  const size_t before = backlog.bytes();
+  backlog.PopFront();
+  backlog_bytes_ = backlog_bytes_ - before + backlog.bytes();
   count_--;
-  if (!log.empty()) return;
-  if (!spare_.holds_segment()) spare_ = std::move(log);  // log now holds the old spare
-  log_bytes_ -= log.bytes();
+  if (!backlog.empty()) return;
+  if (!spare_.holds_segment()) spare_ = std::move(backlog);  // backlog now holds the old spare
+  backlog_bytes_ -= backlog.bytes();
   levels_.erase(levels_.begin() + static_cast<ptrdiff_t>(i));
 }
 
-size_t ReadyLogs::Expire(int64_t now_ms, int64_t retention_ms) {
+size_t ReadyBacklogs::Expire(int64_t now_ms, int64_t retention_ms) {
   size_t dropped = 0;
   size_t i = 0;
   while (i < levels_.size()) {  // each level's head is its oldest
-    if (levels_[i].log.Front().pushed_ms + retention_ms > now_ms) {
+    if (levels_[i].backlog.Front().pushed_ms + retention_ms > now_ms) {
       i++;
       continue;
     }
@@ -290,37 +290,37 @@ size_t ReadyLogs::Expire(int64_t now_ms, int64_t retention_ms) {
   return dropped;
 }
 
-std::optional<int64_t> ReadyLogs::OldestPushedMs() const {
+std::optional<int64_t> ReadyBacklogs::OldestPushedMs() const {
   std::optional<int64_t> oldest;
   for (const Level& level : levels_) {
-    const int64_t t = level.log.Front().pushed_ms;
+    const int64_t t = level.backlog.Front().pushed_ms;
     if (!oldest || t < *oldest) oldest = t;
   }
   return oldest;
 }
 
-std::optional<std::pair<int64_t, LogRecord>> ReadyLogs::Find(uint64_t id) const {
+std::optional<std::pair<int64_t, PackedRecord>> ReadyBacklogs::Find(uint64_t id) const {
   for (const Level& level : levels_) {
-    if (auto r = level.log.Find(id)) return std::pair(level.priority, *r);
+    if (auto r = level.backlog.Find(id)) return std::pair(level.priority, *r);
   }
   return std::nullopt;
 }
 
-size_t ReadyLogs::Clear() {
+size_t ReadyBacklogs::Clear() {
   const size_t dropped = count_;
   std::vector<Level>().swap(levels_);
   spare_.Clear();
   count_ = 0;
-  log_bytes_ = 0;
+  backlog_bytes_ = 0;
   return dropped;
 }
 
-void ReadyLogs::Cursor::Enter(size_t level) {
+void ReadyBacklogs::Cursor::Enter(size_t level) {
   level_ = level;
-  if (!done()) at_ = logs_->levels_[level].log.Begin();
+  if (!done()) at_ = backlogs_->levels_[level].backlog.Begin();
 }
 
-void ReadyLogs::Cursor::Next() {
+void ReadyBacklogs::Cursor::Next() {
   at_.Next();
   if (at_.done()) Enter(level_ + 1);
 }
