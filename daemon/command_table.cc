@@ -63,10 +63,13 @@ CommandSpec& CommandTable::Add(CommandSpec spec) {
   return ref;
 }
 
-CommandSpec& CommandTable::AddKeyed(std::string_view group, std::string_view since,
-                                    CommandSpec spec) {
-  spec.group = group;
-  spec.since = since;
+CommandSpec& CommandGroup::Add(CommandSpec spec) {
+  spec.group = group_;
+  if (!since_.empty()) spec.since = since_;
+  return table_.Add(std::move(spec));
+}
+
+CommandSpec& CommandGroup::AddKeyed(CommandSpec spec) {
   spec.first_key = spec.last_key = spec.key_step = 1;
   return Add(std::move(spec));
 }

@@ -172,9 +172,6 @@ class CommandTable {
   // Registers a top-level command. A duplicate name aborts start-up: two families must never
   // silently shadow each other.
   CommandSpec& Add(CommandSpec spec);
-  // Registers a family's command whose one key is args[1] (first = last = step = 1, as most
-  // families' commands), with the family's group and the version it came in.
-  CommandSpec& AddKeyed(std::string_view group, std::string_view since, CommandSpec spec);
   // Registers `spec` as a subcommand of the container `parent` (which must exist).
   CommandSpec& AddSubcommand(std::string_view parent, CommandSpec spec);
 
@@ -192,6 +189,22 @@ class CommandTable {
  private:
   NameMap<std::unique_ptr<CommandSpec>> commands_;
   std::vector<const CommandSpec*> order_;
+};
+
+// How a family registers its commands: each gets the family's group (Redis's COMMAND DOCS
+// group) and, when the family names one, the version it came in.
+class CommandGroup {
+ public:
+  CommandGroup(CommandTable& table, std::string_view group, std::string_view since = {})
+      : table_(table), group_(group), since_(since) {}
+  // A command whose keys are as its entry says (none, or first/last/step, numkeys, key_range).
+  CommandSpec& Add(CommandSpec spec);
+  // A command whose one key is args[1] (first = last = step = 1), as most families' commands.
+  CommandSpec& AddKeyed(CommandSpec spec);
+
+ private:
+  CommandTable& table_;
+  std::string_view group_, since_;
 };
 
 // Parses a syntax line into argument docs; false (and *error) on a malformed line, which is a

@@ -305,31 +305,33 @@ void CmdLoadChunk(CommandContext& ctx) {
 
 void RegisterBloomCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) { t.AddKeyed("bf", "0.1.0", std::move(spec)); };
-  add({.name = "bf.reserve",
-       .arity = -4,
-       .max_args = 7,
-       .flags = kCmdWrite | kCmdDenyOom,
-       .handler = CmdReserve,
-       .summary = "Create an empty Bloom filter for an error rate and a capacity",
-       .complexity = "O(1)",
-       .syntax = "key error_rate:double capacity:integer [EXPANSION expansion:integer] "
-                 "[NONSCALING]"});
-  add({.name = "bf.add",
+  daemon::CommandGroup group(t, "bf", "0.1.0");
+  group.AddKeyed({.name = "bf.reserve",
+                  .arity = -4,
+                  .max_args = 7,
+                  .flags = kCmdWrite | kCmdDenyOom,
+                  .handler = CmdReserve,
+                  .summary = "Create an empty Bloom filter for an error rate and a capacity",
+                  .complexity = "O(1)",
+                  .syntax = "key error_rate:double capacity:integer [EXPANSION expansion:integer] "
+                            "[NONSCALING]"});
+  group.AddKeyed(
+      {.name = "bf.add",
        .arity = 3,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
        .handler = CmdAdd,
        .summary = "Add an item to a Bloom filter, creating it with the defaults if absent",
        .complexity = "O(k x F): k hashes in each of F sub-filters",
        .syntax = "key item"});
-  add({.name = "bf.madd",
-       .arity = -3,
-       .flags = kCmdWrite | kCmdDenyOom,
-       .handler = CmdAdd,
-       .summary = "Add items to a Bloom filter, creating it with the defaults if absent",
-       .complexity = "O(N x k x F) for N items",
-       .syntax = "key item [item ...]"});
-  add({.name = "bf.insert",
+  group.AddKeyed({.name = "bf.madd",
+                  .arity = -3,
+                  .flags = kCmdWrite | kCmdDenyOom,
+                  .handler = CmdAdd,
+                  .summary = "Add items to a Bloom filter, creating it with the defaults if absent",
+                  .complexity = "O(N x k x F) for N items",
+                  .syntax = "key item [item ...]"});
+  group.AddKeyed(
+      {.name = "bf.insert",
        .arity = -4,
        .flags = kCmdWrite | kCmdDenyOom,
        .handler = CmdInsert,
@@ -337,49 +339,50 @@ void RegisterBloomCommands(daemon::CommandTable& t) {
        .complexity = "O(N x k x F) for N items",
        .syntax = "key [CAPACITY capacity:integer] [ERROR error:double] "
                  "[EXPANSION expansion:integer] [NOCREATE] [NONSCALING] ITEMS item [item ...]"});
-  add({.name = "bf.exists",
-       .arity = 3,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdExists,
-       .summary = "Whether an item may have been added to a Bloom filter",
-       .complexity = "O(k x F)",
-       .syntax = "key item"});
-  add({.name = "bf.mexists",
-       .arity = -3,
-       .flags = kCmdReadonly,
-       .handler = CmdExists,
-       .summary = "Whether each item may have been added to a Bloom filter",
-       .complexity = "O(N x k x F) for N items",
-       .syntax = "key item [item ...]"});
-  add({.name = "bf.info",
-       .arity = -2,
-       .max_args = 3,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdInfo,
-       .summary = "A Bloom filter's capacity, size, sub-filters, items and expansion",
-       .complexity = "O(F)",
-       .syntax = "key [CAPACITY | SIZE | FILTERS | ITEMS | EXPANSION]"});
-  add({.name = "bf.card",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdCard,
-       .summary = "The number of items added to a Bloom filter (0 when absent)",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "bf.scandump",
+  group.AddKeyed({.name = "bf.exists",
+                  .arity = 3,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdExists,
+                  .summary = "Whether an item may have been added to a Bloom filter",
+                  .complexity = "O(k x F)",
+                  .syntax = "key item"});
+  group.AddKeyed({.name = "bf.mexists",
+                  .arity = -3,
+                  .flags = kCmdReadonly,
+                  .handler = CmdExists,
+                  .summary = "Whether each item may have been added to a Bloom filter",
+                  .complexity = "O(N x k x F) for N items",
+                  .syntax = "key item [item ...]"});
+  group.AddKeyed({.name = "bf.info",
+                  .arity = -2,
+                  .max_args = 3,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdInfo,
+                  .summary = "A Bloom filter's capacity, size, sub-filters, items and expansion",
+                  .complexity = "O(F)",
+                  .syntax = "key [CAPACITY | SIZE | FILTERS | ITEMS | EXPANSION]"});
+  group.AddKeyed({.name = "bf.card",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdCard,
+                  .summary = "The number of items added to a Bloom filter (0 when absent)",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed(
+      {.name = "bf.scandump",
        .arity = 3,
        .flags = kCmdReadonly,
        .handler = CmdScanDump,
        .summary = "Read a Bloom filter's header or its next chunk of bits, for BF.LOADCHUNK",
        .complexity = "O(n) for the n bytes of the chunk (at most 16 MiB)",
        .syntax = "key iterator:integer"});
-  add({.name = "bf.loadchunk",
-       .arity = 4,
-       .flags = kCmdWrite | kCmdDenyOom,
-       .handler = CmdLoadChunk,
-       .summary = "Restore a Bloom filter from BF.SCANDUMP's header and chunks",
-       .complexity = "O(n) for the n bytes of the chunk",
-       .syntax = "key iterator:integer data:string"});
+  group.AddKeyed({.name = "bf.loadchunk",
+                  .arity = 4,
+                  .flags = kCmdWrite | kCmdDenyOom,
+                  .handler = CmdLoadChunk,
+                  .summary = "Restore a Bloom filter from BF.SCANDUMP's header and chunks",
+                  .complexity = "O(n) for the n bytes of the chunk",
+                  .syntax = "key iterator:integer data:string"});
 }
 
 }  // namespace pylon::bloom

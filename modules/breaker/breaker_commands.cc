@@ -263,8 +263,9 @@ void CmdForce(CommandContext& ctx) {
 
 void RegisterBreakerCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) { t.AddKeyed("cb", "0.1.0", std::move(spec)); };
-  add({.name = "cb.config",
+  daemon::CommandGroup group(t, "cb", "0.1.0");
+  group.AddKeyed(
+      {.name = "cb.config",
        .arity = -2,
        .flags = kCmdWrite | kCmdDenyOom,
        .handler = CmdConfig,
@@ -274,34 +275,35 @@ void RegisterBreakerCommands(daemon::CommandTable& t) {
                  "[SLOW-RATE pct:integer] [SLOW-MS ms:integer] [MIN-CALLS n:integer] "
                  "[CONSECUTIVE n:integer] [OPEN-MS ms:integer] [HALF-OPEN-CALLS n:integer] "
                  "[TRIAL-MS ms:integer]"});
-  add({.name = "cb.allow",
+  group.AddKeyed(
+      {.name = "cb.allow",
        .arity = 2,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
        .handler = CmdAllow,
        .summary = "Ask a circuit breaker for a permit (creates it with the defaults if absent)",
        .complexity = "O(1) amortized",
        .syntax = "name:key"});
-  add({.name = "cb.record",
-       .arity = -3,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdRecord,
-       .summary = "Record a call's outcome (and latency) in a circuit breaker",
-       .complexity = "O(1) amortized",
-       .syntax = "name:key (SUCCESS | FAILURE) [LATENCY ms:integer]"});
-  add({.name = "cb.state",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdState,
-       .summary = "A circuit breaker's state, rates and counters",
-       .complexity = "O(1) amortized",
-       .syntax = "name:key"});
-  add({.name = "cb.force",
-       .arity = 3,
-       .flags = kCmdWrite | kCmdDenyOom,
-       .handler = CmdForce,
-       .summary = "Force a circuit breaker OPEN, CLOSED or DISABLED, or RESET it",
-       .complexity = "O(W) to drop the window",
-       .syntax = "name:key (OPEN | CLOSED | DISABLED | RESET)"});
+  group.AddKeyed({.name = "cb.record",
+                  .arity = -3,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdRecord,
+                  .summary = "Record a call's outcome (and latency) in a circuit breaker",
+                  .complexity = "O(1) amortized",
+                  .syntax = "name:key (SUCCESS | FAILURE) [LATENCY ms:integer]"});
+  group.AddKeyed({.name = "cb.state",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdState,
+                  .summary = "A circuit breaker's state, rates and counters",
+                  .complexity = "O(1) amortized",
+                  .syntax = "name:key"});
+  group.AddKeyed({.name = "cb.force",
+                  .arity = 3,
+                  .flags = kCmdWrite | kCmdDenyOom,
+                  .handler = CmdForce,
+                  .summary = "Force a circuit breaker OPEN, CLOSED or DISABLED, or RESET it",
+                  .complexity = "O(W) to drop the window",
+                  .syntax = "name:key (OPEN | CLOSED | DISABLED | RESET)"});
 }
 
 }  // namespace pylon::breaker

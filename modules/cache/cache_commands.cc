@@ -250,70 +250,64 @@ void CmdStats(CommandContext& ctx) {
 
 void RegisterCacheCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "cache";
-    spec.since = "0.1.0";
-    t.Add(std::move(spec));
-  };
-  auto key1 = [](CommandSpec spec) {
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    return spec;
-  };
-  add(key1({.name = "cache.set",
-            .arity = -3,
-            .flags = kCmdWrite | kCmdDenyOom,
-            .handler = CmdSet,
-            .summary = "Store a cache entry with a TTL, a stale-while-revalidate window and tags",
-            .complexity = "O(1 + T) for T tags",
-            .syntax = "key value [TTL milliseconds:integer] [SWR milliseconds:integer] "
-                      "[TAGS numtags:integer tag [tag ...]]"}));
-  add(key1({.name = "cache.get",
-            .arity = 2,
-            .flags = kCmdReadonly | kCmdFast,
-            .handler = CmdGet,
-            .summary = "Read a cache entry, fresh or stale",
-            .complexity = "O(1)",
-            .syntax = "key"}));
-  add(key1({.name = "cache.fetch",
-            .arity = -2,
-            .flags = kCmdWrite | kCmdDenyOom | kCmdBlocking,
-            .handler = CmdFetch,
-            .summary = "Read a cache entry, or get the lease to fill it (one caller per miss)",
-            .complexity = "O(1)",
-            .syntax = "key [LEASE milliseconds:integer] [BLOCK milliseconds:integer]"}));
-  add(key1({.name = "cache.fill",
-            .arity = -4,
-            .flags = kCmdWrite | kCmdDenyOom,
-            .handler = CmdFill,
-            .summary = "Store the value a lease was for; refused when the lease is stale",
-            .complexity = "O(1 + T) for T tags",
-            .syntax = "key token:string value [TTL milliseconds:integer] "
-                      "[SWR milliseconds:integer] [TAGS numtags:integer tag [tag ...]]"}));
-  CommandSpec del = key1({.name = "cache.del",
-                          .arity = -2,
-                          .flags = kCmdWrite,
-                          .handler = CmdDel,
-                          .summary = "Delete cache entries",
-                          .complexity = "O(N) for N keys",
-                          .syntax = "key [key ...]"});
-  del.last_key = -1;
-  add(std::move(del));
-  add({.name = "cache.invalidate",
+  CommandGroup group(t, "cache", "0.1.0");
+  group.AddKeyed(
+      {.name = "cache.set",
+       .arity = -3,
+       .flags = kCmdWrite | kCmdDenyOom,
+       .handler = CmdSet,
+       .summary = "Store a cache entry with a TTL, a stale-while-revalidate window and tags",
+       .complexity = "O(1 + T) for T tags",
+       .syntax = "key value [TTL milliseconds:integer] [SWR milliseconds:integer] "
+                 "[TAGS numtags:integer tag [tag ...]]"});
+  group.AddKeyed({.name = "cache.get",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdGet,
+                  .summary = "Read a cache entry, fresh or stale",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed(
+      {.name = "cache.fetch",
        .arity = -2,
-       .flags = kCmdWrite,
-       .handler = CmdInvalidate,
-       .summary = "Drop every cache entry stored with any of the tags",
-       .complexity = "O(N) for N keys dropped",
-       .syntax = "tag [tag ...]"});
-  add({.name = "cache.stats",
-       .arity = 1,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdStats,
-       .summary = "Hits, misses, stale hits, fills, lease waits, evictions, expirations",
+       .flags = kCmdWrite | kCmdDenyOom | kCmdBlocking,
+       .handler = CmdFetch,
+       .summary = "Read a cache entry, or get the lease to fill it (one caller per miss)",
        .complexity = "O(1)",
-       .syntax = ""});
+       .syntax = "key [LEASE milliseconds:integer] [BLOCK milliseconds:integer]"});
+  group.AddKeyed({.name = "cache.fill",
+                  .arity = -4,
+                  .flags = kCmdWrite | kCmdDenyOom,
+                  .handler = CmdFill,
+                  .summary = "Store the value a lease was for; refused when the lease is stale",
+                  .complexity = "O(1 + T) for T tags",
+                  .syntax = "key token:string value [TTL milliseconds:integer] "
+                            "[SWR milliseconds:integer] [TAGS numtags:integer tag [tag ...]]"});
+  CommandSpec del = {.name = "cache.del",
+                     .arity = -2,
+                     .flags = kCmdWrite,
+                     .handler = CmdDel,
+                     .summary = "Delete cache entries",
+                     .complexity = "O(N) for N keys",
+                     .syntax = "key [key ...]"};
+  del.first_key = 1;
+  del.last_key = -1;
+  del.key_step = 1;
+  group.Add(std::move(del));
+  group.Add({.name = "cache.invalidate",
+             .arity = -2,
+             .flags = kCmdWrite,
+             .handler = CmdInvalidate,
+             .summary = "Drop every cache entry stored with any of the tags",
+             .complexity = "O(N) for N keys dropped",
+             .syntax = "tag [tag ...]"});
+  group.Add({.name = "cache.stats",
+             .arity = 1,
+             .flags = kCmdReadonly | kCmdFast,
+             .handler = CmdStats,
+             .summary = "Hits, misses, stale hits, fills, lease waits, evictions, expirations",
+             .complexity = "O(1)",
+             .syntax = ""});
 }
 
 }  // namespace pylon::cache

@@ -143,8 +143,9 @@ void CmdInfo(CommandContext& ctx) {
 
 void RegisterExperimentCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) { t.AddKeyed("experiment", "0.1.0", std::move(spec)); };
-  add({.name = "exp.define",
+  daemon::CommandGroup group(t, "experiment", "0.1.0");
+  group.AddKeyed(
+      {.name = "exp.define",
        .arity = -5,
        .flags = kCmdWrite | kCmdDenyOom,
        .handler = CmdDefine,
@@ -153,20 +154,21 @@ void RegisterExperimentCommands(daemon::CommandTable& t) {
        .syntax = "exp VARIANTS name weight:integer [name weight:integer ...] "
                  "[TRAFFIC percent:double] [SALT salt] [WHERE attribute op value "
                  "[attribute op value ...]]"});
-  add({.name = "exp.assign",
+  group.AddKeyed(
+      {.name = "exp.assign",
        .arity = -3,
        .flags = kCmdReadonly | kCmdFast,
        .handler = CmdAssign,
        .summary = "The variant a user gets, or null when the user is not in the experiment",
        .complexity = "O(V + C + A) for V variants, C conditions and A attributes",
        .syntax = "exp user [attribute value [attribute value ...]]"});
-  add({.name = "exp.info",
-       .arity = 2,
-       .flags = kCmdReadonly,
-       .handler = CmdInfo,
-       .summary = "An experiment's definition and how many users each variant got",
-       .complexity = "O(V + C)",
-       .syntax = "exp"});
+  group.AddKeyed({.name = "exp.info",
+                  .arity = 2,
+                  .flags = kCmdReadonly,
+                  .handler = CmdInfo,
+                  .summary = "An experiment's definition and how many users each variant got",
+                  .complexity = "O(V + C)",
+                  .syntax = "exp"});
 }
 
 }  // namespace pylon::experiment

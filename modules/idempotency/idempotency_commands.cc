@@ -155,8 +155,9 @@ void CmdAbort(CommandContext& ctx) {
 
 void RegisterIdempotencyCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) { t.AddKeyed("idempotency", "0.1.0", std::move(spec)); };
-  add({.name = "idem.begin",
+  daemon::CommandGroup group(t, "idempotency", "0.1.0");
+  group.AddKeyed(
+      {.name = "idem.begin",
        .arity = -4,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
        .handler = CmdBegin,
@@ -164,14 +165,15 @@ void RegisterIdempotencyCommands(daemon::CommandTable& t) {
        .complexity = "O(1)",
        .syntax = "key FINGERPRINT fingerprint:string [TTL milliseconds:integer] "
                  "[LOCK milliseconds:integer]"});
-  add({.name = "idem.complete",
-       .arity = -3,
-       .flags = kCmdWrite | kCmdDenyOom,
-       .handler = CmdComplete,
-       .summary = "Store the response of the request pending under an idempotency key",
-       .complexity = "O(N) for a response of N bytes",
-       .syntax = "key response:string [FINGERPRINT fingerprint:string]"});
-  add({.name = "idem.abort",
+  group.AddKeyed({.name = "idem.complete",
+                  .arity = -3,
+                  .flags = kCmdWrite | kCmdDenyOom,
+                  .handler = CmdComplete,
+                  .summary = "Store the response of the request pending under an idempotency key",
+                  .complexity = "O(N) for a response of N bytes",
+                  .syntax = "key response:string [FINGERPRINT fingerprint:string]"});
+  group.AddKeyed(
+      {.name = "idem.abort",
        .arity = 2,
        .flags = kCmdWrite | kCmdFast,
        .handler = CmdAbort,

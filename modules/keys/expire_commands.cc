@@ -142,11 +142,7 @@ void CmdPersist(CommandContext& ctx) {
 void RegisterExpireCommands(daemon::Registry& registry) {
   using namespace daemon;
   CommandTable& t = registry.commands;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "generic";
-    spec.first_key = spec.last_key = spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  CommandGroup group(t, "generic");
   constexpr std::string_view kCondition = " [condition: NX | XX | GT | LT]";
   static const std::string expire_syntax = "key seconds:integer" + std::string(kCondition);
   static const std::string pexpire_syntax = "key milliseconds:integer" + std::string(kCondition);
@@ -154,31 +150,32 @@ void RegisterExpireCommands(daemon::Registry& registry) {
       "key unix-time-seconds:unix-time" + std::string(kCondition);
   static const std::string pexpireat_syntax =
       "key unix-time-milliseconds:unix-time" + std::string(kCondition);
-  add({.name = "expire",
-       .arity = -3,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdExpire,
-       .since = "1.0.0",
-       .summary = "Set a key's time to live in seconds",
-       .complexity = "O(1)",
-       .syntax = expire_syntax});
-  add({.name = "pexpire",
-       .arity = -3,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdPexpire,
-       .since = "2.6.0",
-       .summary = "Set a key's time to live in milliseconds",
-       .complexity = "O(1)",
-       .syntax = pexpire_syntax});
-  add({.name = "expireat",
-       .arity = -3,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdExpireat,
-       .since = "1.2.0",
-       .summary = "Set the expiration for a key as a UNIX timestamp",
-       .complexity = "O(1)",
-       .syntax = expireat_syntax});
-  add({.name = "pexpireat",
+  group.AddKeyed({.name = "expire",
+                  .arity = -3,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdExpire,
+                  .since = "1.0.0",
+                  .summary = "Set a key's time to live in seconds",
+                  .complexity = "O(1)",
+                  .syntax = expire_syntax});
+  group.AddKeyed({.name = "pexpire",
+                  .arity = -3,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdPexpire,
+                  .since = "2.6.0",
+                  .summary = "Set a key's time to live in milliseconds",
+                  .complexity = "O(1)",
+                  .syntax = pexpire_syntax});
+  group.AddKeyed({.name = "expireat",
+                  .arity = -3,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdExpireat,
+                  .since = "1.2.0",
+                  .summary = "Set the expiration for a key as a UNIX timestamp",
+                  .complexity = "O(1)",
+                  .syntax = expireat_syntax});
+  group.AddKeyed(
+      {.name = "pexpireat",
        .arity = -3,
        .flags = kCmdWrite | kCmdFast,
        .handler = CmdPexpireat,
@@ -186,46 +183,46 @@ void RegisterExpireCommands(daemon::Registry& registry) {
        .summary = "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
        .complexity = "O(1)",
        .syntax = pexpireat_syntax});
-  add({.name = "ttl",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdTtl,
-       .since = "1.0.0",
-       .summary = "Get the time to live for a key in seconds",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "pttl",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdPttl,
-       .since = "2.6.0",
-       .summary = "Get the time to live for a key in milliseconds",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "expiretime",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdExpiretime,
-       .since = "7.0.0",
-       .summary = "Get the expiration Unix timestamp for a key",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "pexpiretime",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdPexpiretime,
-       .since = "7.0.0",
-       .summary = "Get the expiration Unix timestamp for a key in milliseconds",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "persist",
-       .arity = 2,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdPersist,
-       .since = "2.2.0",
-       .summary = "Remove the expiration from a key",
-       .complexity = "O(1)",
-       .syntax = "key"});
+  group.AddKeyed({.name = "ttl",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdTtl,
+                  .since = "1.0.0",
+                  .summary = "Get the time to live for a key in seconds",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "pttl",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdPttl,
+                  .since = "2.6.0",
+                  .summary = "Get the time to live for a key in milliseconds",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "expiretime",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdExpiretime,
+                  .since = "7.0.0",
+                  .summary = "Get the expiration Unix timestamp for a key",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "pexpiretime",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdPexpiretime,
+                  .since = "7.0.0",
+                  .summary = "Get the expiration Unix timestamp for a key in milliseconds",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "persist",
+                  .arity = 2,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdPersist,
+                  .since = "2.2.0",
+                  .summary = "Remove the expiration from a key",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
 }
 
 }  // namespace pylon::keys

@@ -82,26 +82,25 @@ void CmdRenamenx(CommandContext& ctx) { RenameGeneric(ctx, true); }
 void RegisterKeyCommands(daemon::Registry& registry) {
   using namespace daemon;
   CommandTable& t = registry.commands;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "generic";
-    t.Add(std::move(spec));
-  };
-  add({.name = "del",
-       .arity = -2,
-       .flags = kCmdWrite,
-       .first_key = 1,
-       .last_key = -1,
-       .key_step = 1,
-       .handler = CmdDel,
-       .since = "1.0.0",
-       .summary = "Delete a key",
-       .complexity = "O(N) where N is the number of keys that will be removed. When a key to "
-                     "remove holds a value other than a string, the individual complexity for "
-                     "this key is O(M) where M is the number of elements in the list, set, "
-                     "sorted set or hash. Removing a single key that holds a string value is "
-                     "O(1).",
-       .syntax = "key ..."});
-  add({.name = "unlink",
+  CommandGroup group(t, "generic");
+  group.Add({.name = "del",
+             .arity = -2,
+             .flags = kCmdWrite,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = CmdDel,
+             .since = "1.0.0",
+             .summary = "Delete a key",
+             .complexity =
+                 "O(N) where N is the number of keys that will be removed. When a key to "
+                 "remove holds a value other than a string, the individual complexity for "
+                 "this key is O(M) where M is the number of elements in the list, set, "
+                 "sorted set or hash. Removing a single key that holds a string value is "
+                 "O(1).",
+             .syntax = "key ..."});
+  group.Add(
+      {.name = "unlink",
        .arity = -2,
        .flags = kCmdWrite | kCmdFast,
        .first_key = 1,
@@ -115,62 +114,63 @@ void RegisterKeyCommands(daemon::Registry& registry) {
                      "O(N) work in a different thread in order to reclaim memory, where N is "
                      "the number of allocations the deleted objects where composed of.",
        .syntax = "key ..."});
-  add({.name = "exists",
-       .arity = -2,
-       .flags = kCmdReadonly | kCmdFast,
-       .first_key = 1,
-       .last_key = -1,
-       .key_step = 1,
-       .handler = CmdExists,
-       .since = "1.0.0",
-       .summary = "Determine if a key exists",
-       .complexity = "O(N) where N is the number of keys to check.",
-       .syntax = "key ..."});
-  add({.name = "touch",
-       .arity = -2,
-       .flags = kCmdReadonly | kCmdFast,
-       .first_key = 1,
-       .last_key = -1,
-       .key_step = 1,
-       .handler = CmdTouch,
-       .since = "3.2.1",
-       .summary = "Alters the last access time of a key(s). Returns the number of existing keys "
-                  "specified.",
-       .complexity = "O(N) where N is the number of keys that will be touched.",
-       .syntax = "key ..."});
-  add({.name = "type",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .first_key = 1,
-       .last_key = 1,
-       .key_step = 1,
-       .handler = CmdType,
-       .since = "1.0.0",
-       .summary = "Determine the type stored at key",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "rename",
-       .arity = 3,
-       .flags = kCmdWrite,
-       .first_key = 1,
-       .last_key = 2,
-       .key_step = 1,
-       .handler = CmdRename,
-       .since = "1.0.0",
-       .summary = "Rename a key",
-       .complexity = "O(1)",
-       .syntax = "key newkey:key"});
-  add({.name = "renamenx",
-       .arity = 3,
-       .flags = kCmdWrite | kCmdFast,
-       .first_key = 1,
-       .last_key = 2,
-       .key_step = 1,
-       .handler = CmdRenamenx,
-       .since = "1.0.0",
-       .summary = "Rename a key, only if the new key does not exist",
-       .complexity = "O(1)",
-       .syntax = "key newkey:key"});
+  group.Add({.name = "exists",
+             .arity = -2,
+             .flags = kCmdReadonly | kCmdFast,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = CmdExists,
+             .since = "1.0.0",
+             .summary = "Determine if a key exists",
+             .complexity = "O(N) where N is the number of keys to check.",
+             .syntax = "key ..."});
+  group.Add({.name = "touch",
+             .arity = -2,
+             .flags = kCmdReadonly | kCmdFast,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = CmdTouch,
+             .since = "3.2.1",
+             .summary =
+                 "Alters the last access time of a key(s). Returns the number of existing keys "
+                 "specified.",
+             .complexity = "O(N) where N is the number of keys that will be touched.",
+             .syntax = "key ..."});
+  group.Add({.name = "type",
+             .arity = 2,
+             .flags = kCmdReadonly | kCmdFast,
+             .first_key = 1,
+             .last_key = 1,
+             .key_step = 1,
+             .handler = CmdType,
+             .since = "1.0.0",
+             .summary = "Determine the type stored at key",
+             .complexity = "O(1)",
+             .syntax = "key"});
+  group.Add({.name = "rename",
+             .arity = 3,
+             .flags = kCmdWrite,
+             .first_key = 1,
+             .last_key = 2,
+             .key_step = 1,
+             .handler = CmdRename,
+             .since = "1.0.0",
+             .summary = "Rename a key",
+             .complexity = "O(1)",
+             .syntax = "key newkey:key"});
+  group.Add({.name = "renamenx",
+             .arity = 3,
+             .flags = kCmdWrite | kCmdFast,
+             .first_key = 1,
+             .last_key = 2,
+             .key_step = 1,
+             .handler = CmdRenamenx,
+             .since = "1.0.0",
+             .summary = "Rename a key, only if the new key does not exist",
+             .complexity = "O(1)",
+             .syntax = "key newkey:key"});
 }
 
 }  // namespace pylon::keys

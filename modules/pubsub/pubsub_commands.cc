@@ -151,27 +151,25 @@ void RegisterPubSub(daemon::Registry& registry) {
   // The (un)subscribe commands may run on a RESP2 connection that has subscriptions.
   constexpr uint32_t kSubscribeFlags =
       kCmdPubsub | kCmdNoscript | kCmdLoading | kCmdStale | kCmdWhileSubscribed;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "pubsub";
-    t.Add(std::move(spec));
-  };
-  add({.name = "subscribe",
-       .arity = -2,
-       .flags = kSubscribeFlags,
-       .handler = CmdSubscribe,
-       .since = "2.0.0",
-       .summary = "Listen for messages published to the given channels",
-       .complexity = "O(N) where N is the number of channels to subscribe to.",
-       .syntax = "channel [channel ...]"});
-  add({.name = "unsubscribe",
-       .arity = -1,
-       .flags = kSubscribeFlags,
-       .handler = CmdUnsubscribe,
-       .since = "2.0.0",
-       .summary = "Stop listening for messages posted to the given channels",
-       .complexity = "O(N) where N is the number of clients already subscribed to a channel.",
-       .syntax = "[channel [channel ...]]"});
-  add({.name = "psubscribe",
+  CommandGroup group(t, "pubsub");
+  group.Add({.name = "subscribe",
+             .arity = -2,
+             .flags = kSubscribeFlags,
+             .handler = CmdSubscribe,
+             .since = "2.0.0",
+             .summary = "Listen for messages published to the given channels",
+             .complexity = "O(N) where N is the number of channels to subscribe to.",
+             .syntax = "channel [channel ...]"});
+  group.Add({.name = "unsubscribe",
+             .arity = -1,
+             .flags = kSubscribeFlags,
+             .handler = CmdUnsubscribe,
+             .since = "2.0.0",
+             .summary = "Stop listening for messages posted to the given channels",
+             .complexity = "O(N) where N is the number of clients already subscribed to a channel.",
+             .syntax = "[channel [channel ...]]"});
+  group.Add(
+      {.name = "psubscribe",
        .arity = -2,
        .flags = kSubscribeFlags,
        .handler = CmdPsubscribe,
@@ -179,7 +177,8 @@ void RegisterPubSub(daemon::Registry& registry) {
        .summary = "Listen for messages published to channels matching the given patterns",
        .complexity = "O(N) where N is the number of patterns the client is already subscribed to.",
        .syntax = "pattern:pattern [pattern:pattern ...]"});
-  add({.name = "punsubscribe",
+  group.Add(
+      {.name = "punsubscribe",
        .arity = -1,
        .flags = kSubscribeFlags,
        .handler = CmdPunsubscribe,
@@ -189,55 +188,57 @@ void RegisterPubSub(daemon::Registry& registry) {
                      "and M is the number of total patterns subscribed in the system (by any "
                      "client).",
        .syntax = "[pattern:pattern [pattern:pattern ...]]"});
-  add({.name = "ssubscribe",
-       .arity = -2,
-       .flags = kSubscribeFlags,
-       .first_key = 1,
-       .last_key = -1,
-       .key_step = 1,
-       .handler = CmdSsubscribe,
-       .since = "7.0.0",
-       .summary = "Listen for messages published to the given shard channels",
-       .complexity = "O(N) where N is the number of shard channels to subscribe to.",
-       .syntax = "shardchannel [shardchannel ...]"});
-  add({.name = "sunsubscribe",
-       .arity = -1,
-       .flags = kSubscribeFlags,
-       .first_key = 1,
-       .last_key = -1,
-       .key_step = 1,
-       .handler = CmdSunsubscribe,
-       .since = "7.0.0",
-       .summary = "Stop listening for messages posted to the given shard channels",
-       .complexity = "O(N) where N is the number of clients already subscribed to a shard "
-                     "channel.",
-       .syntax = "[shardchannel [shardchannel ...]]"});
-  add({.name = "publish",
-       .arity = 3,
-       .flags = kCmdPubsub | kCmdLoading | kCmdStale | kCmdFast,
-       .handler = CmdPublish,
-       .since = "2.0.0",
-       .summary = "Post a message to a channel",
-       .complexity = "O(N+M) where N is the number of clients subscribed to the receiving "
-                     "channel and M is the total number of subscribed patterns (by any client).",
-       .syntax = "channel message"});
-  add({.name = "spublish",
-       .arity = 3,
-       .flags = kCmdPubsub | kCmdLoading | kCmdStale | kCmdFast,
-       .first_key = 1,
-       .last_key = 1,
-       .key_step = 1,
-       .handler = CmdSpublish,
-       .since = "7.0.0",
-       .summary = "Post a message to a shard channel",
-       .complexity = "O(N) where N is the number of clients subscribed to the receiving shard "
-                     "channel.",
-       .syntax = "shardchannel message"});
-  add({.name = "pubsub",
-       .arity = -2,
-       .since = "2.8.0",
-       .summary = "A container for Pub/Sub commands",
-       .complexity = "Depends on subcommand."});
+  group.Add({.name = "ssubscribe",
+             .arity = -2,
+             .flags = kSubscribeFlags,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = CmdSsubscribe,
+             .since = "7.0.0",
+             .summary = "Listen for messages published to the given shard channels",
+             .complexity = "O(N) where N is the number of shard channels to subscribe to.",
+             .syntax = "shardchannel [shardchannel ...]"});
+  group.Add({.name = "sunsubscribe",
+             .arity = -1,
+             .flags = kSubscribeFlags,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = CmdSunsubscribe,
+             .since = "7.0.0",
+             .summary = "Stop listening for messages posted to the given shard channels",
+             .complexity = "O(N) where N is the number of clients already subscribed to a shard "
+                           "channel.",
+             .syntax = "[shardchannel [shardchannel ...]]"});
+  group.Add({.name = "publish",
+             .arity = 3,
+             .flags = kCmdPubsub | kCmdLoading | kCmdStale | kCmdFast,
+             .handler = CmdPublish,
+             .since = "2.0.0",
+             .summary = "Post a message to a channel",
+             .complexity =
+                 "O(N+M) where N is the number of clients subscribed to the receiving "
+                 "channel and M is the total number of subscribed patterns (by any client).",
+             .syntax = "channel message"});
+  group.Add({.name = "spublish",
+             .arity = 3,
+             .flags = kCmdPubsub | kCmdLoading | kCmdStale | kCmdFast,
+             .first_key = 1,
+             .last_key = 1,
+             .key_step = 1,
+             .handler = CmdSpublish,
+             .since = "7.0.0",
+             .summary = "Post a message to a shard channel",
+             .complexity =
+                 "O(N) where N is the number of clients subscribed to the receiving shard "
+                 "channel.",
+             .syntax = "shardchannel message"});
+  group.Add({.name = "pubsub",
+             .arity = -2,
+             .since = "2.8.0",
+             .summary = "A container for Pub/Sub commands",
+             .complexity = "Depends on subcommand."});
   auto sub = [&t](CommandSpec spec) {
     spec.flags = kCmdPubsub | kCmdLoading | kCmdStale;
     t.AddSubcommand("pubsub", std::move(spec));

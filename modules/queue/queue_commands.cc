@@ -400,8 +400,9 @@ void CmdPurge(CommandContext& ctx) {
 
 void RegisterQueueCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) { t.AddKeyed("queue", "0.1.0", std::move(spec)); };
-  add({.name = "q.push",
+  daemon::CommandGroup group(t, "queue", "0.1.0");
+  group.AddKeyed(
+      {.name = "q.push",
        .arity = -3,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
        .handler = CmdPush,
@@ -409,7 +410,8 @@ void RegisterQueueCommands(daemon::CommandTable& t) {
        .complexity = "O(log N)",
        .syntax = "key payload [DELAY milliseconds:integer] [PRIORITY priority:integer] "
                  "[ID id:string]"});
-  add({.name = "q.pop",
+  group.AddKeyed(
+      {.name = "q.pop",
        .arity = -2,
        .flags = kCmdWrite | kCmdBlocking,
        .handler = CmdPop,
@@ -417,28 +419,29 @@ void RegisterQueueCommands(daemon::CommandTable& t) {
        .complexity = "O(M log N) for M messages leased",
        .syntax = "key [COUNT count:integer] [LEASE milliseconds:integer] "
                  "[BLOCK milliseconds:integer]"});
-  add({.name = "q.ack",
-       .arity = -3,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdAck,
-       .summary = "Remove messages that were handled",
-       .complexity = "O(M log N) for M ids",
-       .syntax = "key id:string [id:string ...]"});
-  add({.name = "q.nack",
-       .arity = -3,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdNack,
-       .summary = "Give a leased message back, now, after a delay, or after the backoff",
-       .complexity = "O(log N)",
-       .syntax = "key id:string [DELAY milliseconds:integer]"});
-  add({.name = "q.extend",
-       .arity = 4,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdExtend,
-       .summary = "Extend the lease of a message in flight",
-       .complexity = "O(log N)",
-       .syntax = "key id:string milliseconds:integer"});
-  add({.name = "q.config",
+  group.AddKeyed({.name = "q.ack",
+                  .arity = -3,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdAck,
+                  .summary = "Remove messages that were handled",
+                  .complexity = "O(M log N) for M ids",
+                  .syntax = "key id:string [id:string ...]"});
+  group.AddKeyed({.name = "q.nack",
+                  .arity = -3,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdNack,
+                  .summary = "Give a leased message back, now, after a delay, or after the backoff",
+                  .complexity = "O(log N)",
+                  .syntax = "key id:string [DELAY milliseconds:integer]"});
+  group.AddKeyed({.name = "q.extend",
+                  .arity = 4,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdExtend,
+                  .summary = "Extend the lease of a message in flight",
+                  .complexity = "O(log N)",
+                  .syntax = "key id:string milliseconds:integer"});
+  group.AddKeyed(
+      {.name = "q.config",
        .arity = -2,
        .flags = kCmdWrite | kCmdDenyOom,
        .handler = CmdConfig,
@@ -446,48 +449,49 @@ void RegisterQueueCommands(daemon::CommandTable& t) {
        .complexity = "O(1)",
        .syntax = "key [LEASE milliseconds:integer] [MAXDELIVER count:integer] "
                  "[BACKOFF base:integer cap:integer] [RETENTION milliseconds:integer]"});
-  add({.name = "q.len",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdLen,
-       .summary = "Count a queue's ready messages",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "q.info",
-       .arity = 2,
-       .flags = kCmdReadonly,
-       .handler = CmdInfo,
-       .summary = "Show a queue's counts by state, totals and settings",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "q.peek",
-       .arity = -2,
-       .flags = kCmdReadonly,
-       .handler = CmdPeek,
-       .summary = "Show the next ready messages without leasing them",
-       .complexity = "O(M) for M messages shown",
-       .syntax = "key [COUNT count:integer]"});
-  add({.name = "q.dead",
+  group.AddKeyed({.name = "q.len",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdLen,
+                  .summary = "Count a queue's ready messages",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "q.info",
+                  .arity = 2,
+                  .flags = kCmdReadonly,
+                  .handler = CmdInfo,
+                  .summary = "Show a queue's counts by state, totals and settings",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "q.peek",
+                  .arity = -2,
+                  .flags = kCmdReadonly,
+                  .handler = CmdPeek,
+                  .summary = "Show the next ready messages without leasing them",
+                  .complexity = "O(M) for M messages shown",
+                  .syntax = "key [COUNT count:integer]"});
+  group.AddKeyed(
+      {.name = "q.dead",
        .arity = -2,
        .flags = kCmdReadonly,
        .handler = CmdDead,
        .summary = "Show a queue's dead letters, oldest first, with why and when they died",
        .complexity = "O(M) for M messages shown",
        .syntax = "key [COUNT count:integer]"});
-  add({.name = "q.redrive",
-       .arity = -2,
-       .flags = kCmdWrite | kCmdDenyOom,
-       .handler = CmdRedrive,
-       .summary = "Send dead letters back to the ready messages, deliveries reset",
-       .complexity = "O(M log N) for M messages moved",
-       .syntax = "key [COUNT count:integer]"});
-  add({.name = "q.purge",
-       .arity = -2,
-       .flags = kCmdWrite,
-       .handler = CmdPurge,
-       .summary = "Drop every message of a queue, or its dead letters",
-       .complexity = "O(N)",
-       .syntax = "key [DEAD]"});
+  group.AddKeyed({.name = "q.redrive",
+                  .arity = -2,
+                  .flags = kCmdWrite | kCmdDenyOom,
+                  .handler = CmdRedrive,
+                  .summary = "Send dead letters back to the ready messages, deliveries reset",
+                  .complexity = "O(M log N) for M messages moved",
+                  .syntax = "key [COUNT count:integer]"});
+  group.AddKeyed({.name = "q.purge",
+                  .arity = -2,
+                  .flags = kCmdWrite,
+                  .handler = CmdPurge,
+                  .summary = "Drop every message of a queue, or its dead letters",
+                  .complexity = "O(N)",
+                  .syntax = "key [DEAD]"});
 }
 
 }  // namespace pylon::queue

@@ -304,12 +304,9 @@ void CmdClThrottle(CommandContext& ctx) {
 void RegisterRateLimitCommands(daemon::Registry& registry) {
   using namespace daemon;
   CommandTable& t = registry.commands;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "ratelimit";
-    spec.since = "0.1.0";
-    t.Add(std::move(spec));
-  };
-  add({.name = "rl.allow",
+  CommandGroup group(t, "ratelimit", "0.1.0");
+  group.Add(
+      {.name = "rl.allow",
        .arity = -6,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
        .first_key = 1,
@@ -321,46 +318,46 @@ void RegisterRateLimitCommands(daemon::Registry& registry) {
        // ALGO's value is one of token, leaky, fixed, sliding, sliding-log, gcra (docs/commands.md).
        .syntax = "key LIMIT limit:integer PERIOD milliseconds:integer [ALGO algorithm:string] "
                  "[BURST burst:integer] [COST cost:integer]"});
-  add({.name = "rl.allowall",
-       .arity = -7,
-       .flags = kCmdWrite | kCmdDenyOom | kCmdMovableKeys,
-       .numkeys_index = 1,
-       .handler = CmdAllowAll,
-       .summary = "Admit a call only if every one of several rate limits admits it",
-       .complexity = "O(N) for N keys",
-       .syntax = "numkeys:integer key [key ...] rule [rule ...]"});
-  add({.name = "cl.throttle",
-       .arity = -5,
-       .max_args = 6,
-       .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
-       .first_key = 1,
-       .last_key = 1,
-       .key_step = 1,
-       .handler = CmdClThrottle,
-       .summary = "Admit or refuse a call under a GCRA limit, answered as redis-cell does",
-       .complexity = "O(1)",
-       .syntax = "key max_burst:integer count_per_period:integer period:integer "
-                 "[quantity:integer]"});
-  add({.name = "rl.reset",
-       .arity = 2,
-       .flags = kCmdWrite | kCmdFast,
-       .first_key = 1,
-       .last_key = 1,
-       .key_step = 1,
-       .handler = CmdReset,
-       .summary = "Forget a rate limiter's state",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "rl.info",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .first_key = 1,
-       .last_key = 1,
-       .key_step = 1,
-       .handler = CmdInfo,
-       .summary = "Show a rate limiter's rule and current level",
-       .complexity = "O(1); sliding-log: O(entries forgotten since the last call)",
-       .syntax = "key"});
+  group.Add({.name = "rl.allowall",
+             .arity = -7,
+             .flags = kCmdWrite | kCmdDenyOom | kCmdMovableKeys,
+             .numkeys_index = 1,
+             .handler = CmdAllowAll,
+             .summary = "Admit a call only if every one of several rate limits admits it",
+             .complexity = "O(N) for N keys",
+             .syntax = "numkeys:integer key [key ...] rule [rule ...]"});
+  group.Add({.name = "cl.throttle",
+             .arity = -5,
+             .max_args = 6,
+             .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
+             .first_key = 1,
+             .last_key = 1,
+             .key_step = 1,
+             .handler = CmdClThrottle,
+             .summary = "Admit or refuse a call under a GCRA limit, answered as redis-cell does",
+             .complexity = "O(1)",
+             .syntax = "key max_burst:integer count_per_period:integer period:integer "
+                       "[quantity:integer]"});
+  group.Add({.name = "rl.reset",
+             .arity = 2,
+             .flags = kCmdWrite | kCmdFast,
+             .first_key = 1,
+             .last_key = 1,
+             .key_step = 1,
+             .handler = CmdReset,
+             .summary = "Forget a rate limiter's state",
+             .complexity = "O(1)",
+             .syntax = "key"});
+  group.Add({.name = "rl.info",
+             .arity = 2,
+             .flags = kCmdReadonly | kCmdFast,
+             .first_key = 1,
+             .last_key = 1,
+             .key_step = 1,
+             .handler = CmdInfo,
+             .summary = "Show a rate limiter's rule and current level",
+             .complexity = "O(1); sliding-log: O(entries forgotten since the last call)",
+             .syntax = "key"});
 }
 
 }  // namespace pylon::ratelimit

@@ -115,8 +115,9 @@ void CmdReset(CommandContext& ctx) {
 
 void RegisterRetryCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) { t.AddKeyed("retry", "0.1.0", std::move(spec)); };
-  add({.name = "retry.next",
+  daemon::CommandGroup group(t, "retry", "0.1.0");
+  group.AddKeyed(
+      {.name = "retry.next",
        .arity = -2,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
        .handler = CmdNext,
@@ -125,7 +126,8 @@ void RegisterRetryCommands(daemon::CommandTable& t) {
        .syntax = "key [BASE milliseconds:integer] [CAP milliseconds:integer] "
                  "[JITTER (jitter: NONE | FULL | EQUAL | DECORRELATED)] [MAX attempts:integer]",
        .tips = {"nondeterministic_output"}});
-  add({.name = "retry.reset",
+  group.AddKeyed(
+      {.name = "retry.reset",
        .arity = 2,
        .flags = kCmdWrite | kCmdFast,
        .handler = CmdReset,

@@ -233,29 +233,31 @@ void CmdConfig(CommandContext& ctx) {
 
 void RegisterRingCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) { t.AddKeyed("ring", "0.1.0", std::move(spec)); };
-  add({.name = "ring.add",
+  daemon::CommandGroup group(t, "ring", "0.1.0");
+  group.AddKeyed(
+      {.name = "ring.add",
        .arity = -3,
        .flags = kCmdWrite | kCmdDenyOom,
        .handler = CmdAdd,
        .summary = "Add nodes to a consistent-hash ring (or change their weights)",
        .complexity = "O(P) to rebuild the placement: ketama's points, maglev's table",
        .syntax = "ring node [WEIGHT weight:integer] [node [WEIGHT weight:integer] ...]"});
-  add({.name = "ring.remove",
-       .arity = -3,
-       .flags = kCmdWrite,
-       .handler = CmdRemove,
-       .summary = "Remove nodes from a consistent-hash ring",
-       .complexity = "O(P) to rebuild the placement",
-       .syntax = "ring node [node ...]"});
-  add({.name = "ring.nodes",
-       .arity = 2,
-       .flags = kCmdReadonly,
-       .handler = CmdNodes,
-       .summary = "A ring's nodes: name, weight, and share of the key space",
-       .complexity = "O(N + P) for N nodes",
-       .syntax = "ring"});
-  add({.name = "ring.locate",
+  group.AddKeyed({.name = "ring.remove",
+                  .arity = -3,
+                  .flags = kCmdWrite,
+                  .handler = CmdRemove,
+                  .summary = "Remove nodes from a consistent-hash ring",
+                  .complexity = "O(P) to rebuild the placement",
+                  .syntax = "ring node [node ...]"});
+  group.AddKeyed({.name = "ring.nodes",
+                  .arity = 2,
+                  .flags = kCmdReadonly,
+                  .handler = CmdNodes,
+                  .summary = "A ring's nodes: name, weight, and share of the key space",
+                  .complexity = "O(N + P) for N nodes",
+                  .syntax = "ring"});
+  group.AddKeyed(
+      {.name = "ring.locate",
        .arity = -2,
        .flags = kCmdReadonly | kCmdFast | kCmdMovableKeys,
        .key_range = LocateKeys,
@@ -263,7 +265,8 @@ void RegisterRingCommands(daemon::CommandTable& t) {
        .summary = "The node that owns a key, or COUNT distinct nodes in preference order",
        .complexity = "ketama O(log P), jump O(log W), maglev O(1), rendezvous O(N); x COUNT",
        .syntax = "[ring] key [COUNT count:integer]"});
-  add({.name = "ring.config",
+  group.AddKeyed(
+      {.name = "ring.config",
        .arity = -2,
        .flags = kCmdWrite | kCmdDenyOom,
        .handler = CmdConfig,

@@ -128,8 +128,9 @@ void CmdInfo(CommandContext& ctx) {
 
 void RegisterSemaphoreCommands(daemon::CommandTable& t) {
   using namespace daemon;
-  auto add = [&t](CommandSpec spec) { t.AddKeyed("semaphore", "0.1.0", std::move(spec)); };
-  add({.name = "sem.acquire",
+  daemon::CommandGroup group(t, "semaphore", "0.1.0");
+  group.AddKeyed(
+      {.name = "sem.acquire",
        .arity = -4,
        .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
        .handler = CmdAcquire,
@@ -137,20 +138,20 @@ void RegisterSemaphoreCommands(daemon::CommandTable& t) {
        .complexity = "O(log N + E) for N holders and E leases that ended",
        .syntax = "key LIMIT limit:integer [LEASE milliseconds:integer]",
        .tips = {"nondeterministic_output"}});
-  add({.name = "sem.release",
-       .arity = 3,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdRelease,
-       .summary = "Give back a semaphore slot by its token",
-       .complexity = "O(log N + E) for N holders and E leases that ended",
-       .syntax = "key token:string"});
-  add({.name = "sem.info",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdInfo,
-       .summary = "A semaphore's limit, holders, free slots and counters",
-       .complexity = "O(1 + E log N) for E leases that ended",
-       .syntax = "key"});
+  group.AddKeyed({.name = "sem.release",
+                  .arity = 3,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdRelease,
+                  .summary = "Give back a semaphore slot by its token",
+                  .complexity = "O(log N + E) for N holders and E leases that ended",
+                  .syntax = "key token:string"});
+  group.AddKeyed({.name = "sem.info",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdInfo,
+                  .summary = "A semaphore's limit, holders, free slots and counters",
+                  .complexity = "O(1 + E log N) for E leases that ended",
+                  .syntax = "key"});
 }
 
 }  // namespace pylon::semaphore

@@ -455,81 +455,78 @@ void RegisterStrings(daemon::Registry& registry) {
   using namespace daemon;
   CommandTable& t = registry.commands;
   constexpr uint32_t kWriteOom = kCmdWrite | kCmdDenyOom;
-  auto add = [&t](CommandSpec spec) {
-    spec.group = "string";
-    spec.first_key = spec.last_key = spec.key_step = 1;
-    t.Add(std::move(spec));
-  };
+  CommandGroup group(t, "string");
   constexpr std::string_view kSetSyntax =
       "key value [condition: NX | XX] [GET] [expiration: EX seconds:integer | "
       "PX milliseconds:integer | EXAT unix-time-seconds:unix-time | "
       "PXAT unix-time-milliseconds:unix-time | KEEPTTL]";
-  add({.name = "set",
-       .arity = -3,
-       .flags = kWriteOom,
-       .handler = CmdSet,
-       .since = "1.0.0",
-       .summary = "Set the string value of a key",
-       .complexity = "O(1)",
-       .syntax = kSetSyntax});
-  add({.name = "setnx",
-       .arity = 3,
-       .flags = kWriteOom | kCmdFast,
-       .handler = CmdSetnx,
-       .since = "1.0.0",
-       .summary = "Set the value of a key, only if the key does not exist",
-       .complexity = "O(1)",
-       .syntax = "key value"});
-  add({.name = "setex",
-       .arity = 4,
-       .flags = kWriteOom,
-       .handler = CmdSetex,
-       .since = "2.0.0",
-       .summary = "Set the value and expiration of a key",
-       .complexity = "O(1)",
-       .syntax = "key seconds:integer value"});
-  add({.name = "psetex",
-       .arity = 4,
-       .flags = kWriteOom,
-       .handler = CmdPsetex,
-       .since = "2.6.0",
-       .summary = "Set the value and expiration in milliseconds of a key",
-       .complexity = "O(1)",
-       .syntax = "key milliseconds:integer value"});
-  add({.name = "get",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdGet,
-       .since = "1.0.0",
-       .summary = "Get the value of a key",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "getset",
-       .arity = 3,
-       .flags = kWriteOom | kCmdFast,
-       .handler = CmdGetset,
-       .since = "1.0.0",
-       .summary = "Set the string value of a key and return its old value",
-       .complexity = "O(1)",
-       .syntax = "key value"});
-  add({.name = "getdel",
-       .arity = 2,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdGetdel,
-       .since = "6.2.0",
-       .summary = "Get the value of a key and delete the key",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "getex",
-       .arity = -2,
-       .flags = kCmdWrite | kCmdFast,
-       .handler = CmdGetex,
-       .since = "6.2.0",
-       .summary = "Get the value of a key and optionally set its expiration",
-       .complexity = "O(1)",
-       .syntax = "key [expiration: EX seconds:integer | PX milliseconds:integer | "
-                 "EXAT unix-time-seconds:unix-time | PXAT unix-time-milliseconds:unix-time | "
-                 "PERSIST]"});
+  group.AddKeyed({.name = "set",
+                  .arity = -3,
+                  .flags = kWriteOom,
+                  .handler = CmdSet,
+                  .since = "1.0.0",
+                  .summary = "Set the string value of a key",
+                  .complexity = "O(1)",
+                  .syntax = kSetSyntax});
+  group.AddKeyed({.name = "setnx",
+                  .arity = 3,
+                  .flags = kWriteOom | kCmdFast,
+                  .handler = CmdSetnx,
+                  .since = "1.0.0",
+                  .summary = "Set the value of a key, only if the key does not exist",
+                  .complexity = "O(1)",
+                  .syntax = "key value"});
+  group.AddKeyed({.name = "setex",
+                  .arity = 4,
+                  .flags = kWriteOom,
+                  .handler = CmdSetex,
+                  .since = "2.0.0",
+                  .summary = "Set the value and expiration of a key",
+                  .complexity = "O(1)",
+                  .syntax = "key seconds:integer value"});
+  group.AddKeyed({.name = "psetex",
+                  .arity = 4,
+                  .flags = kWriteOom,
+                  .handler = CmdPsetex,
+                  .since = "2.6.0",
+                  .summary = "Set the value and expiration in milliseconds of a key",
+                  .complexity = "O(1)",
+                  .syntax = "key milliseconds:integer value"});
+  group.AddKeyed({.name = "get",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdGet,
+                  .since = "1.0.0",
+                  .summary = "Get the value of a key",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "getset",
+                  .arity = 3,
+                  .flags = kWriteOom | kCmdFast,
+                  .handler = CmdGetset,
+                  .since = "1.0.0",
+                  .summary = "Set the string value of a key and return its old value",
+                  .complexity = "O(1)",
+                  .syntax = "key value"});
+  group.AddKeyed({.name = "getdel",
+                  .arity = 2,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdGetdel,
+                  .since = "6.2.0",
+                  .summary = "Get the value of a key and delete the key",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "getex",
+                  .arity = -2,
+                  .flags = kCmdWrite | kCmdFast,
+                  .handler = CmdGetex,
+                  .since = "6.2.0",
+                  .summary = "Get the value of a key and optionally set its expiration",
+                  .complexity = "O(1)",
+                  .syntax =
+                      "key [expiration: EX seconds:integer | PX milliseconds:integer | "
+                      "EXAT unix-time-seconds:unix-time | PXAT unix-time-milliseconds:unix-time | "
+                      "PERSIST]"});
   t.Add({.name = "mget",
          .arity = -2,
          .flags = kCmdReadonly | kCmdFast,
@@ -566,98 +563,102 @@ void RegisterStrings(daemon::Registry& registry) {
          .summary = "Set multiple keys to multiple values, only if none of the keys exist",
          .complexity = "O(N) where N is the number of keys to set.",
          .syntax = "(data: key value) ..."});
-  add({.name = "incr",
-       .arity = 2,
-       .flags = kWriteOom | kCmdFast,
-       .handler = CmdIncr,
-       .since = "1.0.0",
-       .summary = "Increment the integer value of a key by one",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "decr",
-       .arity = 2,
-       .flags = kWriteOom | kCmdFast,
-       .handler = CmdDecr,
-       .since = "1.0.0",
-       .summary = "Decrement the integer value of a key by one",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "incrby",
-       .arity = 3,
-       .flags = kWriteOom | kCmdFast,
-       .handler = CmdIncrby,
-       .since = "1.0.0",
-       .summary = "Increment the integer value of a key by the given amount",
-       .complexity = "O(1)",
-       .syntax = "key increment:integer"});
-  add({.name = "decrby",
-       .arity = 3,
-       .flags = kWriteOom | kCmdFast,
-       .handler = CmdDecrby,
-       .since = "1.0.0",
-       .summary = "Decrement the integer value of a key by the given number",
-       .complexity = "O(1)",
-       .syntax = "key decrement:integer"});
-  add({.name = "incrbyfloat",
-       .arity = 3,
-       .flags = kWriteOom | kCmdFast,
-       .handler = CmdIncrbyfloat,
-       .since = "2.6.0",
-       .summary = "Increment the float value of a key by the given amount",
-       .complexity = "O(1)",
-       .syntax = "key increment:double"});
-  add({.name = "append",
-       .arity = 3,
-       .flags = kWriteOom | kCmdFast,
-       .handler = CmdAppend,
-       .since = "2.0.0",
-       .summary = "Append a value to a key",
-       .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value "
-                     "is small and the already present value is of any size, since the dynamic "
-                     "string library used by Redis will double the free space available on "
-                     "every reallocation.",
-       .syntax = "key value"});
-  add({.name = "strlen",
-       .arity = 2,
-       .flags = kCmdReadonly | kCmdFast,
-       .handler = CmdStrlen,
-       .since = "2.2.0",
-       .summary = "Get the length of the value stored in a key",
-       .complexity = "O(1)",
-       .syntax = "key"});
-  add({.name = "getrange",
-       .arity = 4,
-       .flags = kCmdReadonly,
-       .handler = CmdGetrange,
-       .since = "2.4.0",
-       .summary = "Get a substring of the string stored at a key",
-       .complexity = "O(N) where N is the length of the returned string. The complexity is "
-                     "ultimately determined by the returned length, but because creating a "
-                     "substring from an existing string is very cheap, it can be considered "
-                     "O(1) for small strings.",
-       .syntax = "key start:integer end:integer"});
-  add({.name = "substr",
-       .arity = 4,
-       .flags = kCmdReadonly,
-       .handler = CmdGetrange,
-       .since = "1.0.0",
-       .summary = "Get a substring of the string stored at a key",
-       .complexity = "O(N) where N is the length of the returned string. The complexity is "
-                     "ultimately determined by the returned length, but because creating a "
-                     "substring from an existing string is very cheap, it can be considered "
-                     "O(1) for small strings.",
-       .syntax = "key start:integer end:integer"});
-  add({.name = "setrange",
-       .arity = 4,
-       .flags = kWriteOom,
-       .handler = CmdSetrange,
-       .since = "2.2.0",
-       .summary = "Overwrite part of a string at key starting at the specified offset",
-       .complexity = "O(1), not counting the time taken to copy the new string in place. "
-                     "Usually, this string is very small so the amortized complexity is O(1). "
-                     "Otherwise, complexity is O(M) with M being the length of the value "
-                     "argument.",
-       .syntax = "key offset:integer value"});
+  group.AddKeyed({.name = "incr",
+                  .arity = 2,
+                  .flags = kWriteOom | kCmdFast,
+                  .handler = CmdIncr,
+                  .since = "1.0.0",
+                  .summary = "Increment the integer value of a key by one",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "decr",
+                  .arity = 2,
+                  .flags = kWriteOom | kCmdFast,
+                  .handler = CmdDecr,
+                  .since = "1.0.0",
+                  .summary = "Decrement the integer value of a key by one",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "incrby",
+                  .arity = 3,
+                  .flags = kWriteOom | kCmdFast,
+                  .handler = CmdIncrby,
+                  .since = "1.0.0",
+                  .summary = "Increment the integer value of a key by the given amount",
+                  .complexity = "O(1)",
+                  .syntax = "key increment:integer"});
+  group.AddKeyed({.name = "decrby",
+                  .arity = 3,
+                  .flags = kWriteOom | kCmdFast,
+                  .handler = CmdDecrby,
+                  .since = "1.0.0",
+                  .summary = "Decrement the integer value of a key by the given number",
+                  .complexity = "O(1)",
+                  .syntax = "key decrement:integer"});
+  group.AddKeyed({.name = "incrbyfloat",
+                  .arity = 3,
+                  .flags = kWriteOom | kCmdFast,
+                  .handler = CmdIncrbyfloat,
+                  .since = "2.6.0",
+                  .summary = "Increment the float value of a key by the given amount",
+                  .complexity = "O(1)",
+                  .syntax = "key increment:double"});
+  group.AddKeyed({.name = "append",
+                  .arity = 3,
+                  .flags = kWriteOom | kCmdFast,
+                  .handler = CmdAppend,
+                  .since = "2.0.0",
+                  .summary = "Append a value to a key",
+                  .complexity =
+                      "O(1). The amortized time complexity is O(1) assuming the appended value "
+                      "is small and the already present value is of any size, since the dynamic "
+                      "string library used by Redis will double the free space available on "
+                      "every reallocation.",
+                  .syntax = "key value"});
+  group.AddKeyed({.name = "strlen",
+                  .arity = 2,
+                  .flags = kCmdReadonly | kCmdFast,
+                  .handler = CmdStrlen,
+                  .since = "2.2.0",
+                  .summary = "Get the length of the value stored in a key",
+                  .complexity = "O(1)",
+                  .syntax = "key"});
+  group.AddKeyed({.name = "getrange",
+                  .arity = 4,
+                  .flags = kCmdReadonly,
+                  .handler = CmdGetrange,
+                  .since = "2.4.0",
+                  .summary = "Get a substring of the string stored at a key",
+                  .complexity =
+                      "O(N) where N is the length of the returned string. The complexity is "
+                      "ultimately determined by the returned length, but because creating a "
+                      "substring from an existing string is very cheap, it can be considered "
+                      "O(1) for small strings.",
+                  .syntax = "key start:integer end:integer"});
+  group.AddKeyed({.name = "substr",
+                  .arity = 4,
+                  .flags = kCmdReadonly,
+                  .handler = CmdGetrange,
+                  .since = "1.0.0",
+                  .summary = "Get a substring of the string stored at a key",
+                  .complexity =
+                      "O(N) where N is the length of the returned string. The complexity is "
+                      "ultimately determined by the returned length, but because creating a "
+                      "substring from an existing string is very cheap, it can be considered "
+                      "O(1) for small strings.",
+                  .syntax = "key start:integer end:integer"});
+  group.AddKeyed({.name = "setrange",
+                  .arity = 4,
+                  .flags = kWriteOom,
+                  .handler = CmdSetrange,
+                  .since = "2.2.0",
+                  .summary = "Overwrite part of a string at key starting at the specified offset",
+                  .complexity =
+                      "O(1), not counting the time taken to copy the new string in place. "
+                      "Usually, this string is very small so the amortized complexity is O(1). "
+                      "Otherwise, complexity is O(M) with M being the length of the value "
+                      "argument.",
+                  .syntax = "key offset:integer value"});
 }
 
 }  // namespace pylon::strings
