@@ -1,8 +1,5 @@
 #include "modules/breaker/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/breaker/breaker_value.h"
@@ -15,10 +12,12 @@ namespace {
 
 void WriteInfo(daemon::Server&, std::string& out) {
   const BreakerStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "breakers:{}\r\ncb_allowed:{}\r\ncb_refused:{}\r\ncb_recorded:{}\r\n"
-                 "cb_transitions:{}\r\n",
-                 s.breakers, s.allowed, s.refused, s.recorded, s.transitions);
+  daemon::InfoWriter(out)
+      .Field("breakers", s.breakers)
+      .Field("cb_allowed", s.allowed)
+      .Field("cb_refused", s.refused)
+      .Field("cb_recorded", s.recorded)
+      .Field("cb_transitions", s.transitions);
 }
 
 }  // namespace

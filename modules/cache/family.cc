@@ -1,8 +1,5 @@
 #include "modules/cache/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/cache/cache_value.h"
@@ -15,11 +12,14 @@ namespace {
 
 void WriteInfo(daemon::Server&, std::string& out) {
   const CacheStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "cache_hits:{}\r\ncache_stale_hits:{}\r\ncache_misses:{}\r\ncache_fills:{}\r\n"
-                 "cache_fills_refused:{}\r\ncache_lease_waits:{}\r\ncache_invalidated:{}\r\n",
-                 s.hits, s.stale_hits, s.misses, s.fills, s.fills_refused, s.lease_waits,
-                 s.invalidated);
+  daemon::InfoWriter(out)
+      .Field("cache_hits", s.hits)
+      .Field("cache_stale_hits", s.stale_hits)
+      .Field("cache_misses", s.misses)
+      .Field("cache_fills", s.fills)
+      .Field("cache_fills_refused", s.fills_refused)
+      .Field("cache_lease_waits", s.lease_waits)
+      .Field("cache_invalidated", s.invalidated);
 }
 
 }  // namespace

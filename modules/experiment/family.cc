@@ -1,8 +1,5 @@
 #include "modules/experiment/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/experiment/experiment_value.h"
@@ -15,9 +12,10 @@ namespace {
 
 void WriteInfo(daemon::Server&, std::string& out) {
   const ExperimentStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "experiments:{}\r\nexp_assigned:{}\r\nexp_excluded:{}\r\n", s.experiments,
-                 s.assigned, s.excluded);
+  daemon::InfoWriter(out)
+      .Field("experiments", s.experiments)
+      .Field("exp_assigned", s.assigned)
+      .Field("exp_excluded", s.excluded);
 }
 
 }  // namespace

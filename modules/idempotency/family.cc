@@ -1,8 +1,5 @@
 #include "modules/idempotency/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/idempotency/idempotency_value.h"
@@ -15,11 +12,14 @@ namespace {
 
 void WriteInfo(daemon::Server&, std::string& out) {
   const IdempotencyStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "idem_new:{}\r\nidem_pending:{}\r\nidem_conflict:{}\r\nidem_done:{}\r\n"
-                 "idem_aborted:{}\r\nidem_lock_expired:{}\r\nidem_completed:{}\r\n",
-                 s.new_requests, s.pending, s.conflict, s.done, s.aborted, s.lock_expired,
-                 s.completed);
+  daemon::InfoWriter(out)
+      .Field("idem_new", s.new_requests)
+      .Field("idem_pending", s.pending)
+      .Field("idem_conflict", s.conflict)
+      .Field("idem_done", s.done)
+      .Field("idem_aborted", s.aborted)
+      .Field("idem_lock_expired", s.lock_expired)
+      .Field("idem_completed", s.completed);
 }
 
 }  // namespace

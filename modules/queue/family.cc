@@ -1,8 +1,5 @@
 #include "modules/queue/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "daemon/keyspace.h"
@@ -18,16 +15,22 @@ namespace {
 void WriteInfo(daemon::Server&, std::string& out) {
   const QueueTotals& t = Totals();
   const QueueStats& e = t.events;
-  fmt::format_to(std::back_inserter(out),
-                 "queues:{}\r\nqueue_messages_ready:{}\r\nqueue_messages_delayed:{}\r\n"
-                 "queue_messages_inflight:{}\r\nqueue_messages_dead:{}\r\n"
-                 "queue_pushed:{}\r\nqueue_deduplicated:{}\r\nqueue_delivered:{}\r\n"
-                 "queue_acked:{}\r\nqueue_redelivered:{}\r\nqueue_dead_lettered:{}\r\n"
-                 "queue_redriven:{}\r\nqueue_expired:{}\r\nqueue_purged:{}\r\n"
-                 "queue_blocked_pops_served:{}\r\n",
-                 t.queues, t.ready, t.delayed, t.in_flight, t.dead, e.pushed, e.deduplicated,
-                 e.delivered, e.acked, e.redelivered, e.dead_lettered, e.redriven, e.expired,
-                 e.purged, t.blocked_served);
+  daemon::InfoWriter(out)
+      .Field("queues", t.queues)
+      .Field("queue_messages_ready", t.ready)
+      .Field("queue_messages_delayed", t.delayed)
+      .Field("queue_messages_inflight", t.in_flight)
+      .Field("queue_messages_dead", t.dead)
+      .Field("queue_pushed", e.pushed)
+      .Field("queue_deduplicated", e.deduplicated)
+      .Field("queue_delivered", e.delivered)
+      .Field("queue_acked", e.acked)
+      .Field("queue_redelivered", e.redelivered)
+      .Field("queue_dead_lettered", e.dead_lettered)
+      .Field("queue_redriven", e.redriven)
+      .Field("queue_expired", e.expired)
+      .Field("queue_purged", e.purged)
+      .Field("queue_blocked_pops_served", t.blocked_served);
 }
 
 std::optional<int64_t> NextDue(daemon::HandlerServices&) { return QueueValue::NextDue(); }

@@ -1,7 +1,5 @@
 #include "modules/ratelimit/family.h"
 
-#include <fmt/format.h>
-
 #include <string>
 
 #include "modules/ratelimit/limiter_value.h"
@@ -16,10 +14,11 @@ namespace {
 RateLimitStats stats;
 
 void WriteInfo(daemon::Server&, std::string& out) {
-  fmt::format_to(std::back_inserter(out),
-                 "ratelimit_allowed:{}\r\nratelimit_refused:{}\r\nratelimit_peeks:{}\r\n"
-                 "ratelimit_resets:{}\r\n",
-                 stats.allowed, stats.refused, stats.peeks, stats.resets);
+  daemon::InfoWriter(out)
+      .Field("ratelimit_allowed", stats.allowed)
+      .Field("ratelimit_refused", stats.refused)
+      .Field("ratelimit_peeks", stats.peeks)
+      .Field("ratelimit_resets", stats.resets);
 }
 
 }  // namespace

@@ -1,8 +1,5 @@
 #include "modules/retry/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/retry/retry_value.h"
@@ -15,9 +12,10 @@ namespace {
 
 void WriteInfo(daemon::Server&, std::string& out) {
   const RetryStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "retry_next:{}\r\nretry_gave_up:{}\r\nretry_resets:{}\r\n", s.next, s.gave_up,
-                 s.resets);
+  daemon::InfoWriter(out)
+      .Field("retry_next", s.next)
+      .Field("retry_gave_up", s.gave_up)
+      .Field("retry_resets", s.resets);
 }
 
 }  // namespace

@@ -1,8 +1,5 @@
 #include "modules/ring/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/ring/ring_value.h"
@@ -15,9 +12,11 @@ namespace {
 
 void WriteInfo(daemon::Server&, std::string& out) {
   const RingStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "ring_rings:{}\r\nring_nodes:{}\r\nring_locates:{}\r\nring_changes:{}\r\n",
-                 s.rings, s.nodes, s.locates, s.changes);
+  daemon::InfoWriter(out)
+      .Field("ring_rings", s.rings)
+      .Field("ring_nodes", s.nodes)
+      .Field("ring_locates", s.locates)
+      .Field("ring_changes", s.changes);
 }
 
 }  // namespace

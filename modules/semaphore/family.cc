@@ -1,8 +1,5 @@
 #include "modules/semaphore/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/semaphore/semaphore_value.h"
@@ -15,10 +12,12 @@ namespace {
 
 void WriteInfo(daemon::Server&, std::string& out) {
   const SemaphoreStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "semaphores:{}\r\nsem_acquired:{}\r\nsem_refused:{}\r\nsem_released:{}\r\n"
-                 "sem_expired:{}\r\n",
-                 s.semaphores, s.acquired, s.refused, s.released, s.expired);
+  daemon::InfoWriter(out)
+      .Field("semaphores", s.semaphores)
+      .Field("sem_acquired", s.acquired)
+      .Field("sem_refused", s.refused)
+      .Field("sem_released", s.released)
+      .Field("sem_expired", s.expired);
 }
 
 }  // namespace
