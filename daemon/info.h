@@ -21,7 +21,8 @@ struct InfoSection {
 
 class InfoRegistry {
  public:
-  void Add(InfoSection section) { sections_.push_back(section); }
+  // A second section of the same name aborts start-up: INFO would show both under one heading.
+  void Add(InfoSection section);
   const std::vector<InfoSection>& all() const { return sections_; }
 
  private:
