@@ -10,13 +10,15 @@
 
 namespace pylon::daemon {
 
-class Server;
+struct HandlerServices;
 
 struct InfoSection {
   std::string_view name;  // as in the header line: "Server", "Clients", ...
   bool in_default;        // shown by bare INFO (else only by "all"/"everything" or by name)
-  void (*write)(Server& server, std::string& out);  // appends "field:value\r\n" lines
-  void (*reset)() = nullptr;  // CONFIG RESETSTAT: zeroes the section's counters, if it has any
+  // Appends "field:value\r\n" lines. A family reads its state from services.family_states.
+  void (*write)(HandlerServices& services, std::string& out);
+  // CONFIG RESETSTAT: zeroes the section's counters, if it has any.
+  void (*reset)(HandlerServices& services) = nullptr;
 };
 
 class InfoRegistry {

@@ -168,7 +168,7 @@ class Server final : private KeyspaceListener {
   // Before the keyspace: its values book into the families' states until they are destroyed.
   FamilyStates family_states_;
   Keyspace keyspace_;
-  KeyspaceLog log_{keyspace_};
+  KeyspaceLog log_{keyspace_, family_states_};
   Cluster cluster_;
   ClusterPeers peers_{*this};
   Resharding resharding_{*this};

@@ -10,8 +10,8 @@ void RegisterBloomCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const BloomStats& s = Stats();
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const BloomStats& s = services.family_states.Get<BloomStats>();
   daemon::InfoWriter(out)
       .Field("bf_filters", s.filters)
       .Field("bf_bytes", s.bytes)
@@ -22,16 +22,19 @@ void WriteInfo(daemon::Server&, std::string& out) {
       .Field("bf_scaled", s.scaled);
 }
 
+// CONFIG RESETSTAT clears the counters, not the gauges of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  BloomStats& s = services.family_states.Get<BloomStats>();
+  s = BloomStats{.filters = s.filters, .bytes = s.bytes};
+}
+
 }  // namespace
 
 void RegisterBloom(daemon::Registry& registry) {
   daemon::RegisterValueType(kBloomType);
+  registry.states.Make<BloomStats>();
   RegisterBloomCommands(registry.commands);
-  // Resetting (CONFIG RESETSTAT) clears the counters, not the gauges of what the keyspace holds.
-  registry.info.Add({.name = "Bloom", .in_default = true, .write = WriteInfo, .reset = [] {
-                       BloomStats& s = Stats();
-                       s = BloomStats{.filters = s.filters, .bytes = s.bytes};
-                     }});
+  registry.info.Add({.name = "Bloom", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::bloom

@@ -10,8 +10,8 @@ void RegisterBreakerCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const BreakerStats& s = Stats();
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const BreakerStats& s = services.family_states.Get<BreakerStats>();
   daemon::InfoWriter(out)
       .Field("breakers", s.breakers)
       .Field("cb_allowed", s.allowed)
@@ -20,16 +20,20 @@ void WriteInfo(daemon::Server&, std::string& out) {
       .Field("cb_transitions", s.transitions);
 }
 
+// CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  BreakerStats& s = services.family_states.Get<BreakerStats>();
+  s = BreakerStats{.breakers = s.breakers};
+}
+
 }  // namespace
 
 void RegisterBreakers(daemon::Registry& registry) {
   daemon::RegisterValueType(kBreakerType);
+  registry.states.Make<BreakerStats>();
   RegisterBreakerCommands(registry.commands);
-  // CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
-  registry.info.Add({.name = "Breakers", .in_default = true, .write = WriteInfo, .reset = [] {
-                       BreakerStats& s = Stats();
-                       s = BreakerStats{.breakers = s.breakers};
-                     }});
+  registry.info.Add(
+      {.name = "Breakers", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::breaker

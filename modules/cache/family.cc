@@ -10,8 +10,8 @@ void RegisterCacheCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const CacheStats& s = Stats();
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const CacheStats& s = services.family_states.Get<CacheFamilyState>().stats;
   daemon::InfoWriter(out)
       .Field("cache_hits", s.hits)
       .Field("cache_stale_hits", s.stale_hits)
@@ -22,13 +22,17 @@ void WriteInfo(daemon::Server&, std::string& out) {
       .Field("cache_invalidated", s.invalidated);
 }
 
+void ResetInfo(daemon::HandlerServices& services) {
+  services.family_states.Get<CacheFamilyState>().stats = CacheStats{};
+}
+
 }  // namespace
 
 void RegisterCache(daemon::Registry& registry) {
   daemon::RegisterValueType(kCacheType);
+  registry.states.Make<CacheFamilyState>();
   RegisterCacheCommands(registry.commands);
-  registry.info.Add(
-      {.name = "Cache", .in_default = true, .write = WriteInfo, .reset = [] { Stats() = {}; }});
+  registry.info.Add({.name = "Cache", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::cache

@@ -10,8 +10,8 @@ void RegisterIdempotencyCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const IdempotencyStats& s = Stats();
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const IdempotencyStats& s = services.family_states.Get<IdempotencyStats>();
   daemon::InfoWriter(out)
       .Field("idem_new", s.new_requests)
       .Field("idem_pending", s.pending)
@@ -22,14 +22,18 @@ void WriteInfo(daemon::Server&, std::string& out) {
       .Field("idem_completed", s.completed);
 }
 
+void ResetInfo(daemon::HandlerServices& services) {
+  services.family_states.Get<IdempotencyStats>() = IdempotencyStats{};
+}
+
 }  // namespace
 
 void RegisterIdempotency(daemon::Registry& registry) {
   daemon::RegisterValueType(kIdempotencyType);
+  registry.states.Make<IdempotencyStats>();
   RegisterIdempotencyCommands(registry.commands);
-  registry.info.Add({.name = "Idempotency", .in_default = true, .write = WriteInfo, .reset = [] {
-                       Stats() = IdempotencyStats{};
-                     }});
+  registry.info.Add(
+      {.name = "Idempotency", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::idempotency

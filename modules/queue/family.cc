@@ -12,8 +12,8 @@ void RegisterQueueCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const QueueTotals& t = Totals();
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const QueueTotals& t = services.family_states.Get<QueueFamilyState>().totals;
   const QueueStats& e = t.events;
   daemon::InfoWriter(out)
       .Field("queues", t.queues)
@@ -33,12 +33,21 @@ void WriteInfo(daemon::Server&, std::string& out) {
       .Field("queue_blocked_pops_served", t.blocked_served);
 }
 
-std::optional<int64_t> NextDue(daemon::HandlerServices&) { return QueueValue::NextDue(); }
+// CONFIG RESETSTAT clears the event totals, not the gauges of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  QueueTotals& t = services.family_states.Get<QueueFamilyState>().totals;
+  t.events = QueueStats{};
+  t.blocked_served = 0;
+}
+
+std::optional<int64_t> NextDue(daemon::HandlerServices& services) {
+  return services.family_states.Get<QueueFamilyState>().NextDue();
+}
 
 // Brings every queue whose time has come to now: delays end, leases end (their messages come
 // back or die), retention drops; the keyspace then wakes the clients blocked on them.
 void RunDue(daemon::HandlerServices& services, int64_t now_ms) {
-  for (QueueValue* q : QueueValue::TakeDue(now_ms)) {
+  for (QueueValue* q : services.family_states.Get<QueueFamilyState>().TakeDue(now_ms)) {
     const std::string key = q->key();
     daemon::KeyRef ref = services.keyspace.Locate(key, daemon::Lookup::kExpire);
     // The lookup may have expired the key (and freed the queue): compare before touching it.
@@ -51,9 +60,9 @@ void RunDue(daemon::HandlerServices& services, int64_t now_ms) {
 
 void RegisterQueues(daemon::Registry& registry) {
   daemon::RegisterValueType(kQueueType);
+  registry.states.Make<QueueFamilyState>();
   RegisterQueueCommands(registry.commands);
-  registry.info.Add(
-      {.name = "Queues", .in_default = true, .write = WriteInfo, .reset = ResetEventTotals});
+  registry.info.Add({.name = "Queues", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
   registry.timed_work.push_back({.next_due = NextDue, .run = RunDue});
 }
 

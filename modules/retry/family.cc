@@ -10,22 +10,25 @@ void RegisterRetryCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const RetryStats& s = Stats();
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const RetryStats& s = services.family_states.Get<RetryStats>();
   daemon::InfoWriter(out)
       .Field("retry_next", s.next)
       .Field("retry_gave_up", s.gave_up)
       .Field("retry_resets", s.resets);
 }
 
+void ResetInfo(daemon::HandlerServices& services) {
+  services.family_states.Get<RetryStats>() = RetryStats{};
+}
+
 }  // namespace
 
 void RegisterRetry(daemon::Registry& registry) {
   daemon::RegisterValueType(kRetryType);
+  registry.states.Make<RetryStats>();
   RegisterRetryCommands(registry.commands);
-  registry.info.Add({.name = "Retry", .in_default = true, .write = WriteInfo, .reset = [] {
-                       Stats() = RetryStats{};
-                     }});
+  registry.info.Add({.name = "Retry", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::retry

@@ -10,8 +10,8 @@ void RegisterRingCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const RingStats& s = Stats();
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const RingStats& s = services.family_states.Get<RingStats>();
   daemon::InfoWriter(out)
       .Field("ring_rings", s.rings)
       .Field("ring_nodes", s.nodes)
@@ -19,16 +19,19 @@ void WriteInfo(daemon::Server&, std::string& out) {
       .Field("ring_changes", s.changes);
 }
 
+// CONFIG RESETSTAT clears the counters, not the gauges of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  RingStats& s = services.family_states.Get<RingStats>();
+  s = RingStats{.rings = s.rings, .nodes = s.nodes};
+}
+
 }  // namespace
 
 void RegisterRings(daemon::Registry& registry) {
   daemon::RegisterValueType(kRingType);
+  registry.states.Make<RingStats>();
   RegisterRingCommands(registry.commands);
-  // CONFIG RESETSTAT clears the counters, not the gauges of what the keyspace holds.
-  registry.info.Add({.name = "Ring", .in_default = true, .write = WriteInfo, .reset = [] {
-                       RingStats& s = Stats();
-                       s = RingStats{.rings = s.rings, .nodes = s.nodes};
-                     }});
+  registry.info.Add({.name = "Ring", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::ring

@@ -10,8 +10,8 @@ void RegisterSemaphoreCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const SemaphoreStats& s = Stats();
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const SemaphoreStats& s = services.family_states.Get<SemaphoreStats>();
   daemon::InfoWriter(out)
       .Field("semaphores", s.semaphores)
       .Field("sem_acquired", s.acquired)
@@ -20,16 +20,20 @@ void WriteInfo(daemon::Server&, std::string& out) {
       .Field("sem_expired", s.expired);
 }
 
+// CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  SemaphoreStats& s = services.family_states.Get<SemaphoreStats>();
+  s = SemaphoreStats{.semaphores = s.semaphores};
+}
+
 }  // namespace
 
 void RegisterSemaphores(daemon::Registry& registry) {
   daemon::RegisterValueType(kSemaphoreType);
+  registry.states.Make<SemaphoreStats>();
   RegisterSemaphoreCommands(registry.commands);
-  // CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
-  registry.info.Add({.name = "Semaphores", .in_default = true, .write = WriteInfo, .reset = [] {
-                       SemaphoreStats& s = Stats();
-                       s = SemaphoreStats{.semaphores = s.semaphores};
-                     }});
+  registry.info.Add(
+      {.name = "Semaphores", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::semaphore
