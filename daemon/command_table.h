@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/name_map.h"
+#include "daemon/family_state.h"
 #include "protocol/reply_writer.h"
 #include "protocol/text.h"
 
@@ -73,6 +74,7 @@ struct HandlerServices {
   Transactions& transactions;  // MULTI/EXEC and WATCH
   const Cluster& cluster;
   ClusterPeers& peers;  // cluster mode's links to the other nodes (PUBLISH reaches them all)
+  FamilyStates& family_states;  // each family's counters and schedules (daemon/family_state.h)
   // The whole server, for the commands that are about the server itself (CONFIG, INFO,
   // SHUTDOWN, CLIENT, AUTH, CLUSTER): only their files include daemon/server.h, and
   // docs/architecture.md names each one and why.
@@ -95,6 +97,10 @@ struct CommandContext {
   Transactions& transactions() const { return services.transactions; }
   const Cluster& cluster() const { return services.cluster; }
   ClusterPeers& peers() const { return services.peers; }
+  template <typename T>
+  T& family_state() const {
+    return services.family_states.Get<T>();
+  }
   Server& server() const { return services.server; }
 };
 using CommandHandler = void (*)(CommandContext&);

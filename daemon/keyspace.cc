@@ -20,7 +20,7 @@ constexpr uint8_t kLfuInitialCounter = 5;  // new keys start here so they are no
 constexpr size_t kActiveExpireSample = 20;
 constexpr size_t kAcceptableStalePercent = 10;
 
-bool RestoreString(std::string_view payload, RestoredValue* out) {
+bool RestoreString(std::string_view payload, FamilyStates&, RestoredValue* out) {
   out->bytes.assign(payload);
   return true;
 }
@@ -635,16 +635,16 @@ void Keyspace::Dump(const Entry& e, std::string* out) {
   }
 }
 
-bool Keyspace::Restore(std::string_view dump, RestoredValue* out) {
+bool Keyspace::Restore(std::string_view dump, FamilyStates& states, RestoredValue* out) {
   if (dump.size() < 2 || static_cast<uint8_t>(dump[0]) != kDumpVersion) return false;
   const uint8_t id = static_cast<uint8_t>(dump[1]);
   const ValueType* type = id == kStringType.id ? &kStringType : FindValueType(id);
-  if (!type || !type->restore(dump.substr(2), out)) return false;
+  if (!type || !type->restore(dump.substr(2), states, out)) return false;
   out->type = type;
   return true;
 }
 
-bool Keyspace::RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl) {
+bool Keyspace::RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl, FamilyStates& states) {
   // Strings, the common case, go straight from the dump into their entry: no copy on the way.
   if (dump.size() >= 2 && static_cast<uint8_t>(dump[0]) == kDumpVersion &&
       static_cast<uint8_t>(dump[1]) == kStringType.id) {
@@ -653,7 +653,7 @@ bool Keyspace::RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl) {
     return true;
   }
   RestoredValue value;
-  if (!Restore(dump, &value)) return false;
+  if (!Restore(dump, states, &value)) return false;
   SetRestored(ref, std::move(value), ttl);
   return true;
 }

@@ -183,13 +183,14 @@ class Keyspace {
   // A compact, versioned binary form of the value at entry (not the key, not the TTL):
   // [format version][type id][the type's payload].
   static void Dump(const Entry& entry, std::string* out);
-  // Reads a dump back; false when it is corrupt or names an unknown type or version.
-  static bool Restore(std::string_view dump, RestoredValue* out);
+  // Reads a dump back, for the server whose family states are `states` (ValueType::restore);
+  // false when it is corrupt or names an unknown type or version.
+  static bool Restore(std::string_view dump, FamilyStates& states, RestoredValue* out);
   // Stores a restored value at ref.
   Entry* SetRestored(KeyRef& ref, RestoredValue value, Ttl ttl);
   // Restore, then SetRestored, in one step (strings without an intermediate copy); false when
   // the dump is corrupt (nothing stored).
-  bool RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl);
+  bool RestoreInto(KeyRef& ref, std::string_view dump, Ttl ttl, FamilyStates& states);
   // Replays a value's logged operations (daemon/change_recorder.h) onto the object at ref and sets
   // its expiry (at_ms < 0: none); false when the key holds no value that logs changes or the
   // operations do not apply.

@@ -296,8 +296,8 @@ bool KeyspaceLog::Apply(const LogRecord& r) {
     }
     case LogRecord::Kind::kSet: {
       KeyRef ref = keyspace_.Locate(r.key, Lookup::kExpire);
-      return keyspace_.RestoreInto(ref, r.dump,
-                                   r.expire_at_ms >= 0 ? Ttl::At(r.expire_at_ms) : Ttl::Clear());
+      return keyspace_.RestoreInto(
+          ref, r.dump, r.expire_at_ms >= 0 ? Ttl::At(r.expire_at_ms) : Ttl::Clear(), states_);
     }
     case LogRecord::Kind::kPatch: {
       // kPeek: a key whose expiry passed while the server was down is still there to patch (it
@@ -319,7 +319,8 @@ struct KeyspaceLog::Load {
   LogReader reader;   // views into bytes
 };
 
-KeyspaceLog::KeyspaceLog(Keyspace& keyspace) : keyspace_(keyspace) {}
+KeyspaceLog::KeyspaceLog(Keyspace& keyspace, FamilyStates& states)
+    : keyspace_(keyspace), states_(states) {}
 KeyspaceLog::~KeyspaceLog() = default;
 
 bool KeyspaceLog::BeginLoad(const std::string& path, FsyncPolicy policy, bool load_corrupt,

@@ -93,7 +93,8 @@ class AppendOnlyFile {
 // them), and, at the end of the turn, what each became.
 class KeyspaceLog {
  public:
-  explicit KeyspaceLog(Keyspace& keyspace);
+  // `states`: the server's family states, which the values the log restores book into.
+  KeyspaceLog(Keyspace& keyspace, FamilyStates& states);
   ~KeyspaceLog();
 
   bool enabled() const { return file_.is_open(); }
@@ -167,6 +168,7 @@ class KeyspaceLog {
   LoadState FinishLoad(LogReader::Result end, std::string* error);
 
   Keyspace& keyspace_;
+  FamilyStates& states_;
   std::string path_;
   AppendOnlyFile file_;
   int rewrite_pid_ = -1;

@@ -1,5 +1,9 @@
 #include "daemon/registry.h"
 
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
 #include "modules/bloom/family.h"
 #include "modules/breaker/family.h"
 #include "modules/cache/family.h"
@@ -15,8 +19,19 @@
 #include "modules/ring/family.h"
 #include "modules/semaphore/family.h"
 #include "modules/strings/strings.h"
+#include "protocol/text.h"
 
 namespace pylon::daemon {
+
+void InfoRegistry::Add(InfoSection section) {
+  for (const InfoSection& s : sections_) {
+    if (protocol::EqualsIgnoreCase(s.name, section.name)) {
+      spdlog::critical("INFO section '{}' is registered twice", section.name);
+      std::abort();
+    }
+  }
+  sections_.push_back(section);
+}
 
 // The one place that knows every family.
 void RegisterAll(Registry& registry) {

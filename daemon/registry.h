@@ -1,5 +1,6 @@
-// What a family registers at start-up: its commands and its INFO sections. Each family has one
-// function (RegisterCore, RegisterRateLimit, ...) called from RegisterAll.
+// What a family registers at start-up: its commands, its INFO sections, its timed work, and the
+// state it keeps for the server (daemon/family_state.h). Each family has one function
+// (RegisterCore, RegisterRateLimit, ...) called from RegisterAll, once per server.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "daemon/command_table.h"
+#include "daemon/family_state.h"
 #include "daemon/info.h"
 
 namespace pylon::daemon {
@@ -27,6 +29,7 @@ struct Registry {
   InfoRegistry& info;
   const Config& config;  // for start-up-only choices (e.g. the test clock's command)
   std::vector<TimedWork>& timed_work;
+  FamilyStates& states;  // the server's: a family makes its own here
 };
 
 void RegisterAll(Registry& registry);

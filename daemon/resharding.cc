@@ -266,7 +266,8 @@ void Resharding::Import(CommandContext& ctx) {
     const int64_t at = expiries[k];
     if (at >= 0 && at < now) continue;  // expired on the way
     KeyRef ref = keyspace.Locate(ctx.args[i], Lookup::kWrite);
-    if (!keyspace.RestoreInto(ref, ctx.args[i + 2], at >= 0 ? Ttl::At(at) : Ttl::Clear())) {
+    if (!keyspace.RestoreInto(ref, ctx.args[i + 2], at >= 0 ? Ttl::At(at) : Ttl::Clear(),
+                              server_.family_states())) {
       return ctx.reply.Error(fmt::format("ERR the value of '{}' is corrupt", ctx.args[i]));
     }
     server_.stats().cluster.keys_received++;

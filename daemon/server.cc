@@ -40,7 +40,7 @@ Server::Server(Config config)
       dispatcher_(*this),
       keyspace_(clock_),
       transactions_(keyspace_, dispatcher_) {
-  Registry registry{commands_, info_, config_, timed_work_};
+  Registry registry{commands_, info_, config_, timed_work_, family_states_};
   RegisterAll(registry);
   keyspace_.set_listener(this);
   keyspace_.set_growth_check([this](size_t bytes) {

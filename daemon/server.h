@@ -17,6 +17,7 @@
 #include "daemon/command_table.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
+#include "daemon/family_state.h"
 #include "daemon/info.h"
 #include "daemon/keyspace.h"
 #include "daemon/output_limits.h"
@@ -65,6 +66,7 @@ class Server final : private KeyspaceListener {
   Dispatcher& dispatcher() { return dispatcher_; }
   Stats& stats() { return stats_; }
   Keyspace& keyspace() { return keyspace_; }
+  FamilyStates& family_states() { return family_states_; }
   KeyspaceLog& persistence() { return log_; }
   Cluster& cluster() { return cluster_; }
   const Cluster& cluster() const { return cluster_; }
@@ -163,8 +165,10 @@ class Server final : private KeyspaceListener {
   InfoRegistry info_;
   Dispatcher dispatcher_;
   Stats stats_;
+  // Before the keyspace: its values book into the families' states until they are destroyed.
+  FamilyStates family_states_;
   Keyspace keyspace_;
-  KeyspaceLog log_{keyspace_};
+  KeyspaceLog log_{keyspace_, family_states_};
   Cluster cluster_;
   ClusterPeers peers_{*this};
   Resharding resharding_{*this};
@@ -172,8 +176,8 @@ class Server final : private KeyspaceListener {
   OutputLimits output_limits_{config_, stats_};
   PubSub pubsub_{*this};
   BlockedClients blocking_{*this};
-  HandlerServices services_{keyspace_,     clock_,   config_, pubsub_, blocking_,
-                            transactions_, cluster_, peers_,  *this};
+  HandlerServices services_{keyspace_,     clock_,   config_, pubsub_,        blocking_,
+                            transactions_, cluster_, peers_,  family_states_, *this};
   std::vector<TimedWork> timed_work_;
 
   uv_loop_t loop_;

@@ -14,6 +14,7 @@
 namespace pylon::daemon {
 
 class ChangeRecorder;
+class FamilyStates;
 class Value;
 struct ValueType;
 
@@ -30,8 +31,9 @@ struct ValueType {
   uint8_t id;             // stable forever: written into dumps; 0 is the built-in string
   std::string_view name;  // what TYPE answers: "string", "ratelimit", ...
   // Rebuilds a value from the payload its dump wrote (into out->object, or into out->bytes for
-  // a bytes value); false when the payload is corrupt.
-  bool (*restore)(std::string_view payload, RestoredValue* out);
+  // a bytes value); false when the payload is corrupt. `states` are the restoring server's: a
+  // value that books into its family's state (daemon/family_state.h) takes it from there.
+  bool (*restore)(std::string_view payload, FamilyStates& states, RestoredValue* out);
   // Types with bytes values (Entry::Kind::kBytes) only: what OBJECT ENCODING answers for those
   // bytes, and their dump payload.
   std::string_view (*bytes_encoding)(std::string_view bytes) = nullptr;
@@ -68,8 +70,10 @@ class Value {
 // The built-in string type.
 extern const ValueType kStringType;
 
-// Types a dump may name. Each family registers its types at start-up; a second type with the
-// same id or name aborts start-up.
+// Types a dump may name, for the whole process: a type is a constant of the program, the same
+// for every server in it, so each server's registration registers the same ones again, and
+// registering the very same type again changes nothing. A second, different type with the same
+// id or name aborts start-up.
 void RegisterValueType(const ValueType& type);
 const ValueType* FindValueType(uint8_t id);
 

@@ -57,7 +57,7 @@ bool MayCreateOrReply(CommandContext& ctx, const BloomFilter::Options& options) 
 
 // Creates a filter at ref (absent) with `options`, already validated.
 BloomValue* Create(CommandContext& ctx, KeyRef& ref, const BloomFilter::Options& options) {
-  auto value = std::make_unique<BloomValue>(BloomFilter(options));
+  auto value = std::make_unique<BloomValue>(ctx.family_state<BloomStats>(), BloomFilter(options));
   BloomValue* raw = value.get();
   ctx.keyspace().SetObject(ref, std::move(value), daemon::Ttl::Clear());
   return raw;
@@ -292,8 +292,9 @@ void CmdLoadChunk(CommandContext& ctx) {
     // Its bits are not touched yet (a calloc): the limits are checked before any page is real.
     const std::string_view refusal = AllocationRefusal(ctx, filter->bytes(), filter->bytes());
     if (!refusal.empty()) return ctx.reply.Error(refusal);
-    ctx.keyspace().SetObject(ref, std::make_unique<BloomValue>(std::move(*filter)),
-                             daemon::Ttl::Clear());
+    ctx.keyspace().SetObject(
+        ref, std::make_unique<BloomValue>(ctx.family_state<BloomStats>(), std::move(*filter)),
+        daemon::Ttl::Clear());
     return ctx.reply.Ok();
   }
   if (!value->LoadChunk(iter, ctx.args[3])) return ctx.reply.Error(kErrBadData);

@@ -3,16 +3,18 @@
 #include <cstring>
 #include <memory>
 
+#include "daemon/family_state.h"
 #include "daemon/type_ids.h"
 
 namespace pylon::bloom {
 
 namespace {
 
-bool RestoreBloom(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreBloom(std::string_view payload, daemon::FamilyStates& states,
+                  daemon::RestoredValue* out) {
   std::optional<BloomFilter> filter = BloomFilter::Restore(payload);
   if (!filter) return false;
-  out->object = std::make_unique<BloomValue>(std::move(*filter));
+  out->object = std::make_unique<BloomValue>(states.Get<BloomStats>(), std::move(*filter));
   return true;
 }
 
@@ -23,28 +25,23 @@ const daemon::ValueType kBloomType = {.id = daemon::type_id::kBloom,
                                       .restore = RestoreBloom,
                                       .evictable = false};
 
-BloomStats& Stats() {
-  static BloomStats stats;
-  return stats;
-}
-
-BloomValue::BloomValue(BloomFilter filter)
-    : filter_(std::move(filter)), booked_bytes_(filter_.bytes()) {
-  Stats().filters++;
-  Stats().bytes += booked_bytes_;
+BloomValue::BloomValue(BloomStats& stats, BloomFilter filter)
+    : stats_(&stats), filter_(std::move(filter)), booked_bytes_(filter_.bytes()) {
+  stats_->filters++;
+  stats_->bytes += booked_bytes_;
   changes_.set_value_bytes(booked_bytes_);
 }
 
 BloomValue::~BloomValue() {
-  Stats().filters--;
-  Stats().bytes -= booked_bytes_;
+  stats_->filters--;
+  stats_->bytes -= booked_bytes_;
 }
 
 BloomFilter::AddResult BloomValue::Add(std::string_view item) {
   const size_t sub_filters = filter_.filters().size();
   const ItemHash h = HashItem(item);
   const BloomFilter::AddResult r = AddHash(h);
-  BloomStats& s = Stats();
+  BloomStats& s = *stats_;
   s.scaled += filter_.filters().size() - sub_filters;
   if (r == BloomFilter::AddResult::kFull) s.refused++;
   // Only an item new to the filter changes it (an item found, or refused, leaves it as it was).
@@ -72,7 +69,7 @@ bool BloomValue::ApplyChanges(std::string_view ops) {
 BloomFilter::AddResult BloomValue::AddHash(ItemHash h) {
   const BloomFilter::AddResult r = filter_.Add(h);
   if (filter_.bytes() != booked_bytes_) {
-    Stats().bytes += filter_.bytes() - booked_bytes_;
+    stats_->bytes += filter_.bytes() - booked_bytes_;
     booked_bytes_ = filter_.bytes();
     changes_.set_value_bytes(booked_bytes_);
   }
@@ -81,8 +78,8 @@ BloomFilter::AddResult BloomValue::AddHash(ItemHash h) {
 
 bool BloomValue::Contains(std::string_view item) const {
   const bool found = filter_.Contains(HashItem(item));
-  Stats().checked++;
-  Stats().found += found;
+  stats_->checked++;
+  stats_->found += found;
   return found;
 }
 

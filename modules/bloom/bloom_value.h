@@ -16,7 +16,7 @@ namespace pylon::bloom {
 
 extern const daemon::ValueType kBloomType;
 
-// INFO # Bloom.
+// INFO # Bloom: the family's state in each server (daemon/family_state.h).
 struct BloomStats {
   uint64_t filters = 0;  // filters in the keyspace now
   uint64_t bytes = 0;    // their memory
@@ -26,11 +26,10 @@ struct BloomStats {
   uint64_t refused = 0;  // items refused: the filter was full and could not scale
   uint64_t scaled = 0;   // sub-filters added when a filter filled up
 };
-BloomStats& Stats();
-
 class BloomValue final : public daemon::Value {
  public:
-  explicit BloomValue(BloomFilter filter);
+  // `stats`: its server's, which the filter books into for as long as it lives.
+  BloomValue(BloomStats& stats, BloomFilter filter);
   ~BloomValue() override;
   BloomValue(const BloomValue&) = delete;
   BloomValue& operator=(const BloomValue&) = delete;
@@ -49,7 +48,7 @@ class BloomValue final : public daemon::Value {
   // Adds an item and books it in the stats.
   BloomFilter::AddResult Add(std::string_view item);
   // An item refused before Add (the filter may not grow for it), for the stats.
-  void CountRefused() { Stats().refused++; }
+  void CountRefused() { stats_->refused++; }
   bool Contains(std::string_view item) const;
   // Logged as the whole filter at the end of the turn.
   bool LoadChunk(int64_t iter, std::string_view data) {
@@ -60,8 +59,9 @@ class BloomValue final : public daemon::Value {
  private:
   BloomFilter::AddResult AddHash(ItemHash h);
 
+  BloomStats* stats_;
   BloomFilter filter_;
-  size_t booked_bytes_;        // what Stats().bytes holds for this filter
+  size_t booked_bytes_;             // what stats_->bytes holds for this filter
   daemon::ChangeRecorder changes_;  // the items added, for the append-only log
 };
 

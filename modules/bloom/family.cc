@@ -1,8 +1,5 @@
 #include "modules/bloom/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/bloom/bloom_value.h"
@@ -13,24 +10,31 @@ void RegisterBloomCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const BloomStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "bf_filters:{}\r\nbf_bytes:{}\r\nbf_items_added:{}\r\nbf_items_refused:{}\r\n"
-                 "bf_checks:{}\r\nbf_checks_found:{}\r\nbf_scaled:{}\r\n",
-                 s.filters, s.bytes, s.added, s.refused, s.checked, s.found, s.scaled);
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const BloomStats& s = services.family_states.Get<BloomStats>();
+  daemon::InfoWriter(out)
+      .Field("bf_filters", s.filters)
+      .Field("bf_bytes", s.bytes)
+      .Field("bf_items_added", s.added)
+      .Field("bf_items_refused", s.refused)
+      .Field("bf_checks", s.checked)
+      .Field("bf_checks_found", s.found)
+      .Field("bf_scaled", s.scaled);
+}
+
+// CONFIG RESETSTAT clears the counters, not the gauges of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  BloomStats& s = services.family_states.Get<BloomStats>();
+  s = BloomStats{.filters = s.filters, .bytes = s.bytes};
 }
 
 }  // namespace
 
 void RegisterBloom(daemon::Registry& registry) {
   daemon::RegisterValueType(kBloomType);
+  registry.states.Make<BloomStats>();
   RegisterBloomCommands(registry.commands);
-  // Resetting (CONFIG RESETSTAT) clears the counters, not the gauges of what the keyspace holds.
-  registry.info.Add({.name = "Bloom", .in_default = true, .write = WriteInfo, .reset = [] {
-                       BloomStats& s = Stats();
-                       s = BloomStats{.filters = s.filters, .bytes = s.bytes};
-                     }});
+  registry.info.Add({.name = "Bloom", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::bloom

@@ -29,7 +29,8 @@ BreakerValue* FindBreaker(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok
 }
 
 BreakerValue* Create(CommandContext& ctx, KeyRef& ref, const Config& config) {
-  auto value = std::make_unique<BreakerValue>(Breaker(config, ctx.keyspace().now_ms()));
+  auto value = std::make_unique<BreakerValue>(ctx.family_state<BreakerStats>(),
+                                              Breaker(config, ctx.keyspace().now_ms()));
   BreakerValue* raw = value.get();
   ctx.keyspace().SetObject(ref, std::move(value), daemon::Ttl::Clear());
   return raw;
@@ -52,7 +53,7 @@ void Finish(CommandContext& ctx, KeyRef& ref, const Transitions& transitions, bo
       ctx.pubsub().Publish(daemon::SubscriptionKind::kChannel, channel,
                            fmt::format("{} {}", StateName(t.from), StateName(t.to)));
     }
-    Stats().transitions += transitions.size();
+    ctx.family_state<BreakerStats>().transitions += transitions.size();
   }
   if (changed || !transitions.empty()) ctx.keyspace().Modified(ref);
 }
@@ -165,7 +166,8 @@ void CmdAllow(CommandContext& ctx) {
   if (!value) return;
   Transitions transitions;
   const Decision d = value->breaker().Allow(ctx.keyspace().now_ms(), &transitions);
-  (d.allowed ? Stats().allowed : Stats().refused)++;
+  BreakerStats& stats = ctx.family_state<BreakerStats>();
+  (d.allowed ? stats.allowed : stats.refused)++;
   // A permit in CLOSED or DISABLED changes nothing worth telling WATCH about; a trial permit or
   // a refusal (counted in not_permitted) does.
   const bool changed = !d.allowed || d.state == State::kHalfOpen;
@@ -196,7 +198,7 @@ void CmdRecord(CommandContext& ctx) {
   Transitions transitions;
   const State state =
       value->breaker().Record(success, latency, ctx.keyspace().now_ms(), &transitions);
-  Stats().recorded++;
+  ctx.family_state<BreakerStats>().recorded++;
   Finish(ctx, ref, transitions, true);
   ctx.reply.Bulk(StateName(state));
 }

@@ -3,16 +3,18 @@
 #include <memory>
 #include <optional>
 
+#include "daemon/family_state.h"
 #include "daemon/type_ids.h"
 
 namespace pylon::breaker {
 
 namespace {
 
-bool RestoreBreaker(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreBreaker(std::string_view payload, daemon::FamilyStates& states,
+                    daemon::RestoredValue* out) {
   std::optional<Breaker> breaker = Breaker::Restore(payload);
   if (!breaker) return false;
-  out->object = std::make_unique<BreakerValue>(std::move(*breaker));
+  out->object = std::make_unique<BreakerValue>(states.Get<BreakerStats>(), std::move(*breaker));
   return true;
 }
 
@@ -23,13 +25,11 @@ const daemon::ValueType kBreakerType = {.id = daemon::type_id::kBreaker,
                                         .restore = RestoreBreaker,
                                         .evictable = false};
 
-BreakerStats& Stats() {
-  static BreakerStats stats;
-  return stats;
+BreakerValue::BreakerValue(BreakerStats& stats, Breaker breaker)
+    : stats_(&stats), breaker_(std::move(breaker)) {
+  stats_->breakers++;
 }
 
-BreakerValue::BreakerValue(Breaker breaker) : breaker_(std::move(breaker)) { Stats().breakers++; }
-
-BreakerValue::~BreakerValue() { Stats().breakers--; }
+BreakerValue::~BreakerValue() { stats_->breakers--; }
 
 }  // namespace pylon::breaker

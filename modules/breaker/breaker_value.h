@@ -14,7 +14,7 @@ namespace pylon::breaker {
 
 extern const daemon::ValueType kBreakerType;
 
-// INFO # Breakers.
+// INFO # Breakers: the family's state in each server (daemon/family_state.h).
 struct BreakerStats {
   uint64_t breakers = 0;     // breakers in the keyspace now
   uint64_t allowed = 0;      // CB.ALLOW answers that permitted the call
@@ -22,11 +22,10 @@ struct BreakerStats {
   uint64_t recorded = 0;     // CB.RECORD outcomes
   uint64_t transitions = 0;  // state changes (each one published on __breaker__:<name>)
 };
-BreakerStats& Stats();
-
 class BreakerValue final : public daemon::Value {
  public:
-  explicit BreakerValue(Breaker breaker);
+  // `stats`: its server's, whose gauge counts the breaker for as long as it lives.
+  BreakerValue(BreakerStats& stats, Breaker breaker);
   ~BreakerValue() override;
   BreakerValue(const BreakerValue&) = delete;
   BreakerValue& operator=(const BreakerValue&) = delete;
@@ -42,6 +41,7 @@ class BreakerValue final : public daemon::Value {
   const Breaker& breaker() const { return breaker_; }
 
  private:
+  BreakerStats* stats_;
   Breaker breaker_;
 };
 

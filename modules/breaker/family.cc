@@ -1,8 +1,5 @@
 #include "modules/breaker/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/breaker/breaker_value.h"
@@ -13,24 +10,30 @@ void RegisterBreakerCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const BreakerStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "breakers:{}\r\ncb_allowed:{}\r\ncb_refused:{}\r\ncb_recorded:{}\r\n"
-                 "cb_transitions:{}\r\n",
-                 s.breakers, s.allowed, s.refused, s.recorded, s.transitions);
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const BreakerStats& s = services.family_states.Get<BreakerStats>();
+  daemon::InfoWriter(out)
+      .Field("breakers", s.breakers)
+      .Field("cb_allowed", s.allowed)
+      .Field("cb_refused", s.refused)
+      .Field("cb_recorded", s.recorded)
+      .Field("cb_transitions", s.transitions);
+}
+
+// CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  BreakerStats& s = services.family_states.Get<BreakerStats>();
+  s = BreakerStats{.breakers = s.breakers};
 }
 
 }  // namespace
 
 void RegisterBreakers(daemon::Registry& registry) {
   daemon::RegisterValueType(kBreakerType);
+  registry.states.Make<BreakerStats>();
   RegisterBreakerCommands(registry.commands);
-  // CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
-  registry.info.Add({.name = "Breakers", .in_default = true, .write = WriteInfo, .reset = [] {
-                       BreakerStats& s = Stats();
-                       s = BreakerStats{.breakers = s.breakers};
-                     }});
+  registry.info.Add(
+      {.name = "Breakers", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::breaker

@@ -68,7 +68,7 @@ CacheValue* FindEntry(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
 // Stores `data` at ref as a fresh entry (any lease on it ends: a later fill with it is refused).
 void Store(CommandContext& ctx, KeyRef& ref, std::string_view data, StoreOptions options) {
   const int64_t now = ctx.keyspace().now_ms();
-  auto v = std::make_unique<CacheValue>();
+  auto v = std::make_unique<CacheValue>(ctx.family_state<CacheFamilyState>());
   v->has_data = true;
   v->data.assign(data);
   v->fresh_until_ms = options.ttl_ms > 0 ? now + options.ttl_ms : 0;
@@ -93,12 +93,13 @@ void CmdGet(CommandContext& ctx) {
   bool ok;
   const CacheValue* v = FindEntry(ctx, Lookup::kRead, &ref, &ok);
   if (!ok) return;
+  CacheStats& stats = ctx.family_state<CacheFamilyState>().stats;
   if (!v || !v->has_data) {
-    Stats().misses++;
+    stats.misses++;
     ctx.reply.Null();
     return;
   }
-  (v->Fresh(ctx.keyspace().now_ms()) ? Stats().hits : Stats().stale_hits)++;
+  (v->Fresh(ctx.keyspace().now_ms()) ? stats.hits : stats.stale_hits)++;
   ctx.reply.Bulk(v->data);
 }
 
@@ -130,21 +131,23 @@ void CmdFetch(CommandContext& ctx) {
   if (!ok) return;
   daemon::Keyspace& ks = ctx.keyspace();
   const int64_t now = ks.now_ms();
+  CacheFamilyState& family = ctx.family_state<CacheFamilyState>();
+  CacheStats& stats = family.stats;
   switch (DecideFetch(v, now)) {
     case FetchOutcome::kHit:
-      Stats().hits++;
+      stats.hits++;
       ctx.reply.ArrayHeader(2);
       ctx.reply.Bulk("HIT");
       ctx.reply.Bulk(v->data);
       return;
     case FetchOutcome::kStale:
-      Stats().stale_hits++;
+      stats.stale_hits++;
       ctx.reply.ArrayHeader(2);
       ctx.reply.Bulk("STALE");
       ctx.reply.Bulk(v->data);
       return;
     case FetchOutcome::kStaleRefresh:
-      Stats().stale_hits++;
+      stats.stale_hits++;
       v->lease_token = NewLeaseToken();
       v->lease_until_ms = now + lease;
       ks.Modified(ref);
@@ -152,11 +155,11 @@ void CmdFetch(CommandContext& ctx) {
       return;
     case FetchOutcome::kWait:
       if (block >= 0 && daemon::BlockedClients::CanBlock(ctx)) {
-        if (!ctx.conn.blocked) Stats().lease_waits++;
+        if (!ctx.conn.blocked) stats.lease_waits++;
         ctx.blocking().Block(ctx, ctx.args[1], block == 0 ? 0 : now + block);
         return;
       }
-      Stats().lease_waits++;
+      stats.lease_waits++;
       ctx.reply.ArrayHeader(1);
       ctx.reply.Bulk("WAIT");
       return;
@@ -164,8 +167,8 @@ void CmdFetch(CommandContext& ctx) {
       break;
   }
   // A miss (or an abandoned lease): this caller fills it. The placeholder expires with the lease.
-  Stats().misses++;
-  auto placeholder = std::make_unique<CacheValue>();
+  stats.misses++;
+  auto placeholder = std::make_unique<CacheValue>(family);
   placeholder->lease_token = NewLeaseToken();
   placeholder->lease_until_ms = now + lease;
   const uint64_t token = placeholder->lease_token;
@@ -186,15 +189,16 @@ void CmdFill(CommandContext& ctx) {
   bool ok;
   const CacheValue* v = FindEntry(ctx, Lookup::kWrite, &ref, &ok);
   if (!ok) return;
+  CacheStats& stats = ctx.family_state<CacheFamilyState>().stats;
   if (!FillAllowed(v, static_cast<uint64_t>(token), ctx.keyspace().now_ms())) {
-    Stats().fills_refused++;
+    stats.fills_refused++;
     ctx.reply.Error(
         "ERR stale lease token: the key was stored, invalidated or deleted since, or the lease "
         "ended");
     return;
   }
   Store(ctx, ref, ctx.args[3], std::move(options));
-  Stats().fills++;
+  stats.fills++;
   ctx.reply.Ok();
 }
 
@@ -210,20 +214,21 @@ void CmdDel(CommandContext& ctx) {
 
 // CACHE.INVALIDATE tag [tag ...]
 void CmdInvalidate(CommandContext& ctx) {
+  CacheFamilyState& family = ctx.family_state<CacheFamilyState>();
   int64_t dropped = 0;
   for (size_t i = 1; i < ctx.args.size(); i++) {
-    for (const std::string& key : KeysTagged(ctx.args[i])) {
+    for (const std::string& key : family.KeysTagged(ctx.args[i])) {
       KeyRef ref = ctx.keyspace().Locate(key, Lookup::kExpire);
       if (ref.entry && &ref.entry->type() == &kCacheType) dropped += ctx.keyspace().Delete(ref);
     }
   }
-  Stats().invalidated += static_cast<uint64_t>(dropped);
+  family.stats.invalidated += static_cast<uint64_t>(dropped);
   ctx.reply.Integer(dropped);
 }
 
 // CACHE.STATS
 void CmdStats(CommandContext& ctx) {
-  const CacheStats& s = Stats();
+  const CacheStats& s = ctx.family_state<CacheFamilyState>().stats;
   const auto& ks = ctx.keyspace().stats();
   const uint64_t served = s.hits + s.stale_hits;
   ctx.reply.MapHeader(10);

@@ -6,15 +6,11 @@
 #include <unordered_set>
 
 #include "common/wire.h"
-#include "daemon/command_table.h"
+#include "daemon/family_state.h"
 #include "daemon/type_ids.h"
 
 namespace pylon::cache {
 namespace {
-
-CacheStats stats;
-// tag -> the keys stored with it. One server per process, so one index.
-daemon::NameMap<std::unordered_set<std::string>> tag_index;
 
 // --- dump form: [format 1][has_data u8][fresh_until i64][lease_token u64][lease_until i64]
 // [tag count u32]([length u32][tag])*[data...]; host byte order.
@@ -25,8 +21,8 @@ using common::wire::GetText;
 using common::wire::Put;
 using common::wire::PutText;
 
-bool RestoreCache(std::string_view in, daemon::RestoredValue* out) {
-  auto v = std::make_unique<CacheValue>();
+bool RestoreCache(std::string_view in, daemon::FamilyStates& states, daemon::RestoredValue* out) {
+  auto v = std::make_unique<CacheValue>(states.Get<CacheFamilyState>());
   uint8_t format, has_data;
   uint32_t count;
   if (!Get(&in, &format) || format != kFormat || !Get(&in, &has_data) || has_data > 1 ||
@@ -54,8 +50,6 @@ bool RestoreCache(std::string_view in, daemon::RestoredValue* out) {
 
 const daemon::ValueType kCacheType = {
     .id = daemon::type_id::kCache, .name = "cache", .restore = RestoreCache};
-
-CacheStats& Stats() { return stats; }
 
 uint64_t NewLeaseToken() {
   // A random start below 2^62, then counting: tokens of an earlier run do not match this one's,
@@ -98,15 +92,16 @@ void CacheValue::SetTags(std::vector<std::string> tags) {
 
 void CacheValue::Index(bool add) {
   if (key_.empty()) return;  // not placed under a key yet
+  auto& index = family_->tag_index;
   for (const std::string& tag : tags_) {
     if (add) {
-      tag_index[tag].insert(key_);
+      index[tag].insert(key_);
       continue;
     }
-    auto it = tag_index.find(tag);
-    if (it == tag_index.end()) continue;
+    auto it = index.find(tag);
+    if (it == index.end()) continue;
     it->second.erase(key_);
-    if (it->second.empty()) tag_index.erase(it);
+    if (it->second.empty()) index.erase(it);
   }
 }
 
@@ -122,7 +117,7 @@ bool FillAllowed(const CacheValue* v, uint64_t token, int64_t now_ms) {
   return v && token != 0 && v->lease_token == token && v->Leased(now_ms);
 }
 
-std::vector<std::string> KeysTagged(std::string_view tag) {
+std::vector<std::string> CacheFamilyState::KeysTagged(std::string_view tag) const {
   auto it = tag_index.find(tag);
   if (it == tag_index.end()) return {};
   return {it->second.begin(), it->second.end()};

@@ -8,16 +8,18 @@
 // cannot overwrite newer data. While a lease on a missing key runs, the key holds a placeholder
 // (a value without data) that expires with the lease, so an abandoned lease frees itself.
 //
-// Tags: every entry is listed under each of its tags (one index for the server), so
-// CACHE.INVALIDATE drops a tag's keys in O(keys); an entry leaves the index when it goes, however
-// it goes (DEL, expiry, eviction, overwrite).
+// Tags: every entry is listed under each of its tags (one index per server, in the family's
+// state), so CACHE.INVALIDATE drops a tag's keys in O(keys); an entry leaves the index when it
+// goes, however it goes (DEL, expiry, eviction, overwrite).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
+#include "daemon/command_table.h"
 #include "daemon/value.h"
 
 namespace pylon::cache {
@@ -34,11 +36,20 @@ struct CacheStats {
   uint64_t lease_waits = 0;    // CACHE.FETCH answered WAIT, or blocked waiting for a fill
   uint64_t invalidated = 0;    // keys dropped by CACHE.INVALIDATE
 };
-CacheStats& Stats();
+
+// The family's state in each server (daemon/family_state.h).
+struct CacheFamilyState {
+  CacheStats stats;
+  daemon::NameMap<std::unordered_set<std::string>> tag_index;  // tag -> the keys stored with it
+
+  // The keys listed under `tag` (a copy: dropping them edits the index).
+  std::vector<std::string> KeysTagged(std::string_view tag) const;
+};
 
 class CacheValue final : public daemon::Value {
  public:
-  CacheValue() = default;
+  // `family`: its server's, whose tag index lists the entry while it lives under a key.
+  explicit CacheValue(CacheFamilyState& family) : family_(&family) {}
   ~CacheValue() override;
   CacheValue(const CacheValue&) = delete;
   CacheValue& operator=(const CacheValue&) = delete;
@@ -65,6 +76,7 @@ class CacheValue final : public daemon::Value {
  private:
   void Index(bool add);
 
+  CacheFamilyState* family_;
   std::vector<std::string> tags_;
   std::string key_;
 };
@@ -84,8 +96,5 @@ enum class FetchOutcome {
 FetchOutcome DecideFetch(const CacheValue* entry, int64_t now_ms);
 // Whether CACHE.FILL with `token` may store: the token is the entry's and its lease still runs.
 bool FillAllowed(const CacheValue* entry, uint64_t token, int64_t now_ms);
-
-// The keys listed under `tag` (a copy: dropping them edits the index).
-std::vector<std::string> KeysTagged(std::string_view tag);
 
 }  // namespace pylon::cache

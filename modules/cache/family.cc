@@ -1,8 +1,5 @@
 #include "modules/cache/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/cache/cache_value.h"
@@ -13,22 +10,29 @@ void RegisterCacheCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const CacheStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "cache_hits:{}\r\ncache_stale_hits:{}\r\ncache_misses:{}\r\ncache_fills:{}\r\n"
-                 "cache_fills_refused:{}\r\ncache_lease_waits:{}\r\ncache_invalidated:{}\r\n",
-                 s.hits, s.stale_hits, s.misses, s.fills, s.fills_refused, s.lease_waits,
-                 s.invalidated);
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const CacheStats& s = services.family_states.Get<CacheFamilyState>().stats;
+  daemon::InfoWriter(out)
+      .Field("cache_hits", s.hits)
+      .Field("cache_stale_hits", s.stale_hits)
+      .Field("cache_misses", s.misses)
+      .Field("cache_fills", s.fills)
+      .Field("cache_fills_refused", s.fills_refused)
+      .Field("cache_lease_waits", s.lease_waits)
+      .Field("cache_invalidated", s.invalidated);
+}
+
+void ResetInfo(daemon::HandlerServices& services) {
+  services.family_states.Get<CacheFamilyState>().stats = CacheStats{};
 }
 
 }  // namespace
 
 void RegisterCache(daemon::Registry& registry) {
   daemon::RegisterValueType(kCacheType);
+  registry.states.Make<CacheFamilyState>();
   RegisterCacheCommands(registry.commands);
-  registry.info.Add(
-      {.name = "Cache", .in_default = true, .write = WriteInfo, .reset = [] { Stats() = {}; }});
+  registry.info.Add({.name = "Cache", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::cache

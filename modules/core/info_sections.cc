@@ -258,20 +258,26 @@ void WriteCommandstats(Server& s, std::string& out) {
   }
 }
 
+// The core sections are about the server itself: each reads it whole.
+template <void (*write)(Server&, std::string&)>
+void OfServer(daemon::HandlerServices& services, std::string& out) {
+  write(services.server, out);
+}
+
 }  // namespace
 
 void RegisterCoreInfoSections(daemon::InfoRegistry& info) {
-  info.Add({"Server", true, WriteServer});
-  info.Add({"Clients", true, WriteClients});
-  info.Add({"Memory", true, WriteMemory});
-  info.Add({"Persistence", true, WritePersistence});
-  info.Add({"Stats", true, WriteStats});
-  info.Add({"Replication", true, WriteReplication});
-  info.Add({"CPU", true, WriteCpu});
-  info.Add({"Errorstats", true, WriteErrorstats});
-  info.Add({"Cluster", true, WriteCluster});
-  info.Add({"Keyspace", true, WriteKeyspace});
-  info.Add({"Commandstats", false, WriteCommandstats});
+  info.Add({"Server", true, OfServer<WriteServer>});
+  info.Add({"Clients", true, OfServer<WriteClients>});
+  info.Add({"Memory", true, OfServer<WriteMemory>});
+  info.Add({"Persistence", true, OfServer<WritePersistence>});
+  info.Add({"Stats", true, OfServer<WriteStats>});
+  info.Add({"Replication", true, OfServer<WriteReplication>});
+  info.Add({"CPU", true, OfServer<WriteCpu>});
+  info.Add({"Errorstats", true, OfServer<WriteErrorstats>});
+  info.Add({"Cluster", true, OfServer<WriteCluster>});
+  info.Add({"Keyspace", true, OfServer<WriteKeyspace>});
+  info.Add({"Commandstats", false, OfServer<WriteCommandstats>});
 }
 
 std::string RenderInfo(Server& server, const std::vector<std::string>& wanted) {
@@ -289,7 +295,7 @@ std::string RenderInfo(Server& server, const std::vector<std::string>& wanted) {
     out += "# ";
     out += section.name;
     out += "\r\n";
-    section.write(server, out);
+    section.write(server.services(), out);
   }
   return out;
 }

@@ -74,7 +74,7 @@ void CmdConfigResetstat(CommandContext& ctx) {
   ctx.keyspace().ResetStats();
   ctx.server().commands().ResetStats();
   for (const daemon::InfoSection& section : ctx.server().info_sections().all()) {
-    if (section.reset) section.reset();
+    if (section.reset) section.reset(ctx.services);
   }
   ctx.reply.Ok();
 }

@@ -80,8 +80,9 @@ void CmdDefine(CommandContext& ctx) {
   if (!r.Done(ctx)) return;
   if (const auto why = Invalid(d)) return ctx.reply.Error("ERR " + *why);
   KeyRef ref = ctx.keyspace().Locate(ctx.args[1], Lookup::kWrite);
-  ctx.keyspace().SetObject(ref, std::make_unique<ExperimentValue>(std::move(d)),
-                           daemon::Ttl::Clear());
+  ctx.keyspace().SetObject(
+      ref, std::make_unique<ExperimentValue>(ctx.family_state<ExperimentStats>(), std::move(d)),
+      daemon::Ttl::Clear());
   ctx.reply.Ok();
 }
 

@@ -2,16 +2,19 @@
 
 #include <memory>
 
+#include "daemon/family_state.h"
 #include "daemon/type_ids.h"
 
 namespace pylon::experiment {
 
 namespace {
 
-bool RestoreExperiment(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreExperiment(std::string_view payload, daemon::FamilyStates& states,
+                       daemon::RestoredValue* out) {
   std::optional<Definition> definition = Decode(payload);
   if (!definition) return false;
-  out->object = std::make_unique<ExperimentValue>(std::move(*definition));
+  out->object =
+      std::make_unique<ExperimentValue>(states.Get<ExperimentStats>(), std::move(*definition));
   return true;
 }
 
@@ -30,28 +33,24 @@ const daemon::ValueType kExperimentType = {.id = daemon::type_id::kExperiment,
                                            .restore = RestoreExperiment,
                                            .evictable = false};
 
-ExperimentStats& Stats() {
-  static ExperimentStats stats;
-  return stats;
-}
-
-ExperimentValue::ExperimentValue(Definition definition)
-    : definition_(std::move(definition)),
+ExperimentValue::ExperimentValue(ExperimentStats& stats, Definition definition)
+    : stats_(&stats),
+      definition_(std::move(definition)),
       assigned_(definition_.variants.size(), 0),
       bytes_(sizeof(*this) + BytesOf(definition_)) {
-  Stats().experiments++;
+  stats_->experiments++;
 }
 
-ExperimentValue::~ExperimentValue() { Stats().experiments--; }
+ExperimentValue::~ExperimentValue() { stats_->experiments--; }
 
 Assignment ExperimentValue::Assign(std::string_view user, const Attributes& attrs) {
   const Assignment a = experiment::Assign(definition_, user, attrs);
   if (a.variant) {
     assigned_[*a.variant]++;
-    Stats().assigned++;
+    stats_->assigned++;
   } else {
     (a.excluded == Exclusion::kTargeting ? excluded_targeting_ : excluded_traffic_)++;
-    Stats().excluded++;
+    stats_->excluded++;
   }
   return a;
 }

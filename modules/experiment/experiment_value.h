@@ -14,17 +14,16 @@ namespace pylon::experiment {
 
 extern const daemon::ValueType kExperimentType;
 
-// INFO # Experiments.
+// INFO # Experiments: the family's state in each server (daemon/family_state.h).
 struct ExperimentStats {
   uint64_t experiments = 0;  // in the keyspace now
   uint64_t assigned = 0;     // EXP.ASSIGN answers with a variant
   uint64_t excluded = 0;     // EXP.ASSIGN answers null (targeting or traffic)
 };
-ExperimentStats& Stats();
-
 class ExperimentValue final : public daemon::Value {
  public:
-  explicit ExperimentValue(Definition definition);
+  // `stats`: its server's, which the experiment books into for as long as it lives.
+  ExperimentValue(ExperimentStats& stats, Definition definition);
   ~ExperimentValue() override;
   ExperimentValue(const ExperimentValue&) = delete;
   ExperimentValue& operator=(const ExperimentValue&) = delete;
@@ -42,6 +41,7 @@ class ExperimentValue final : public daemon::Value {
   uint64_t excluded_by_traffic() const { return excluded_traffic_; }
 
  private:
+  ExperimentStats* stats_;
   Definition definition_;
   std::vector<uint64_t> assigned_;  // per variant
   uint64_t excluded_targeting_ = 0, excluded_traffic_ = 0;

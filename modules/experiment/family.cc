@@ -1,8 +1,5 @@
 #include "modules/experiment/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/experiment/experiment_value.h"
@@ -13,22 +10,28 @@ void RegisterExperimentCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const ExperimentStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "experiments:{}\r\nexp_assigned:{}\r\nexp_excluded:{}\r\n", s.experiments,
-                 s.assigned, s.excluded);
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const ExperimentStats& s = services.family_states.Get<ExperimentStats>();
+  daemon::InfoWriter(out)
+      .Field("experiments", s.experiments)
+      .Field("exp_assigned", s.assigned)
+      .Field("exp_excluded", s.excluded);
+}
+
+// CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  ExperimentStats& s = services.family_states.Get<ExperimentStats>();
+  s = ExperimentStats{.experiments = s.experiments};
 }
 
 }  // namespace
 
 void RegisterExperiments(daemon::Registry& registry) {
   daemon::RegisterValueType(kExperimentType);
+  registry.states.Make<ExperimentStats>();
   RegisterExperimentCommands(registry.commands);
-  // CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
-  registry.info.Add({.name = "Experiments", .in_default = true, .write = WriteInfo, .reset = [] {
-                       Stats() = ExperimentStats{.experiments = Stats().experiments};
-                     }});
+  registry.info.Add(
+      {.name = "Experiments", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::experiment

@@ -1,8 +1,5 @@
 #include "modules/idempotency/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/idempotency/idempotency_value.h"
@@ -13,23 +10,30 @@ void RegisterIdempotencyCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const IdempotencyStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "idem_new:{}\r\nidem_pending:{}\r\nidem_conflict:{}\r\nidem_done:{}\r\n"
-                 "idem_aborted:{}\r\nidem_lock_expired:{}\r\nidem_completed:{}\r\n",
-                 s.new_requests, s.pending, s.conflict, s.done, s.aborted, s.lock_expired,
-                 s.completed);
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const IdempotencyStats& s = services.family_states.Get<IdempotencyStats>();
+  daemon::InfoWriter(out)
+      .Field("idem_new", s.new_requests)
+      .Field("idem_pending", s.pending)
+      .Field("idem_conflict", s.conflict)
+      .Field("idem_done", s.done)
+      .Field("idem_aborted", s.aborted)
+      .Field("idem_lock_expired", s.lock_expired)
+      .Field("idem_completed", s.completed);
+}
+
+void ResetInfo(daemon::HandlerServices& services) {
+  services.family_states.Get<IdempotencyStats>() = IdempotencyStats{};
 }
 
 }  // namespace
 
 void RegisterIdempotency(daemon::Registry& registry) {
   daemon::RegisterValueType(kIdempotencyType);
+  registry.states.Make<IdempotencyStats>();
   RegisterIdempotencyCommands(registry.commands);
-  registry.info.Add({.name = "Idempotency", .in_default = true, .write = WriteInfo, .reset = [] {
-                       Stats() = IdempotencyStats{};
-                     }});
+  registry.info.Add(
+      {.name = "Idempotency", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::idempotency

@@ -77,7 +77,7 @@ void CmdBegin(CommandContext& ctx) {
   const int64_t now = ks.now_ms();
   const BeginDecision d = DecideBegin(v ? &v->record : nullptr, *fingerprint, now);
   const int64_t key_ttl = ref.entry && ref.entry->has_expire() ? ref.entry->expire_ms() - now : -1;
-  IdempotencyStats& s = Stats();
+  IdempotencyStats& s = ctx.family_state<IdempotencyStats>();
   switch (d.outcome) {
     case Outcome::kNew:
       s.new_requests++;
@@ -131,7 +131,7 @@ void CmdComplete(CommandContext& ctx) {
   Keyspace& ks = ctx.keyspace();
   ks.Modified(ref);
   ks.SetExpire(ref, ks.now_ms() + v->record.ttl_ms);
-  Stats().completed++;
+  ctx.family_state<IdempotencyStats>().completed++;
   ctx.reply.Ok();
 }
 
@@ -147,7 +147,7 @@ void CmdAbort(CommandContext& ctx) {
     return;
   }
   ctx.keyspace().Delete(ref);
-  Stats().aborted++;
+  ctx.family_state<IdempotencyStats>().aborted++;
   ctx.reply.Integer(1);
 }
 

@@ -7,7 +7,8 @@
 namespace pylon::idempotency {
 namespace {
 
-bool RestoreIdempotency(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreIdempotency(std::string_view payload, daemon::FamilyStates&,
+                        daemon::RestoredValue* out) {
   std::optional<Record> record = Record::Deserialize(payload);
   if (!record) return false;
   out->object = std::make_unique<IdempotencyValue>(std::move(*record));
@@ -20,10 +21,5 @@ const daemon::ValueType kIdempotencyType = {.id = daemon::type_id::kIdempotency,
                                             .name = "idempotency",
                                             .restore = RestoreIdempotency,
                                             .evictable = false};
-
-IdempotencyStats& Stats() {
-  static IdempotencyStats stats;
-  return stats;
-}
 
 }  // namespace pylon::idempotency

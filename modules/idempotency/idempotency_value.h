@@ -14,7 +14,7 @@ namespace pylon::idempotency {
 
 extern const daemon::ValueType kIdempotencyType;
 
-// INFO # Idempotency.
+// INFO # Idempotency: the family's state in each server (daemon/family_state.h).
 struct IdempotencyStats {
   uint64_t new_requests = 0;  // IDEM.BEGIN answered NEW
   uint64_t pending = 0;       // ... PENDING
@@ -24,7 +24,6 @@ struct IdempotencyStats {
   uint64_t lock_expired = 0;  // NEW answers that took over a request whose lock had lapsed
   uint64_t completed = 0;     // IDEM.COMPLETE that stored a response
 };
-IdempotencyStats& Stats();
 
 class IdempotencyValue final : public daemon::Value {
  public:

@@ -64,7 +64,9 @@ QueueValue* FindOrCreateQueue(CommandContext& ctx, KeyRef* ref) {
     ctx.reply.Error(fmt::format("ERR the server's queue-* defaults are inconsistent: {}", *error));
     return nullptr;
   }
-  ctx.keyspace().SetObject(*ref, std::make_unique<QueueValue>(Queue(config)), daemon::Ttl::Clear());
+  ctx.keyspace().SetObject(
+      *ref, std::make_unique<QueueValue>(ctx.family_state<QueueFamilyState>(), Queue(config)),
+      daemon::Ttl::Clear());
   return static_cast<QueueValue*>(ref->entry->object());
 }
 
@@ -138,7 +140,7 @@ void CmdPop(CommandContext& ctx) {
       return queue.Pop(now, static_cast<size_t>(count), lease);
     });
     if (!popped.empty()) {
-      if (ctx.conn.blocked) Totals().blocked_served++;
+      if (ctx.conn.blocked) ctx.family_state<QueueFamilyState>().totals.blocked_served++;
       ReplyMessages(ctx, popped);
       return;
     }

@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "daemon/family_state.h"
 #include "daemon/keyspace.h"
 #include "daemon/pubsub.h"
 #include "daemon/type_ids.h"
@@ -10,16 +11,13 @@
 namespace pylon::queue {
 namespace {
 
-bool RestoreQueue(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreQueue(std::string_view payload, daemon::FamilyStates& states,
+                  daemon::RestoredValue* out) {
   std::optional<Queue> queue = Queue::Deserialize(payload);
   if (!queue) return false;
-  out->object = std::make_unique<QueueValue>(std::move(*queue));
+  out->object = std::make_unique<QueueValue>(states.Get<QueueFamilyState>(), std::move(*queue));
   return true;
 }
-
-QueueTotals totals;
-// Every queue with timed work pending, by when: one process, one server.
-std::set<std::pair<int64_t, QueueValue*>> schedule;
 
 // The counters of QueueStats, in one list so adding them up cannot miss one.
 constexpr uint64_t QueueStats::*kCounters[] = {
@@ -33,27 +31,21 @@ constexpr uint64_t QueueStats::*kCounters[] = {
 const daemon::ValueType kQueueType = {
     .id = daemon::type_id::kQueue, .name = "queue", .restore = RestoreQueue, .evictable = false};
 
-QueueTotals& Totals() { return totals; }
-
-void ResetEventTotals() {
-  totals.events = QueueStats{};
-  totals.blocked_served = 0;
-}
-
 std::string DeadLetterChannel(std::string_view queue) {
   std::string channel = "__queue__:deadletter:";
   channel.append(queue);
   return channel;
 }
 
-QueueValue::QueueValue(Queue queue) : queue_(std::move(queue)) {
-  totals.queues++;
+QueueValue::QueueValue(QueueFamilyState& family, Queue queue)
+    : family_(&family), queue_(std::move(queue)) {
+  family_->totals.queues++;
   Book(1);
 }
 
 QueueValue::~QueueValue() {
-  if (scheduled_) schedule.erase({*scheduled_, this});
-  totals.queues--;
+  if (scheduled_) family_->schedule_.erase({*scheduled_, this});
+  family_->totals.queues--;
   Book(-1);
 }
 
@@ -71,6 +63,7 @@ bool QueueValue::ApplyChanges(std::string_view ops) {
 }
 
 void QueueValue::Book(int sign) {
+  QueueTotals& totals = family_->totals;
   totals.ready += sign * static_cast<int64_t>(queue_.ready());
   totals.delayed += sign * static_cast<int64_t>(queue_.delayed());
   totals.in_flight += sign * static_cast<int64_t>(queue_.in_flight());
@@ -98,7 +91,7 @@ void QueueValue::End(daemon::HandlerServices& services, daemon::KeyRef& ref, boo
                  places_before_[3] != queue_.dead();
   for (auto counter : kCounters) {
     const uint64_t delta = queue_.stats().*counter - stats_before_.*counter;
-    totals.events.*counter += delta;
+    family_->totals.events.*counter += delta;
     changed = changed || delta != 0;
   }
   PublishDead(services);
@@ -118,25 +111,26 @@ void QueueValue::PublishDead(daemon::HandlerServices& services) {
 void QueueValue::Reschedule() {
   const std::optional<int64_t> due = queue_.NextDueMs();
   if (due == scheduled_) return;
+  std::set<std::pair<int64_t, QueueValue*>>& schedule = family_->schedule_;
   if (scheduled_) schedule.erase({*scheduled_, this});
   scheduled_ = due;
   if (due) schedule.emplace(*due, this);
 }
 
-std::vector<QueueValue*> QueueValue::TakeDue(int64_t now_ms) {
+std::vector<QueueValue*> QueueFamilyState::TakeDue(int64_t now_ms) {
   std::vector<QueueValue*> due;
-  while (!schedule.empty() && schedule.begin()->first <= now_ms) {
-    QueueValue* q = schedule.begin()->second;
-    schedule.erase(schedule.begin());
+  while (!schedule_.empty() && schedule_.begin()->first <= now_ms) {
+    QueueValue* q = schedule_.begin()->second;
+    schedule_.erase(schedule_.begin());
     q->scheduled_.reset();
     due.push_back(q);
   }
   return due;
 }
 
-std::optional<int64_t> QueueValue::NextDue() {
-  if (schedule.empty()) return std::nullopt;
-  return schedule.begin()->first;
+std::optional<int64_t> QueueFamilyState::NextDue() const {
+  if (schedule_.empty()) return std::nullopt;
+  return schedule_.begin()->first;
 }
 
 }  // namespace pylon::queue

@@ -2,13 +2,15 @@
 // (ready, delayed, in flight and dead letters), so DEL, RENAME, TTL and dumps treat it as one.
 //
 // Time acts on a queue even when nobody calls it: every queue with a delay, a lease or a
-// retention end pending sits in one schedule, by its next due time, which the server's timed
-// work drains (Advance, then the keyspace hears of the change, which wakes clients blocked on
-// the key). The family's INFO totals (# Queues) are kept here too, from each change's effect.
+// retention end pending sits in its server's schedule, by its next due time, which the server's
+// timed work drains (Advance, then the keyspace hears of the change, which wakes clients blocked
+// on the key). The family's INFO totals (# Queues) are kept beside it, from each change's
+// effect: both are the family's state in each server (daemon/family_state.h).
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -36,12 +38,27 @@ struct QueueTotals {
   QueueStats events;            // summed over every queue, including deleted ones
   uint64_t blocked_served = 0;  // Q.POP BLOCK calls served after waiting
 };
-QueueTotals& Totals();
-void ResetEventTotals();
+
+class QueueValue;
+
+// The family's state in one server.
+class QueueFamilyState {
+ public:
+  QueueTotals totals;
+
+  // The queues whose next due time has come, taken out of the schedule (Change puts each back).
+  std::vector<QueueValue*> TakeDue(int64_t now_ms);
+  std::optional<int64_t> NextDue() const;
+
+ private:
+  friend class QueueValue;  // a queue keeps its own entry (Reschedule, its destructor)
+  std::set<std::pair<int64_t, QueueValue*>> schedule_;
+};
 
 class QueueValue final : public daemon::Value {
  public:
-  explicit QueueValue(Queue queue);
+  // `family`: its server's, whose totals and schedule hold the queue for as long as it lives.
+  QueueValue(QueueFamilyState& family, Queue queue);
   ~QueueValue() override;
   QueueValue(const QueueValue&) = delete;
   QueueValue& operator=(const QueueValue&) = delete;
@@ -76,11 +93,9 @@ class QueueValue final : public daemon::Value {
     return Run(services, ref, false, [&fn](const Queue& queue) { return fn(queue); });
   }
 
-  // The queues whose next due time has come, taken out of the schedule (Change puts each back).
-  static std::vector<QueueValue*> TakeDue(int64_t now_ms);
-  static std::optional<int64_t> NextDue();
-
  private:
+  friend class QueueFamilyState;  // takes a due queue out of the schedule
+
   template <typename Fn>
   auto Run(daemon::HandlerServices& services, daemon::KeyRef& ref, bool always, Fn&& fn) {
     Begin(services);
@@ -102,6 +117,7 @@ class QueueValue final : public daemon::Value {
   // Announces the messages that died since the last call on the dead-letter channel.
   void PublishDead(daemon::HandlerServices& services);
 
+  QueueFamilyState* family_;
   Queue queue_;
   daemon::ChangeRecorder changes_;  // what Change did, for the append-only log
   std::string key_;

@@ -1,7 +1,5 @@
 #include "modules/ratelimit/family.h"
 
-#include <fmt/format.h>
-
 #include <string>
 
 #include "modules/ratelimit/limiter_value.h"
@@ -13,25 +11,27 @@ void RegisterRateLimitCommands(daemon::Registry& registry);
 
 namespace {
 
-RateLimitStats stats;
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const RateLimitStats& s = services.family_states.Get<RateLimitStats>();
+  daemon::InfoWriter(out)
+      .Field("ratelimit_allowed", s.allowed)
+      .Field("ratelimit_refused", s.refused)
+      .Field("ratelimit_peeks", s.peeks)
+      .Field("ratelimit_resets", s.resets);
+}
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  fmt::format_to(std::back_inserter(out),
-                 "ratelimit_allowed:{}\r\nratelimit_refused:{}\r\nratelimit_peeks:{}\r\n"
-                 "ratelimit_resets:{}\r\n",
-                 stats.allowed, stats.refused, stats.peeks, stats.resets);
+void ResetInfo(daemon::HandlerServices& services) {
+  services.family_states.Get<RateLimitStats>() = RateLimitStats{};
 }
 
 }  // namespace
 
-RateLimitStats& Stats() { return stats; }
-
 void RegisterRateLimit(daemon::Registry& registry) {
   daemon::RegisterValueType(kLimiterType);
+  registry.states.Make<RateLimitStats>();
   RegisterRateLimitCommands(registry);
-  registry.info.Add({.name = "Ratelimit", .in_default = true, .write = WriteInfo, .reset = [] {
-                       stats = RateLimitStats{};
-                     }});
+  registry.info.Add(
+      {.name = "Ratelimit", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::ratelimit

@@ -5,7 +5,7 @@
 namespace pylon::ratelimit {
 namespace {
 
-bool RestoreLimiter(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreLimiter(std::string_view payload, daemon::FamilyStates&, daemon::RestoredValue* out) {
   std::optional<Limiter> limiter = Limiter::Deserialize(payload);
   if (!limiter) return false;
   if (limiter->Packable()) {

@@ -156,7 +156,7 @@ void CmdAllow(CommandContext& ctx) {
   auto stored = FindLimiterOrReply(ctx, ctx.args[1], req.rule, &ref);
   if (!stored) return;
   const Decision d = AllowAt(ctx, ref, *stored, req.cost);
-  RecordCall(d.allowed, req.cost == 0);
+  RecordCall(ctx.family_state<RateLimitStats>(), d.allowed, req.cost == 0);
   ReplyDecision(ctx, d);
 }
 
@@ -217,7 +217,7 @@ void CmdAllowAll(CommandContext& ctx) {
       decisions[i] = stored[i].limiter().Check(now, 0);
     }
   }
-  RecordCall(!refused, false);
+  RecordCall(ctx.family_state<RateLimitStats>(), !refused, false);
   ctx.reply.ArrayHeader(4);
   ctx.reply.Integer(refused ? 0 : 1);
   if (refused) {
@@ -236,7 +236,7 @@ void CmdReset(CommandContext& ctx) {
   KeyRef ref = ks.Locate(ctx.args[1], Lookup::kWrite);
   if (!daemon::CheckTypeOrReply(ctx, ref.entry, kLimiterType)) return;
   const bool deleted = ks.Delete(ref);
-  if (deleted) Stats().resets++;
+  if (deleted) ctx.family_state<RateLimitStats>().resets++;
   ctx.reply.Integer(deleted ? 1 : 0);
 }
 
@@ -292,7 +292,7 @@ void CmdClThrottle(CommandContext& ctx) {
   if (!r.limited && params.quantity > 0) {
     stored->Keep(ctx.keyspace(), ref, limiter.ResetAfter(now));
   }
-  RecordCall(!r.limited, params.quantity == 0);
+  RecordCall(ctx.family_state<RateLimitStats>(), !r.limited, params.quantity == 0);
   ctx.reply.ArrayHeader(5);
   for (int64_t v : {r.limited, r.limit, r.remaining, r.retry_after_s, r.reset_after_s}) {
     ctx.reply.Integer(v);

@@ -1,5 +1,5 @@
-// The family's counters, shown under "# Ratelimit" in INFO. One server per process, so they
-// live with the family; CONFIG RESETSTAT zeroes them.
+// The family's counters, shown under "# Ratelimit" in INFO: the family's state in each server
+// (daemon/family_state.h); CONFIG RESETSTAT zeroes them.
 #pragma once
 
 #include <cstdint>
@@ -13,10 +13,7 @@ struct RateLimitStats {
   uint64_t resets = 0;   // limiters forgotten by RL.RESET
 };
 
-RateLimitStats& Stats();
-
-inline void RecordCall(bool allowed, bool peek) {
-  RateLimitStats& s = Stats();
+inline void RecordCall(RateLimitStats& s, bool allowed, bool peek) {
   if (peek) {
     s.peeks++;
   } else if (allowed) {

@@ -1,8 +1,5 @@
 #include "modules/retry/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/retry/retry_value.h"
@@ -13,21 +10,25 @@ void RegisterRetryCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const RetryStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "retry_next:{}\r\nretry_gave_up:{}\r\nretry_resets:{}\r\n", s.next, s.gave_up,
-                 s.resets);
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const RetryStats& s = services.family_states.Get<RetryStats>();
+  daemon::InfoWriter(out)
+      .Field("retry_next", s.next)
+      .Field("retry_gave_up", s.gave_up)
+      .Field("retry_resets", s.resets);
+}
+
+void ResetInfo(daemon::HandlerServices& services) {
+  services.family_states.Get<RetryStats>() = RetryStats{};
 }
 
 }  // namespace
 
 void RegisterRetry(daemon::Registry& registry) {
   daemon::RegisterValueType(kRetryType);
+  registry.states.Make<RetryStats>();
   RegisterRetryCommands(registry.commands);
-  registry.info.Add({.name = "Retry", .in_default = true, .write = WriteInfo, .reset = [] {
-                       Stats() = RetryStats{};
-                     }});
+  registry.info.Add({.name = "Retry", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::retry

@@ -95,7 +95,8 @@ void CmdNext(CommandContext& ctx) {
     ks.Modified(ref);
     ks.SetExpire(ref, expires_at);
   }
-  (step.gave_up() ? Stats().gave_up : Stats().next)++;
+  RetryStats& stats = ctx.family_state<RetryStats>();
+  (step.gave_up() ? stats.gave_up : stats.next)++;
   ctx.reply.ArrayHeader(2);
   ctx.reply.Integer(step.attempt);
   ctx.reply.Integer(step.delay_ms);
@@ -107,7 +108,7 @@ void CmdReset(CommandContext& ctx) {
   KeyRef ref = ks.Locate(ctx.args[1], Lookup::kWrite);
   if (!daemon::CheckTypeOrReply(ctx, ref.entry, kRetryType)) return;
   const bool deleted = ks.Delete(ref);
-  if (deleted) Stats().resets++;
+  if (deleted) ctx.family_state<RetryStats>().resets++;
   ctx.reply.Integer(deleted ? 1 : 0);
 }
 

@@ -11,7 +11,7 @@ namespace {
 // [format 1][attempt i64][last delay i64], host byte order.
 constexpr uint8_t kFormat = 1;
 
-bool RestoreRetry(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreRetry(std::string_view payload, daemon::FamilyStates&, daemon::RestoredValue* out) {
   std::optional<State> state = RetryValue::Parse(payload);
   if (!state) return false;
   out->object = std::make_unique<RetryValue>(*state);
@@ -22,11 +22,6 @@ bool RestoreRetry(std::string_view payload, daemon::RestoredValue* out) {
 
 const daemon::ValueType kRetryType = {
     .id = daemon::type_id::kRetry, .name = "retry", .restore = RestoreRetry, .evictable = true};
-
-RetryStats& Stats() {
-  static RetryStats stats;
-  return stats;
-}
 
 // What a restored sequence may hold: no call hands out a delay above CAP (at most 2^42 ms), and
 // an attempt count this far from 2^63 leaves room for every later one.

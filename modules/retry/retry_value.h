@@ -15,13 +15,12 @@ namespace pylon::retry {
 
 extern const daemon::ValueType kRetryType;
 
-// INFO # Retry.
+// INFO # Retry: the family's state in each server (daemon/family_state.h).
 struct RetryStats {
   uint64_t next = 0;     // RETRY.NEXT answered with a delay
   uint64_t gave_up = 0;  // RETRY.NEXT answered "give up" (MAX attempts used)
   uint64_t resets = 0;   // RETRY.RESET that deleted a sequence
 };
-RetryStats& Stats();
 
 class RetryValue final : public daemon::Value {
  public:

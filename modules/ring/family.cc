@@ -1,8 +1,5 @@
 #include "modules/ring/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/ring/ring_value.h"
@@ -13,23 +10,28 @@ void RegisterRingCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const RingStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "ring_rings:{}\r\nring_nodes:{}\r\nring_locates:{}\r\nring_changes:{}\r\n",
-                 s.rings, s.nodes, s.locates, s.changes);
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const RingStats& s = services.family_states.Get<RingStats>();
+  daemon::InfoWriter(out)
+      .Field("ring_rings", s.rings)
+      .Field("ring_nodes", s.nodes)
+      .Field("ring_locates", s.locates)
+      .Field("ring_changes", s.changes);
+}
+
+// CONFIG RESETSTAT clears the counters, not the gauges of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  RingStats& s = services.family_states.Get<RingStats>();
+  s = RingStats{.rings = s.rings, .nodes = s.nodes};
 }
 
 }  // namespace
 
 void RegisterRings(daemon::Registry& registry) {
   daemon::RegisterValueType(kRingType);
+  registry.states.Make<RingStats>();
   RegisterRingCommands(registry.commands);
-  // CONFIG RESETSTAT clears the counters, not the gauges of what the keyspace holds.
-  registry.info.Add({.name = "Ring", .in_default = true, .write = WriteInfo, .reset = [] {
-                       RingStats& s = Stats();
-                       s = RingStats{.rings = s.rings, .nodes = s.nodes};
-                     }});
+  registry.info.Add({.name = "Ring", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::ring

@@ -27,7 +27,9 @@ RingValue* FindRing(CommandContext& ctx, Lookup how, KeyRef* ref, bool* ok) {
 }
 
 void Store(CommandContext& ctx, KeyRef& ref, Ring ring) {
-  ctx.keyspace().SetObject(ref, std::make_unique<RingValue>(std::move(ring)), daemon::Ttl::Clear());
+  ctx.keyspace().SetObject(
+      ref, std::make_unique<RingValue>(ctx.family_state<RingStats>(), std::move(ring)),
+      daemon::Ttl::Clear());
 }
 
 // A ring with `options` and the nodes of `from` (weights and order kept).
@@ -79,7 +81,7 @@ void CmdAdd(CommandContext& ctx) {
     return true;
   });
   if (!ok_all) return ctx.reply.Error("ERR " + error);
-  Stats().changes += members.size();
+  ctx.family_state<RingStats>().changes += members.size();
   if (value) {
     value->Replace(std::move(ring));
     ctx.keyspace().Modified(ref);
@@ -106,7 +108,7 @@ void CmdRemove(CommandContext& ctx) {
     if (removed > 0) value->Replace(std::move(ring));
   }
   if (removed > 0) {
-    Stats().changes += static_cast<uint64_t>(removed);
+    ctx.family_state<RingStats>().changes += static_cast<uint64_t>(removed);
     ctx.keyspace().Modified(ref);
   }
   ctx.reply.Integer(removed);
@@ -138,7 +140,7 @@ void LocateInCluster(CommandContext& ctx) {
     return ctx.reply.Error(
         "ERR RING.LOCATE without a ring names the cluster node of a key: cluster mode is off");
   }
-  Stats().locates++;
+  ctx.family_state<RingStats>().locates++;
   ctx.reply.Bulk(cluster.Owner(cluster::KeySlot(ctx.args[1])).address());
 }
 
@@ -163,7 +165,7 @@ void CmdLocate(CommandContext& ctx) {
   bool ok;
   const RingValue* value = FindRing(ctx, Lookup::kRead, &ref, &ok);
   if (!ok) return;
-  Stats().locates++;
+  ctx.family_state<RingStats>().locates++;
   // One buffer for every call: a lookup allocates nothing once it has grown.
   static std::vector<uint32_t> picked;
   if (value) {
@@ -219,7 +221,7 @@ void CmdConfig(CommandContext& ctx) {
   std::string error;
   std::optional<Ring> ring = Rebuilt(value ? value->ring() : Ring(), options, &error);
   if (!ring) return ctx.reply.Error("ERR " + error);
-  Stats().changes++;
+  ctx.family_state<RingStats>().changes++;
   if (value) {
     value->Replace(std::move(*ring));
     ctx.keyspace().Modified(ref);

@@ -2,16 +2,18 @@
 
 #include <memory>
 
+#include "daemon/family_state.h"
 #include "daemon/type_ids.h"
 
 namespace pylon::ring {
 
 namespace {
 
-bool RestoreRing(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreRing(std::string_view payload, daemon::FamilyStates& states,
+                 daemon::RestoredValue* out) {
   std::optional<Ring> ring = Ring::Restore(payload);
   if (!ring) return false;
-  out->object = std::make_unique<RingValue>(std::move(*ring));
+  out->object = std::make_unique<RingValue>(states.Get<RingStats>(), std::move(*ring));
   return true;
 }
 
@@ -20,23 +22,18 @@ bool RestoreRing(std::string_view payload, daemon::RestoredValue* out) {
 const daemon::ValueType kRingType = {
     .id = daemon::type_id::kRing, .name = "ring", .restore = RestoreRing, .evictable = false};
 
-RingStats& Stats() {
-  static RingStats stats;
-  return stats;
-}
-
-RingValue::RingValue(Ring ring) : ring_(std::move(ring)) {
-  Stats().rings++;
+RingValue::RingValue(RingStats& stats, Ring ring) : stats_(&stats), ring_(std::move(ring)) {
+  stats_->rings++;
   Book(+1);
 }
 
 RingValue::~RingValue() {
-  Stats().rings--;
+  stats_->rings--;
   Book(-1);
 }
 
 void RingValue::Book(int sign) {
-  Stats().nodes += static_cast<uint64_t>(sign) * ring_.size();
+  stats_->nodes += static_cast<uint64_t>(sign) * ring_.size();
   if (sign < 0) return;
   // The nodes, and the placement the algorithm builds from them: ketama's points, maglev's
   // table, jump's buckets (one per unit of weight).

@@ -16,18 +16,17 @@ namespace pylon::ring {
 
 extern const daemon::ValueType kRingType;
 
-// INFO # Ring.
+// INFO # Ring: the family's state in each server (daemon/family_state.h).
 struct RingStats {
   uint64_t rings = 0;    // rings in the keyspace now
   uint64_t nodes = 0;    // their nodes
   uint64_t locates = 0;  // RING.LOCATE calls
   uint64_t changes = 0;  // nodes added, removed or reweighted, and RING.CONFIG changes
 };
-RingStats& Stats();
-
 class RingValue final : public daemon::Value {
  public:
-  explicit RingValue(Ring ring);
+  // `stats`: its server's, which the ring books into for as long as it lives.
+  RingValue(RingStats& stats, Ring ring);
   ~RingValue() override;
   RingValue(const RingValue&) = delete;
   RingValue& operator=(const RingValue&) = delete;
@@ -46,6 +45,7 @@ class RingValue final : public daemon::Value {
   // Takes the ring's nodes out of (-1) or into (+1) INFO's gauge; +1 also recounts bytes_.
   void Book(int sign);
 
+  RingStats* stats_;
   Ring ring_;
   size_t bytes_ = 0;  // MemoryUsage, recounted on every change (O(nodes), as the change is)
 };

@@ -1,8 +1,5 @@
 #include "modules/semaphore/family.h"
 
-#include <fmt/format.h>
-
-#include <iterator>
 #include <string>
 
 #include "modules/semaphore/semaphore_value.h"
@@ -13,24 +10,30 @@ void RegisterSemaphoreCommands(daemon::CommandTable& table);
 
 namespace {
 
-void WriteInfo(daemon::Server&, std::string& out) {
-  const SemaphoreStats& s = Stats();
-  fmt::format_to(std::back_inserter(out),
-                 "semaphores:{}\r\nsem_acquired:{}\r\nsem_refused:{}\r\nsem_released:{}\r\n"
-                 "sem_expired:{}\r\n",
-                 s.semaphores, s.acquired, s.refused, s.released, s.expired);
+void WriteInfo(daemon::HandlerServices& services, std::string& out) {
+  const SemaphoreStats& s = services.family_states.Get<SemaphoreStats>();
+  daemon::InfoWriter(out)
+      .Field("semaphores", s.semaphores)
+      .Field("sem_acquired", s.acquired)
+      .Field("sem_refused", s.refused)
+      .Field("sem_released", s.released)
+      .Field("sem_expired", s.expired);
+}
+
+// CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
+void ResetInfo(daemon::HandlerServices& services) {
+  SemaphoreStats& s = services.family_states.Get<SemaphoreStats>();
+  s = SemaphoreStats{.semaphores = s.semaphores};
 }
 
 }  // namespace
 
 void RegisterSemaphores(daemon::Registry& registry) {
   daemon::RegisterValueType(kSemaphoreType);
+  registry.states.Make<SemaphoreStats>();
   RegisterSemaphoreCommands(registry.commands);
-  // CONFIG RESETSTAT clears the counters, not the gauge of what the keyspace holds.
-  registry.info.Add({.name = "Semaphores", .in_default = true, .write = WriteInfo, .reset = [] {
-                       SemaphoreStats& s = Stats();
-                       s = SemaphoreStats{.semaphores = s.semaphores};
-                     }});
+  registry.info.Add(
+      {.name = "Semaphores", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 
 }  // namespace pylon::semaphore

@@ -63,7 +63,7 @@ void CmdAcquire(CommandContext& ctx) {
   const uint64_t token = NewToken();
   if (!v) {
     // A new semaphore always has a free slot (LIMIT is at least 1).
-    auto fresh = std::make_unique<SemaphoreValue>();
+    auto fresh = std::make_unique<SemaphoreValue>(ctx.family_state<SemaphoreStats>());
     fresh->Acquire(now, *limit, lease, token);
     ks.SetObject(ref, std::move(fresh), daemon::Ttl::At(now + lease));
   } else {

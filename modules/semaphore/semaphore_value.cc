@@ -3,6 +3,7 @@
 #include <memory>
 #include <random>
 
+#include "daemon/family_state.h"
 #include "daemon/type_ids.h"
 
 namespace pylon::semaphore {
@@ -15,14 +16,15 @@ uint64_t& LastToken() {
   return last;
 }
 
-bool RestoreSemaphore(std::string_view payload, daemon::RestoredValue* out) {
+bool RestoreSemaphore(std::string_view payload, daemon::FamilyStates& states,
+                      daemon::RestoredValue* out) {
   std::optional<Semaphore> s = Semaphore::Deserialize(payload);
   if (!s) return false;
   // Tokens this process hands out from now on start above every restored one.
   for (const auto& held : s->by_lease_end()) {
     if (held.second > LastToken() && held.second < (uint64_t{1} << 63)) LastToken() = held.second;
   }
-  out->object = std::make_unique<SemaphoreValue>(std::move(*s));
+  out->object = std::make_unique<SemaphoreValue>(states.Get<SemaphoreStats>(), std::move(*s));
   return true;
 }
 
@@ -33,22 +35,17 @@ const daemon::ValueType kSemaphoreType = {.id = daemon::type_id::kSemaphore,
                                           .restore = RestoreSemaphore,
                                           .evictable = false};
 
-SemaphoreStats& Stats() {
-  static SemaphoreStats stats;
-  return stats;
-}
-
 uint64_t NewToken() {
   uint64_t& last = LastToken();
   return ++last == 0 ? ++last : last;
 }
 
-SemaphoreValue::SemaphoreValue(Semaphore semaphore)
-    : semaphore_(std::move(semaphore)), booked_(semaphore_.counters()) {
-  Stats().semaphores++;
+SemaphoreValue::SemaphoreValue(SemaphoreStats& stats, Semaphore semaphore)
+    : stats_(&stats), semaphore_(std::move(semaphore)), booked_(semaphore_.counters()) {
+  stats_->semaphores++;
 }
 
-SemaphoreValue::~SemaphoreValue() { Stats().semaphores--; }
+SemaphoreValue::~SemaphoreValue() { stats_->semaphores--; }
 
 size_t SemaphoreValue::Expire(int64_t now_ms) {
   const size_t n = semaphore_.Expire(now_ms);
@@ -70,7 +67,7 @@ bool SemaphoreValue::Release(int64_t now_ms, uint64_t token) {
 
 void SemaphoreValue::Book() {
   const Semaphore::Counters& c = semaphore_.counters();
-  SemaphoreStats& s = Stats();
+  SemaphoreStats& s = *stats_;
   s.acquired += c.acquired - booked_.acquired;
   s.refused += c.refused - booked_.refused;
   s.released += c.released - booked_.released;

@@ -17,7 +17,7 @@ namespace pylon::semaphore {
 
 extern const daemon::ValueType kSemaphoreType;
 
-// INFO # Semaphores.
+// INFO # Semaphores: the family's state in each server (daemon/family_state.h).
 struct SemaphoreStats {
   uint64_t semaphores = 0;  // semaphores in the keyspace now
   uint64_t acquired = 0;
@@ -25,15 +25,14 @@ struct SemaphoreStats {
   uint64_t released = 0;
   uint64_t expired = 0;  // leases that ended without a release
 };
-SemaphoreStats& Stats();
-
 // A new token: never 0, never handed out twice by this process, and above every token a
 // restored semaphore holds (so a restored holder's token is never handed out again).
 uint64_t NewToken();
 
 class SemaphoreValue final : public daemon::Value {
  public:
-  explicit SemaphoreValue(Semaphore semaphore = {});
+  // `stats`: its server's, which the semaphore books into for as long as it lives.
+  explicit SemaphoreValue(SemaphoreStats& stats, Semaphore semaphore = {});
   ~SemaphoreValue() override;
   SemaphoreValue(const SemaphoreValue&) = delete;
   SemaphoreValue& operator=(const SemaphoreValue&) = delete;
@@ -53,8 +52,9 @@ class SemaphoreValue final : public daemon::Value {
   // Books what the semaphore's counters gained since the last call.
   void Book();
 
+  SemaphoreStats* stats_;
   Semaphore semaphore_;
-  Semaphore::Counters booked_;  // the counters as last added to Stats()
+  Semaphore::Counters booked_;  // the counters as last added to *stats_
 };
 
 }  // namespace pylon::semaphore

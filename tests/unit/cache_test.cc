@@ -6,6 +6,7 @@
 #include <string>
 
 #include "daemon/clock.h"
+#include "daemon/family_state.h"
 #include "daemon/keyspace.h"
 #include "modules/cache/cache_value.h"
 
@@ -15,15 +16,16 @@ namespace {
 constexpr int64_t T0 = 1'700'000'000'000;
 
 TEST_CASE("cache: FETCH decides hit, stale (one refresher), wait or miss", "[cache]") {
+  CacheFamilyState family;
   CHECK(DecideFetch(nullptr, T0) == FetchOutcome::kMiss);
-  CacheValue placeholder;
+  CacheValue placeholder(family);
   placeholder.lease_token = NewLeaseToken();
   placeholder.lease_until_ms = T0 + 100;
   CHECK(DecideFetch(&placeholder, T0) == FetchOutcome::kWait);
   CHECK(DecideFetch(&placeholder, T0 + 99) == FetchOutcome::kWait);
   CHECK(DecideFetch(&placeholder, T0 + 100) == FetchOutcome::kMiss);  // its filler gave up
 
-  CacheValue v;
+  CacheValue v(family);
   v.has_data = true;
   v.fresh_until_ms = T0 + 1000;
   CHECK(DecideFetch(&v, T0 + 999) == FetchOutcome::kHit);
@@ -37,14 +39,15 @@ TEST_CASE("cache: FETCH decides hit, stale (one refresher), wait or miss", "[cac
 }
 
 TEST_CASE("cache: FILL is allowed only with the entry's running lease", "[cache]") {
-  CacheValue v;
+  CacheFamilyState family;
+  CacheValue v(family);
   v.lease_token = NewLeaseToken();
   v.lease_until_ms = T0 + 100;
   CHECK(FillAllowed(&v, v.lease_token, T0));
   CHECK_FALSE(FillAllowed(&v, v.lease_token + 1, T0));    // another caller's, or a forged one
   CHECK_FALSE(FillAllowed(&v, v.lease_token, T0 + 100));  // the lease ended
   CHECK_FALSE(FillAllowed(nullptr, v.lease_token, T0));   // invalidated or deleted
-  CacheValue stored;                                      // a SET or another fill since: no lease
+  CacheValue stored(family);                              // a SET or another fill since: no lease
   stored.has_data = true;
   CHECK_FALSE(FillAllowed(&stored, v.lease_token, T0));
   CHECK_FALSE(FillAllowed(&stored, 0, T0));
@@ -60,17 +63,19 @@ TEST_CASE("cache: FILL is allowed only with the entry's running lease", "[cache]
 
 TEST_CASE("cache: the tag index follows entries stored, renamed, retagged and deleted", "[cache]") {
   daemon::RegisterValueType(kCacheType);
+  daemon::FamilyStates states;
+  CacheFamilyState& family = states.Make<CacheFamilyState>();
   daemon::Clock clock(true);
   daemon::Keyspace ks(clock);
-  auto put = [&ks](const std::string& key, std::vector<std::string> tags) {
-    auto v = std::make_unique<CacheValue>();
+  auto put = [&ks, &family](const std::string& key, std::vector<std::string> tags) {
+    auto v = std::make_unique<CacheValue>(family);
     v->has_data = true;
     v->SetTags(std::move(tags));
     daemon::KeyRef ref = ks.Locate(key, daemon::Lookup::kWrite);
     ks.SetObject(ref, std::move(v), daemon::Ttl::Clear());
   };
-  auto tagged = [](std::string_view tag) {
-    auto keys = KeysTagged(tag);
+  auto tagged = [&family](std::string_view tag) {
+    auto keys = family.KeysTagged(tag);
     return std::set<std::string>(keys.begin(), keys.end());
   };
   put("a", {"t1", "t2"});
@@ -90,7 +95,7 @@ TEST_CASE("cache: the tag index follows entries stored, renamed, retagged and de
   std::string dump;
   daemon::Keyspace::Dump(*ks.Find("a", daemon::Lookup::kPeek), &dump);
   daemon::RestoredValue restored;
-  REQUIRE(daemon::Keyspace::Restore(dump, &restored));
+  REQUIRE(daemon::Keyspace::Restore(dump, states, &restored));
   daemon::KeyRef copy = ks.Locate("a2", daemon::Lookup::kWrite);
   ks.SetRestored(copy, std::move(restored), daemon::Ttl::Clear());
   CHECK(tagged("t3") == std::set<std::string>{"a", "a2"});

@@ -202,11 +202,12 @@ TEST_CASE("change recorder: corrupt queue operations are refused", "[change_reco
 TEST_CASE("change recorder: a Bloom filter's adds replay to the same bits, scaling included",
           "[change_recorder]") {
   daemon::ChangeRecorder::StartOver();
+  bloom::BloomStats stats;
   bloom::BloomValue original(
-      bloom::BloomFilter({.error = 0.01, .capacity = 100, .expansion = 2, .scaling = true}));
+      stats, bloom::BloomFilter({.error = 0.01, .capacity = 100, .expansion = 2, .scaling = true}));
   std::string dump;
   original.Dump(&dump);
-  bloom::BloomValue replica(*bloom::BloomFilter::Restore(dump));
+  bloom::BloomValue replica(stats, *bloom::BloomFilter::Restore(dump));
   original.change_recorder()->Start();
   std::string ops;
   for (int batch = 0; batch < 20; batch++) {

@@ -106,7 +106,8 @@ TEST_CASE("lookups ignore case and resolve subcommands", "[command_table]") {
   InfoRegistry info;
   Config config;
   std::vector<TimedWork> timed_work;
-  Registry registry{table, info, config, timed_work};
+  FamilyStates states;
+  Registry registry{table, info, config, timed_work, states};
   RegisterAll(registry);
   REQUIRE(table.Find("PiNg") != nullptr);
   CHECK(table.Find("nosuch") == nullptr);
@@ -126,7 +127,8 @@ TEST_CASE("every argument in the command table has one of Redis's types", "[comm
   Config config;
   config.enable_test_clock = true;
   std::vector<TimedWork> timed_work;
-  Registry registry{table, info, config, timed_work};
+  FamilyStates states;
+  Registry registry{table, info, config, timed_work, states};
   RegisterAll(registry);
   const std::set<std::string> kTypes = {"string",    "integer",    "double", "key",  "pattern",
                                         "unix-time", "pure-token", "oneof",  "block"};
@@ -172,7 +174,8 @@ TEST_CASE("every command is documented in docs/commands.md", "[command_table]") 
   Config config;
   config.enable_test_clock = true;  // document the test-only command too
   std::vector<TimedWork> timed_work;
-  Registry registry{table, info, config, timed_work};
+  FamilyStates states;
+  Registry registry{table, info, config, timed_work, states};
   RegisterAll(registry);
   std::ifstream in(std::string(PYLON_SOURCE_DIR) + "/docs/commands.md");
   REQUIRE(in.good());

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "daemon/clock.h"
+#include "daemon/family_state.h"
 #include "daemon/keyspace.h"
 #include "modules/idempotency/idempotency_value.h"
 
@@ -81,6 +82,7 @@ TEST_CASE("idempotency: records serialize, pending and done", "[idempotency]") {
 TEST_CASE("idempotency: in the keyspace, the result goes with the key's TTL; dump/restore",
           "[idempotency]") {
   daemon::RegisterValueType(kIdempotencyType);
+  daemon::FamilyStates states;
   daemon::Clock clock(true);
   daemon::Keyspace ks(clock);
   const int64_t t = clock.NowMs();
@@ -92,7 +94,7 @@ TEST_CASE("idempotency: in the keyspace, the result goes with the key's TTL; dum
   std::string dump;
   daemon::Keyspace::Dump(*ks.Find("idem", daemon::Lookup::kPeek), &dump);
   daemon::RestoredValue restored;
-  REQUIRE(daemon::Keyspace::Restore(dump, &restored));
+  REQUIRE(daemon::Keyspace::Restore(dump, states, &restored));
   auto* copy = static_cast<IdempotencyValue*>(restored.object.get());
   CHECK(copy->record.response == "resp");
   CHECK(copy->Encoding() == "done");

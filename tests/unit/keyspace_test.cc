@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "daemon/clock.h"
+#include "daemon/family_state.h"
 
 using pylon::daemon::Clock;
 using pylon::daemon::Entry;
+using pylon::daemon::FamilyStates;
 using pylon::daemon::KeyRef;
 using pylon::daemon::Keyspace;
 using pylon::daemon::KeyspaceListener;
@@ -35,18 +37,18 @@ class Counter final : public Value {
   int64_t n;
   size_t extra = 0;
 };
-const ValueType Counter::kType = {200, "counter", [](std::string_view payload, RestoredValue* out) {
-                                    if (payload.empty()) return false;
-                                    out->object =
-                                        std::make_unique<Counter>(std::stoll(std::string(payload)));
-                                    return true;
-                                  }};
+const ValueType Counter::kType = {
+    200, "counter", [](std::string_view payload, FamilyStates&, RestoredValue* out) {
+      if (payload.empty()) return false;
+      out->object = std::make_unique<Counter>(std::stoll(std::string(payload)));
+      return true;
+    }};
 
 // A stand-in for a type kept as bytes inside its entry: exactly 8 bytes; its dump is the bytes
 // reversed (so a test sees that the type's functions ran).
 const ValueType kEightBytes = {
     201, "eight",
-    [](std::string_view payload, RestoredValue* out) {
+    [](std::string_view payload, FamilyStates&, RestoredValue* out) {
       if (payload.size() != 8) return false;
       out->bytes.assign(payload.rbegin(), payload.rend());
       return true;
@@ -226,6 +228,7 @@ TEST_CASE("typed values: TYPE names, rename moves them with their TTL", "[keyspa
 }
 
 TEST_CASE("dump and restore round-trip strings and registered types", "[keyspace][dump]") {
+  FamilyStates states;
   Clock clock(true);
   Keyspace ks(clock);
   pylon::daemon::RegisterValueType(Counter::kType);
@@ -236,7 +239,7 @@ TEST_CASE("dump and restore round-trip strings and registered types", "[keyspace
     std::string dump;
     Keyspace::Dump(*ks.Find(key, Lookup::kPeek), &dump);
     RestoredValue restored;
-    REQUIRE(Keyspace::Restore(dump, &restored));
+    REQUIRE(Keyspace::Restore(dump, states, &restored));
     const std::string copy_name = std::string(key) + "2";  // a KeyRef views its key
     KeyRef copy = ks.Locate(copy_name, Lookup::kWrite);
     ks.SetRestored(copy, std::move(restored), Ttl::Clear());
@@ -244,10 +247,10 @@ TEST_CASE("dump and restore round-trip strings and registered types", "[keyspace
   CHECK(ks.Find("s2", Lookup::kPeek)->bytes() == std::string("bin\0ary", 7));
   CHECK(static_cast<Counter*>(ks.Find("c2", Lookup::kPeek)->object())->n == -5);
   RestoredValue bad;
-  CHECK_FALSE(Keyspace::Restore("", &bad));
-  CHECK_FALSE(Keyspace::Restore(std::string("\x02\x00", 2), &bad));  // unknown version
-  CHECK_FALSE(Keyspace::Restore(std::string("\x01\x63", 2), &bad));  // unknown type
-  CHECK_FALSE(Keyspace::Restore(std::string("\x01\xc8", 2), &bad));  // corrupt payload
+  CHECK_FALSE(Keyspace::Restore("", states, &bad));
+  CHECK_FALSE(Keyspace::Restore(std::string("\x02\x00", 2), states, &bad));  // unknown version
+  CHECK_FALSE(Keyspace::Restore(std::string("\x01\x63", 2), states, &bad));  // unknown type
+  CHECK_FALSE(Keyspace::Restore(std::string("\x01\xc8", 2), states, &bad));  // corrupt payload
 }
 
 TEST_CASE("the listener hears of every change, expiry included, and of flushes",
@@ -289,6 +292,7 @@ TEST_CASE("LFU counters start at 5, grow logarithmically and decay per idle minu
 }
 
 TEST_CASE("bytes values: typed, rewritten in place, renamed, dumped", "[keyspace][bytes]") {
+  FamilyStates states;
   Clock clock(true);
   Keyspace ks(clock);
   pylon::daemon::RegisterValueType(kEightBytes);
@@ -323,14 +327,15 @@ TEST_CASE("bytes values: typed, rewritten in place, renamed, dumped", "[keyspace
   Keyspace::Dump(*c, &dump);
   CHECK(dump.substr(2) == "1234567y");  // the type's dump_bytes wrote it
   RestoredValue restored;
-  REQUIRE(Keyspace::Restore(dump, &restored));
+  REQUIRE(Keyspace::Restore(dump, states, &restored));
   CHECK(restored.type == &kEightBytes);
   CHECK(restored.object == nullptr);
   KeyRef d = ks.Locate("d", Lookup::kWrite);
   ks.SetRestored(d, std::move(restored), Ttl::Clear());
   CHECK(ks.Find("d", Lookup::kPeek)->bytes() == "y7654321");
   CHECK(ks.Find("d", Lookup::kPeek)->type().name == "eight");
-  CHECK_FALSE(Keyspace::Restore(dump.substr(0, 5), &restored));  // a short payload is corrupt
+  CHECK_FALSE(
+      Keyspace::Restore(dump.substr(0, 5), states, &restored));  // a short payload is corrupt
 
   // A string over a bytes value and back: the kind follows the write.
   Set(ks, "d", "12345678");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "daemon/clock.h"
+#include "daemon/family_state.h"
 #include "daemon/keyspace.h"
 
 namespace pylon::queue {
@@ -31,36 +32,37 @@ Queue BusyQueue() {
   return q;
 }
 
-QueueValue* Put(Keyspace& ks, const std::string& key, Queue q) {
+QueueValue* Put(Keyspace& ks, QueueFamilyState& family, const std::string& key, Queue q) {
   KeyRef ref = ks.Locate(key, Lookup::kWrite);
-  ks.SetObject(ref, std::make_unique<QueueValue>(std::move(q)), Ttl::Clear());
+  ks.SetObject(ref, std::make_unique<QueueValue>(family, std::move(q)), Ttl::Clear());
   return static_cast<QueueValue*>(ref.entry->object());
 }
 
 TEST_CASE("queue value: its key follows it, and the schedule finds it under that key",
           "[queue][keyspace]") {
   daemon::RegisterValueType(kQueueType);
+  daemon::FamilyStates states;
+  QueueFamilyState& family = states.Make<QueueFamilyState>();
   Clock clock(true);
   Keyspace ks(clock);
-  const int64_t queues_before = Totals().queues;
-  QueueValue* q = Put(ks, "jobs", BusyQueue());
+  QueueValue* q = Put(ks, family, "jobs", BusyQueue());
   CHECK(q->key() == "jobs");
-  CHECK(Totals().queues == queues_before + 1);
-  CHECK(QueueValue::NextDue() == T0 + 500);
+  CHECK(family.totals.queues == 1);
+  CHECK(family.NextDue() == T0 + 500);
 
   REQUIRE(ks.Rename("jobs", "work", false) == Keyspace::RenameResult::kRenamed);
   CHECK(q->key() == "work");  // the same object, under its new name
-  CHECK(QueueValue::TakeDue(T0 + 499).empty());
-  const auto due = QueueValue::TakeDue(T0 + 500);
+  CHECK(family.TakeDue(T0 + 499).empty());
+  const auto due = family.TakeDue(T0 + 500);
   REQUIRE(due.size() == 1);
   CHECK(due[0] == q);
-  CHECK(!QueueValue::NextDue());  // taken out until a change puts it back
+  CHECK(!family.NextDue());  // taken out until a change puts it back
 
   // A dump read back is a queue of its own, placed under its key.
   std::string dump;
   Keyspace::Dump(*ks.Find("work", Lookup::kPeek), &dump);
   daemon::RestoredValue restored;
-  REQUIRE(Keyspace::Restore(dump, &restored));
+  REQUIRE(Keyspace::Restore(dump, states, &restored));
   CHECK(restored.object->type().name == "queue");
   KeyRef copy = ks.Locate("copy", Lookup::kWrite);
   ks.SetRestored(copy, std::move(restored), Ttl::Clear());
@@ -68,7 +70,7 @@ TEST_CASE("queue value: its key follows it, and the schedule finds it under that
   CHECK(back->key() == "copy");
   CHECK(back->queue().in_flight() == 1);
   CHECK(back->queue().ready() == 1);
-  CHECK(QueueValue::NextDue() == T0 + 500);  // the copy's lease is scheduled
+  CHECK(family.NextDue() == T0 + 500);  // the copy's lease is scheduled
   // Real allocation sizes: equal up to what glibc's chunk reuse adds (heap history).
   const size_t original = ks.Find("work", Lookup::kPeek)->object()->MemoryUsage();
   CHECK(back->MemoryUsage() <= original + 64);
@@ -76,10 +78,10 @@ TEST_CASE("queue value: its key follows it, and the schedule finds it under that
 
   // Deleting a queue takes it out of the schedule and of the gauges.
   CHECK(ks.Delete(copy));
-  CHECK(!QueueValue::NextDue());
+  CHECK(!family.NextDue());
   KeyRef work = ks.Locate("work", Lookup::kWrite);
   CHECK(ks.Delete(work));
-  CHECK(Totals().queues == queues_before);
+  CHECK(family.totals.queues == 0);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/wire.h"
+#include "daemon/family_state.h"
 #include "daemon/value.h"
 #include "modules/breaker/breaker.h"
 #include "modules/cache/cache_value.h"
@@ -94,14 +95,16 @@ TEST_CASE("restore: a cache entry's tag count is held to what its payload can ho
   common::wire::Put(&dump, uint32_t{1});  // one tag
   common::wire::PutText(&dump, "tag");
   dump += "data";
+  daemon::FamilyStates states;
+  states.Make<cache::CacheFamilyState>();
   daemon::RestoredValue out;
-  REQUIRE(cache::kCacheType.restore(dump, &out));
+  REQUIRE(cache::kCacheType.restore(dump, states, &out));
   // A count of 4,000,000 tags with a payload of a few dozen bytes: refused, nothing allocated.
   std::string lying = dump;
   const uint32_t many = 4000000;
   std::memcpy(lying.data() + 1 + 1 + 8 + 8 + 8, &many, 4);
   lying.append(std::string(1000, 'x'));
-  CHECK_FALSE(cache::kCacheType.restore(lying, &out));
+  CHECK_FALSE(cache::kCacheType.restore(lying, states, &out));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "daemon/clock.h"
+#include "daemon/family_state.h"
 #include "daemon/keyspace.h"
 #include "modules/semaphore/semaphore_value.h"
 
@@ -107,9 +108,11 @@ TEST_CASE("semaphore: serialize and deserialize; corrupt forms are refused", "[s
 
 TEST_CASE("semaphore: a value in the keyspace dumps and restores with its holders", "[semaphore]") {
   daemon::RegisterValueType(kSemaphoreType);
+  daemon::FamilyStates states;
+  SemaphoreStats& stats = states.Make<SemaphoreStats>();
   daemon::Clock clock(true);
   daemon::Keyspace ks(clock);
-  auto v = std::make_unique<SemaphoreValue>();
+  auto v = std::make_unique<SemaphoreValue>(stats);
   const uint64_t token = NewToken();
   REQUIRE(v->Acquire(T0, 2, 1000, token));
   daemon::KeyRef ref = ks.Locate("sem", daemon::Lookup::kWrite);
@@ -117,7 +120,7 @@ TEST_CASE("semaphore: a value in the keyspace dumps and restores with its holder
   std::string dump;
   daemon::Keyspace::Dump(*ks.Find("sem", daemon::Lookup::kPeek), &dump);
   daemon::RestoredValue restored;
-  REQUIRE(daemon::Keyspace::Restore(dump, &restored));
+  REQUIRE(daemon::Keyspace::Restore(dump, states, &restored));
   REQUIRE(restored.object);
   auto* copy = static_cast<SemaphoreValue*>(restored.object.get());
   CHECK(copy->type().name == "semaphore");
