@@ -14,6 +14,7 @@
 #include "daemon/config.h"
 #include "daemon/connection.h"
 #include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/bloom/bloom_value.h"
 #include "protocol/text.h"
 
@@ -304,7 +305,8 @@ void CmdLoadChunk(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterBloomCommands(daemon::CommandTable& t) {
+void RegisterBloomCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   daemon::CommandGroup group(t, "bf", "0.1.0");
   group.AddKeyed({.name = "bf.reserve",

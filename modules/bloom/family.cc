@@ -6,7 +6,7 @@
 
 namespace pylon::bloom {
 
-void RegisterBloomCommands(daemon::CommandTable& table);
+void RegisterBloomCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -33,7 +33,7 @@ void ResetInfo(daemon::HandlerServices& services) {
 void RegisterBloom(daemon::Registry& registry) {
   daemon::RegisterValueType(kBloomType);
   registry.states.Make<BloomStats>();
-  RegisterBloomCommands(registry.commands);
+  RegisterBloomCommands(registry);
   registry.info.Add({.name = "Bloom", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 

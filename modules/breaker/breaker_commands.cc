@@ -11,6 +11,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/keyspace.h"
 #include "daemon/pubsub.h"
+#include "daemon/registry.h"
 #include "modules/breaker/breaker_value.h"
 
 namespace pylon::breaker {
@@ -263,7 +264,8 @@ void CmdForce(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterBreakerCommands(daemon::CommandTable& t) {
+void RegisterBreakerCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   daemon::CommandGroup group(t, "cb", "0.1.0");
   group.AddKeyed(

@@ -6,7 +6,7 @@
 
 namespace pylon::breaker {
 
-void RegisterBreakerCommands(daemon::CommandTable& table);
+void RegisterBreakerCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -31,7 +31,7 @@ void ResetInfo(daemon::HandlerServices& services) {
 void RegisterBreakers(daemon::Registry& registry) {
   daemon::RegisterValueType(kBreakerType);
   registry.states.Make<BreakerStats>();
-  RegisterBreakerCommands(registry.commands);
+  RegisterBreakerCommands(registry);
   registry.info.Add(
       {.name = "Breakers", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }

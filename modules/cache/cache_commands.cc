@@ -13,6 +13,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/cache/cache_value.h"
 #include "protocol/text.h"
 
@@ -253,7 +254,8 @@ void CmdStats(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterCacheCommands(daemon::CommandTable& t) {
+void RegisterCacheCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   CommandGroup group(t, "cache", "0.1.0");
   group.AddKeyed(

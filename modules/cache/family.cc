@@ -6,7 +6,7 @@
 
 namespace pylon::cache {
 
-void RegisterCacheCommands(daemon::CommandTable& table);
+void RegisterCacheCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -31,7 +31,7 @@ void ResetInfo(daemon::HandlerServices& services) {
 void RegisterCache(daemon::Registry& registry) {
   daemon::RegisterValueType(kCacheType);
   registry.states.Make<CacheFamilyState>();
-  RegisterCacheCommands(registry.commands);
+  RegisterCacheCommands(registry);
   registry.info.Add({.name = "Cache", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 

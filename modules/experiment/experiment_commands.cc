@@ -7,6 +7,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/experiment/experiment_value.h"
 #include "protocol/text.h"
 
@@ -142,7 +143,8 @@ void CmdInfo(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterExperimentCommands(daemon::CommandTable& t) {
+void RegisterExperimentCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   daemon::CommandGroup group(t, "experiment", "0.1.0");
   group.AddKeyed(

@@ -6,7 +6,7 @@
 
 namespace pylon::experiment {
 
-void RegisterExperimentCommands(daemon::CommandTable& table);
+void RegisterExperimentCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -29,7 +29,7 @@ void ResetInfo(daemon::HandlerServices& services) {
 void RegisterExperiments(daemon::Registry& registry) {
   daemon::RegisterValueType(kExperimentType);
   registry.states.Make<ExperimentStats>();
-  RegisterExperimentCommands(registry.commands);
+  RegisterExperimentCommands(registry);
   registry.info.Add(
       {.name = "Experiments", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }

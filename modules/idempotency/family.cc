@@ -6,7 +6,7 @@
 
 namespace pylon::idempotency {
 
-void RegisterIdempotencyCommands(daemon::CommandTable& table);
+void RegisterIdempotencyCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -31,7 +31,7 @@ void ResetInfo(daemon::HandlerServices& services) {
 void RegisterIdempotency(daemon::Registry& registry) {
   daemon::RegisterValueType(kIdempotencyType);
   registry.states.Make<IdempotencyStats>();
-  RegisterIdempotencyCommands(registry.commands);
+  RegisterIdempotencyCommands(registry);
   registry.info.Add(
       {.name = "Idempotency", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }

@@ -19,6 +19,7 @@
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/idempotency/idempotency_value.h"
 
 namespace pylon::idempotency {
@@ -153,7 +154,8 @@ void CmdAbort(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterIdempotencyCommands(daemon::CommandTable& t) {
+void RegisterIdempotencyCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   daemon::CommandGroup group(t, "idempotency", "0.1.0");
   group.AddKeyed(

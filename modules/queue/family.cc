@@ -8,7 +8,7 @@
 
 namespace pylon::queue {
 
-void RegisterQueueCommands(daemon::CommandTable& table);
+void RegisterQueueCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -61,7 +61,7 @@ void RunDue(daemon::HandlerServices& services, int64_t now_ms) {
 void RegisterQueues(daemon::Registry& registry) {
   daemon::RegisterValueType(kQueueType);
   registry.states.Make<QueueFamilyState>();
-  RegisterQueueCommands(registry.commands);
+  RegisterQueueCommands(registry);
   registry.info.Add({.name = "Queues", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
   registry.timed_work.push_back({.next_due = NextDue, .run = RunDue});
 }

@@ -14,6 +14,7 @@
 #include "daemon/config.h"
 #include "daemon/connection.h"
 #include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/queue/queue_value.h"
 
 namespace pylon::queue {
@@ -400,7 +401,8 @@ void CmdPurge(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterQueueCommands(daemon::CommandTable& t) {
+void RegisterQueueCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   daemon::CommandGroup group(t, "queue", "0.1.0");
   group.AddKeyed(

@@ -6,7 +6,7 @@
 
 namespace pylon::retry {
 
-void RegisterRetryCommands(daemon::CommandTable& table);
+void RegisterRetryCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -27,7 +27,7 @@ void ResetInfo(daemon::HandlerServices& services) {
 void RegisterRetry(daemon::Registry& registry) {
   daemon::RegisterValueType(kRetryType);
   registry.states.Make<RetryStats>();
-  RegisterRetryCommands(registry.commands);
+  RegisterRetryCommands(registry);
   registry.info.Add({.name = "Retry", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 

@@ -20,6 +20,7 @@
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/retry/retry_value.h"
 
 namespace pylon::retry {
@@ -114,7 +115,8 @@ void CmdReset(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterRetryCommands(daemon::CommandTable& t) {
+void RegisterRetryCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   daemon::CommandGroup group(t, "retry", "0.1.0");
   group.AddKeyed(

@@ -6,7 +6,7 @@
 
 namespace pylon::ring {
 
-void RegisterRingCommands(daemon::CommandTable& table);
+void RegisterRingCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -30,7 +30,7 @@ void ResetInfo(daemon::HandlerServices& services) {
 void RegisterRings(daemon::Registry& registry) {
   daemon::RegisterValueType(kRingType);
   registry.states.Make<RingStats>();
-  RegisterRingCommands(registry.commands);
+  RegisterRingCommands(registry);
   registry.info.Add({.name = "Ring", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }
 

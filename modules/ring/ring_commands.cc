@@ -10,6 +10,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
 #include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/ring/ring_value.h"
 #include "protocol/text.h"
 
@@ -233,7 +234,8 @@ void CmdConfig(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterRingCommands(daemon::CommandTable& t) {
+void RegisterRingCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   daemon::CommandGroup group(t, "ring", "0.1.0");
   group.AddKeyed(

@@ -6,7 +6,7 @@
 
 namespace pylon::semaphore {
 
-void RegisterSemaphoreCommands(daemon::CommandTable& table);
+void RegisterSemaphoreCommands(daemon::Registry& registry);
 
 namespace {
 
@@ -31,7 +31,7 @@ void ResetInfo(daemon::HandlerServices& services) {
 void RegisterSemaphores(daemon::Registry& registry) {
   daemon::RegisterValueType(kSemaphoreType);
   registry.states.Make<SemaphoreStats>();
-  RegisterSemaphoreCommands(registry.commands);
+  RegisterSemaphoreCommands(registry);
   registry.info.Add(
       {.name = "Semaphores", .in_default = true, .write = WriteInfo, .reset = ResetInfo});
 }

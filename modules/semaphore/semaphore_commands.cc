@@ -17,6 +17,7 @@
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/keyspace.h"
+#include "daemon/registry.h"
 #include "modules/semaphore/semaphore_value.h"
 #include "protocol/text.h"
 
@@ -126,7 +127,8 @@ void CmdInfo(CommandContext& ctx) {
 
 }  // namespace
 
-void RegisterSemaphoreCommands(daemon::CommandTable& t) {
+void RegisterSemaphoreCommands(daemon::Registry& registry) {
+  daemon::CommandTable& t = registry.commands;
   using namespace daemon;
   daemon::CommandGroup group(t, "semaphore", "0.1.0");
   group.AddKeyed(
