@@ -35,6 +35,7 @@ class Cluster;
 class ClusterPeers;
 class Transactions;
 struct CommandSpec;
+class CommandTable;
 
 // Flags, named as Redis's COMMAND INFO shows them; the last ones are Pylon's own and not shown.
 enum CommandFlag : uint32_t {
@@ -74,7 +75,8 @@ struct HandlerServices {
   Transactions& transactions;  // MULTI/EXEC and WATCH
   const Cluster& cluster;
   ClusterPeers& peers;  // cluster mode's links to the other nodes (PUBLISH reaches them all)
-  FamilyStates& family_states;  // each family's counters and schedules (daemon/family_state.h)
+  FamilyStates& family_states;   // each family's counters and schedules (daemon/family_state.h)
+  const CommandTable& commands;  // the table itself, for COMMAND
   // The whole server, for the commands that are about the server itself (CONFIG, INFO,
   // SHUTDOWN, CLIENT, AUTH, CLUSTER): only their files include daemon/server.h, and
   // docs/architecture.md names each one and why.
@@ -97,6 +99,7 @@ struct CommandContext {
   Transactions& transactions() const { return services.transactions; }
   const Cluster& cluster() const { return services.cluster; }
   ClusterPeers& peers() const { return services.peers; }
+  const CommandTable& commands() const { return services.commands; }
   template <typename T>
   T& family_state() const {
     return services.family_states.Get<T>();

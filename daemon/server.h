@@ -176,8 +176,8 @@ class Server final : private KeyspaceListener {
   OutputLimits output_limits_{config_, stats_};
   PubSub pubsub_{*this};
   BlockedClients blocking_{*this};
-  HandlerServices services_{keyspace_,     clock_,   config_, pubsub_,        blocking_,
-                            transactions_, cluster_, peers_,  family_states_, *this};
+  HandlerServices services_{keyspace_, clock_, config_,        pubsub_,   blocking_, transactions_,
+                            cluster_,  peers_, family_states_, commands_, *this};
   std::vector<TimedWork> timed_work_;
 
   uv_loop_t loop_;

@@ -5,7 +5,6 @@
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
-#include "daemon/server.h"
 #include "modules/core/family.h"
 #include "protocol/text.h"
 
@@ -143,14 +142,14 @@ void ReplyCommandDocs(ReplyWriter& r, const CommandSpec& c) {
 
 // COMMAND
 void CmdCommand(CommandContext& ctx) {
-  const auto& all = ctx.server().commands().all();
+  const auto& all = ctx.commands().all();
   ctx.reply.ArrayHeader(static_cast<int64_t>(all.size()));
   for (const CommandSpec* c : all) ReplyCommandInfo(ctx.reply, *c);
 }
 
 // COMMAND COUNT
 void CmdCommandCount(CommandContext& ctx) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server().commands().size()));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.commands().size()));
 }
 
 // COMMAND INFO [command-name ...]
@@ -161,7 +160,7 @@ void CmdCommandInfo(CommandContext& ctx) {
   }
   ctx.reply.ArrayHeader(static_cast<int64_t>(ctx.args.size() - 2));
   for (size_t i = 2; i < ctx.args.size(); i++) {
-    const CommandSpec* c = ctx.server().commands().FindByFullname(ctx.args[i]);
+    const CommandSpec* c = ctx.commands().FindByFullname(ctx.args[i]);
     if (c) {
       ReplyCommandInfo(ctx.reply, *c);
     } else {
@@ -174,10 +173,10 @@ void CmdCommandInfo(CommandContext& ctx) {
 void CmdCommandDocs(CommandContext& ctx) {
   std::vector<const CommandSpec*> found;
   if (ctx.args.size() == 2) {
-    found = ctx.server().commands().all();
+    found = ctx.commands().all();
   } else {
     for (size_t i = 2; i < ctx.args.size(); i++) {
-      if (const CommandSpec* c = ctx.server().commands().FindByFullname(ctx.args[i])) {
+      if (const CommandSpec* c = ctx.commands().FindByFullname(ctx.args[i])) {
         found.push_back(c);
       }
     }
@@ -217,7 +216,7 @@ void CmdCommandList(CommandContext& ctx) {
     return false;
   };
   std::vector<const CommandSpec*> out;
-  for (const CommandSpec* c : ctx.server().commands().all()) {
+  for (const CommandSpec* c : ctx.commands().all()) {
     if (matches(*c)) out.push_back(c);
     for (const CommandSpec* sub : c->subcommand_order) {
       if (matches(*sub)) out.push_back(sub);
@@ -230,7 +229,7 @@ void CmdCommandList(CommandContext& ctx) {
 // Resolves the command named in COMMAND GETKEYS's arguments and its key positions.
 bool KeysOrReply(CommandContext& ctx, const CommandSpec** cmd, std::vector<size_t>* keys) {
   daemon::Args call = ctx.args.subspan(2);
-  const CommandSpec* c = ctx.server().commands().Find(call[0]);
+  const CommandSpec* c = ctx.commands().Find(call[0]);
   if (c && c->has_subcommands() && call.size() >= 2) {
     c = daemon::CommandTable::FindSubcommand(*c, call[1]);
   }
