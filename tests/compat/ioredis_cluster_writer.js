@@ -18,6 +18,19 @@ const cluster = new Redis.Cluster([{ host: '127.0.0.1', port: Number(port) }], {
   maxRedirections: 200,
   slotsRefreshTimeout: 2000,
 });
+// ioredis sends ASKING before an -ASK retry without awaiting it (cluster/index.js: `redis.asking()`).
+// When the client drops that node's connection at the same moment (a slots refresh from a node
+// still at the old epoch), that one promise rejects with "Connection is closed" and nobody
+// observes it, which would end this process. The command itself is retried by ioredis
+// (retryDelayOnFailover) and awaited below, so its outcome still counts; only that internal
+// rejection is let go, and any other unobserved rejection still ends the writer.
+process.on('unhandledRejection', (e) => {
+  if (e instanceof Error && e.message === 'Connection is closed.') {
+    process.stderr.write(`ioredis_cluster_writer: ignored an unobserved ${e.message}\n`);
+    return;
+  }
+  throw e;
+});
 let stop = false;
 process.stdin.on('end', () => { stop = true; });
 process.stdin.resume();
