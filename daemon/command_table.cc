@@ -127,6 +127,7 @@ std::vector<size_t> KeyPositions(const CommandSpec& spec, Args args) {
 }
 
 std::vector<std::string_view> KeySpecFlags(const CommandSpec& spec) {
+  if (!spec.key_flags.empty()) return spec.key_flags;
   if (spec.flags & kCmdWrite) return {"RW", "update"};
   if (spec.flags & kCmdReadonly) return {"RO", "access"};
   return {"RO"};
@@ -155,6 +156,7 @@ std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
   if (spec.flags & kCmdReadonly) out.push_back("@read");
   std::string_view group = spec.parent ? spec.parent->group : spec.group;
   if (group == "string") out.push_back("@string");
+  if (group == "hash") out.push_back("@hash");
   if (group == "generic") out.push_back("@keyspace");
   out.push_back(spec.flags & kCmdFast ? "@fast" : "@slow");
   if (spec.flags & kCmdAdmin) {

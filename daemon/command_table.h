@@ -152,6 +152,9 @@ struct CommandSpec {
   // (..) a required group, | alternatives, ... repetition.
   std::string_view syntax;
   std::vector<std::string_view> tips;  // e.g. "nondeterministic_output"
+  // The key spec flags COMMAND shows when Redis's differ from what the flags imply (RW update
+  // for a write, RO access for a read): HSETNX's "RW insert", HLEN's bare "RO", ...
+  std::vector<std::string_view> key_flags;
 
   // Derived at registration.
   std::string fullname;  // "client|list"

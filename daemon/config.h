@@ -46,6 +46,10 @@ struct Config {
   int lfu_log_factor = 10;  // LFU counter growth: higher, slower (hits for 255: ~1M at 10)
   int lfu_decay_time = 1;   // minutes per decrement of an idle key's LFU counter; 0: never
   int hz = 10;              // background tasks per second (client timeouts, buffer limits, stats)
+  // A hash stays in its compact form (Redis's listpack) while it has at most this many fields
+  // and none of its fields or values is longer than this many bytes (modules/hash/hash.h).
+  int64_t hash_max_listpack_entries = 512;
+  int64_t hash_max_listpack_value = 64;
   // A new queue's settings (Q.CONFIG changes one queue's): lease, deliveries before dead
   // letters (0: never), the NACK backoff's base and cap, and how long a message may wait.
   int64_t queue_lease_ms = 30000;

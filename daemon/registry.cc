@@ -10,6 +10,7 @@
 #include "modules/cluster/cluster_commands.h"
 #include "modules/core/family.h"
 #include "modules/experiment/family.h"
+#include "modules/hash/family.h"
 #include "modules/idempotency/family.h"
 #include "modules/keys/family.h"
 #include "modules/pubsub/pubsub.h"
@@ -49,6 +50,7 @@ void RegisterAll(Registry& registry) {
   semaphore::RegisterSemaphores(registry);
   retry::RegisterRetry(registry);
   idempotency::RegisterIdempotency(registry);
+  hash::RegisterHashes(registry);
   cluster::RegisterClusterCommands(registry);
 }
 

@@ -1,7 +1,9 @@
 #include "protocol/text.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -254,6 +256,41 @@ std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(AsciiLower(static_cast<unsigned char>(c)));
   return out;
+}
+
+// Redis's string2ld: strtold must read the whole text (an embedded NUL fails it), no leading
+// space, no NaN, no overflow to infinity or underflow to zero. Infinity spelled out ("inf") is
+// accepted.
+bool ParseLongDouble(std::string_view s, long double* out) {
+  char buf[kLongDoubleChars];
+  if (s.empty() || s.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  char* end;
+  errno = 0;
+  const long double v = std::strtold(buf, &end);
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || end != buf + s.size() || std::isnan(v) ||
+      errno == EINVAL || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L))) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// Redis's ld2string in human mode: 17 decimals, trailing zeros (and a bare point) removed.
+size_t FormatLongDouble(long double v, char* buf, size_t size) {
+  int n = std::snprintf(buf, size, "%.17Lf", v);
+  if (n < 0 || static_cast<size_t>(n) >= size) return 0;
+  size_t len = static_cast<size_t>(n);
+  if (std::memchr(buf, '.', len)) {
+    while (buf[len - 1] == '0') len--;
+    if (buf[len - 1] == '.') len--;
+  }
+  if (len == 2 && buf[0] == '-' && buf[1] == '0') {
+    buf[0] = '0';
+    len = 1;
+  }
+  return len;
 }
 
 }  // namespace pylon::protocol

@@ -315,49 +315,13 @@ void CmdDecrby(CommandContext& ctx) {
   IncrBy(ctx, -delta);
 }
 
-// Redis's string2ld: strtold must read the whole text (an embedded NUL fails it), no leading
-// space, no NaN, no overflow to infinity or underflow to zero. Infinity spelled out ("inf") is
-// accepted.
-bool ParseLongDouble(std::string_view s, long double* out) {
-  constexpr size_t kMaxChars = 5 * 1024;
-  char buf[kMaxChars];
-  if (s.empty() || s.size() >= sizeof(buf)) return false;
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  char* end;
-  errno = 0;
-  const long double v = std::strtold(buf, &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || end != buf + s.size() || std::isnan(v) ||
-      errno == EINVAL || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L))) {
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-// Redis's ld2string in human mode: 17 decimals, trailing zeros (and a bare point) removed.
-size_t FormatLongDouble(long double v, char* buf, size_t size) {
-  int n = std::snprintf(buf, size, "%.17Lf", v);
-  if (n < 0 || static_cast<size_t>(n) >= size) return 0;
-  size_t len = static_cast<size_t>(n);
-  if (std::memchr(buf, '.', len)) {
-    while (buf[len - 1] == '0') len--;
-    if (buf[len - 1] == '.') len--;
-  }
-  if (len == 2 && buf[0] == '-' && buf[1] == '0') {
-    buf[0] = '0';
-    len = 1;
-  }
-  return len;
-}
-
 // INCRBYFLOAT key increment
 void CmdIncrbyfloat(CommandContext& ctx) {
   KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
   if (!daemon::CheckTypeOrReply(ctx, ref.entry, kStringType)) return;
   long double value = 0, delta;
-  if ((ref.entry && !ParseLongDouble(ref.entry->string(), &value)) ||
-      !ParseLongDouble(ctx.args[2], &delta)) {
+  if ((ref.entry && !protocol::ParseLongDouble(ref.entry->string(), &value)) ||
+      !protocol::ParseLongDouble(ctx.args[2], &delta)) {
     ctx.reply.Error(daemon::kErrNotFloat);
     return;
   }
@@ -366,8 +330,8 @@ void CmdIncrbyfloat(CommandContext& ctx) {
     ctx.reply.Error("ERR increment would produce NaN or Infinity");
     return;
   }
-  char buf[5 * 1024];
-  const std::string_view text(buf, FormatLongDouble(value, buf, sizeof(buf)));
+  char buf[protocol::kLongDoubleChars];
+  const std::string_view text(buf, protocol::FormatLongDouble(value, buf, sizeof(buf)));
   // A new string object in Redis: embstr or raw by length, never int.
   const Entry::Encoding encoding =
       text.size() <= 44 ? Entry::Encoding::kEmbstr : Entry::Encoding::kRaw;

@@ -160,6 +160,8 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"databases", "1"},
       {"dir", "."},
       {"enable-test-clock", "no"},
+      {"hash-max-listpack-entries", "512"},
+      {"hash-max-listpack-value", "64"},
       {"hz", "10"},
       {"key-load-delay", "0"},
       {"lfu-decay-time", "1"},
@@ -563,7 +565,7 @@ TEST_CASE("CONFIG GET: globs are case-insensitive, exact names echo the caller's
   CHECK(names(ConfigGet(c, "*keep*")) == std::vector<std::string>{"tcp-keepalive"});
   CHECK(names(ConfigGet(c, "[pt]ort")) == std::vector<std::string>{"port"});
   CHECK(names(ConfigGet(c, "h?")) == std::vector<std::string>{"hz"});
-  CHECK(ConfigGet(c, "*").size() == 45);
+  CHECK(ConfigGet(c, "*").size() == 47);
   CHECK(ConfigGet(c, "PORT") == Pairs{{"PORT", "6379"}});
   CHECK(ConfigGet(c, "nope").empty());
   CHECK(ConfigGet(c, "nope*").empty());
@@ -585,6 +587,8 @@ TEST_CASE("CONFIG SET: every mutable directive, values as Redis parses them", "[
                      {"client-query-buffer-limit", "1gb"},  // the default: not "changed"
                      {"client-output-buffer-limit", "pubsub 64mb 16mb 30  normal 1k 2k 3"},
                      {"hz", "100"},
+                     {"hash-max-ziplist-entries", "1024"},  // the old name still works
+                     {"hash-max-listpack-value", "32"},
                      {"maxmemory", "1GB"},
                      {"maxmemory-policy", "allkeys-lfu"},
                      {"save", ""},
@@ -594,6 +598,8 @@ TEST_CASE("CONFIG SET: every mutable directive, values as Redis parses them", "[
                     &changed, &error));
   CHECK(error.empty());
   CHECK(c.maxclients == 50);
+  CHECK(c.hash_max_listpack_entries == 1024);
+  CHECK(c.hash_max_listpack_value == 32);
   CHECK(c.timeout == 30);
   CHECK(c.tcp_keepalive == 0);
   CHECK(c.requirepass == "s3cret");
@@ -610,7 +616,8 @@ TEST_CASE("CONFIG SET: every mutable directive, values as Redis parses them", "[
   CHECK(changed == std::vector<std::string>{
                        "maxclients", "timeout", "tcp-keepalive", "requirepass", "protected-mode",
                        "loglevel", "proto-max-bulk-len", "client-output-buffer-limit", "hz",
-                       "maxmemory", "maxmemory-policy", "cluster-forward", "cluster-node-timeout"});
+                       "hash-max-listpack-entries", "hash-max-listpack-value", "maxmemory",
+                       "maxmemory-policy", "cluster-forward", "cluster-node-timeout"});
 
   // Redis accepts an empty client-output-buffer-limit and changes nothing.
   changed.clear();
