@@ -16,18 +16,23 @@ int64_t SortKey(int64_t deadline_ms) { return deadline_ms == 0 ? INT64_MAX : dea
 
 bool BlockedClients::CanBlock(const CommandContext& ctx) { return !ctx.conn.multi.executing; }
 
-void BlockedClients::Block(CommandContext& ctx, std::string_view key, int64_t deadline_ms) {
+void BlockedClients::Block(CommandContext& ctx, std::span<const std::string_view> keys,
+                           int64_t deadline_ms) {
   Connection& conn = ctx.conn;
   if (conn.blocked) {
     conn.blocked->blocked_again = true;
     return;
   }
   auto state = std::make_unique<BlockedState>();
-  state->key.assign(key);
+  for (std::string_view key : keys) {
+    // BLPOP k k waits once on k.
+    if (std::find(state->keys.begin(), state->keys.end(), key) != state->keys.end()) continue;
+    state->keys.emplace_back(key);
+    by_key_[state->keys.back()].push_back(&conn);
+  }
   state->deadline_ms = deadline_ms;
   state->cmd = &ctx.cmd;
   state->args.assign(ctx.args.begin(), ctx.args.end());
-  by_key_[state->key].push_back(&conn);
   deadlines_.emplace(SortKey(deadline_ms), &conn);
   conn.blocked = std::move(state);
 }
@@ -72,10 +77,12 @@ void BlockedClients::ServeKey(const std::string& key) {
 
 void BlockedClients::Release(Connection* conn, bool resume) {
   std::unique_ptr<BlockedState> state = std::move(conn->blocked);
-  auto it = by_key_.find(state->key);
-  std::deque<Connection*>& line = it->second;
-  line.erase(std::find(line.begin(), line.end(), conn));
-  if (line.empty()) by_key_.erase(it);
+  for (const std::string& key : state->keys) {
+    auto it = by_key_.find(key);
+    std::deque<Connection*>& line = it->second;
+    line.erase(std::find(line.begin(), line.end(), conn));
+    if (line.empty()) by_key_.erase(it);
+  }
   deadlines_.erase({SortKey(state->deadline_ms), conn});
   if (!resume) return;
   server_.ScheduleFlush(conn);
@@ -111,14 +118,17 @@ std::optional<int64_t> BlockedClients::NextDeadline() const {
 
 void BlockedClients::RedirectMoved() {
   const Cluster& cluster = server_.cluster();
+  // A command's keys share one slot (CROSSSLOT refuses the others): its first key says where.
   std::vector<Connection*> moved;
   for (const auto& [key, line] : by_key_) {
     const int slot = cluster::KeySlot(key);
     if (cluster.Owner(slot).address() == cluster.self_address()) continue;
-    moved.insert(moved.end(), line.begin(), line.end());
+    for (Connection* conn : line) {
+      if (conn->blocked->keys.front() == key) moved.push_back(conn);
+    }
   }
   for (Connection* conn : moved) {
-    const int slot = cluster::KeySlot(conn->blocked->key);
+    const int slot = cluster::KeySlot(conn->blocked->keys.front());
     const std::string error =
         Cluster::RefusalText({Cluster::Verdict::kMoved, slot, &cluster.Owner(slot)});
     conn->reply().Error(error);

@@ -1,7 +1,7 @@
-// Clients blocked on a key, as Redis's blocking commands (BLPOP): a handler that finds nothing
-// to serve blocks its client on the key; the client then runs nothing else (its later input
-// waits in its buffer) until the key changes, when its command runs again, first blocked first
-// served, or until its timeout, when it gets a null reply.
+// Clients blocked on keys, as Redis's blocking commands (BLPOP): a handler that finds nothing
+// to serve blocks its client on its keys; the client then runs nothing else (its later input
+// waits in its buffer) until one of the keys changes, when its command runs again, first blocked
+// first served on that key, or until its timeout, when it gets a null reply.
 //
 // Any write to the key wakes its blocked clients (the keyspace tells us), so a push, a rename
 // onto the key or a lease that ends all serve them without each family signalling by hand. A
@@ -12,6 +12,7 @@
 #include <deque>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,8 +27,8 @@ class Connection;
 
 // What a blocked client waits on, kept on its Connection.
 struct BlockedState {
-  std::string key;
-  int64_t deadline_ms = 0;  // 0: forever
+  std::vector<std::string> keys;  // each once, in the command's order
+  int64_t deadline_ms = 0;        // 0: forever
   const CommandSpec* cmd = nullptr;
   std::vector<std::string> args;  // copies: the input buffer moves on
   bool blocked_again = false;     // set when a woken command blocks once more
@@ -39,10 +40,15 @@ class BlockedClients {
 
   // Whether the command may block: not inside EXEC (Redis answers at once there).
   static bool CanBlock(const CommandContext& ctx);
-  // From a handler that has nothing to serve: blocks ctx.conn on key until deadline_ms (0:
-  // forever); the handler writes no reply. For a client already blocked (its command was woken
-  // and still finds nothing) it only keeps the client in its place.
-  void Block(CommandContext& ctx, std::string_view key, int64_t deadline_ms);
+  // From a handler that has nothing to serve: blocks ctx.conn on keys until deadline_ms (0:
+  // forever); the handler writes no reply. A change to any of the keys runs the whole command
+  // again (BLPOP a b serves from the first key that has an element, as the first call would).
+  // For a client already blocked (its command was woken and still finds nothing) it only keeps
+  // the client in its place on every key.
+  void Block(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms);
+  void Block(CommandContext& ctx, std::string_view key, int64_t deadline_ms) {
+    Block(ctx, std::span<const std::string_view>(&key, 1), deadline_ms);
+  }
 
   // The key changed: its blocked clients run again after the current command. Cheap when
   // nobody is blocked.

@@ -5,9 +5,18 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "daemon/config.h"
+#include "daemon/keyspace_events.h"
 #include "protocol/text.h"
 
 namespace pylon::daemon {
+void CommandContext::Notify(uint32_t event_class, std::string_view event,
+                            std::string_view key) const {
+  const uint32_t flags = static_cast<uint32_t>(services.config.notify_keyspace_events);
+  if ((flags & event_class) == 0) return;
+  NotifyKeyspaceEvent(flags, services.pubsub, event_class, event, key);
+}
+
 namespace {
 
 // Lower-cases a command name into a stack buffer: no allocation per lookup. Names longer than the

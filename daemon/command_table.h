@@ -105,6 +105,10 @@ struct CommandContext {
     return services.family_states.Get<T>();
   }
   Server& server() const { return services.server; }
+  // A keyspace notification of `event` on `key` (daemon/keyspace_events.h), sent when
+  // notify-keyspace-events selects `event_class` (one kEvent* bit): "lpush" on a list under
+  // kEventList, "del" under kEventGeneric, a family's own under kEventModule.
+  void Notify(uint32_t event_class, std::string_view event, std::string_view key) const;
 };
 using CommandHandler = void (*)(CommandContext&);
 

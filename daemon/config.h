@@ -50,6 +50,14 @@ struct Config {
   // and none of its fields or values is longer than this many bytes (modules/hash/hash.h).
   int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
+  // Lists: a positive size is entries per packed node, -1..-5 its bytes (4, 8, 16, 32, 64 KB).
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
+  int64_t set_max_intset_entries = 512;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  // The keyspace notification classes (daemon/keyspace_events.h); 0: none.
+  int notify_keyspace_events = 0;
   // A new queue's settings (Q.CONFIG changes one queue's): lease, deliveries before dead
   // letters (0: never), the NACK backoff's base and cap, and how long a message may wait.
   int64_t queue_lease_ms = 30000;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iterator>
 
+#include "daemon/keyspace_events.h"
 #include "protocol/text.h"
 
 namespace pylon::daemon {
@@ -125,6 +126,11 @@ constexpr Directive kDirectives[] = {
      .field = &Config::lfu_decay_time, .min = 0, .max = INT_MAX},
     {.name = "lfu-log-factor", .kind = Kind::kInt, .is_mutable = true,
      .field = &Config::lfu_log_factor, .min = 0, .max = INT_MAX},
+    {.name = "list-compress-depth", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::list_compress_depth, .min = 0, .max = INT_MAX},
+    {.name = "list-max-listpack-size", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::list_max_listpack_size, .min = INT_MIN, .max = INT_MAX,
+     .alias = "list-max-ziplist-size"},
     {.name = "loading-process-events-interval-bytes", .kind = Kind::kMemory, .is_mutable = true,
      .field = &Config::loading_process_events_interval_bytes, .min = 1024, .max = INT64_MAX},
     {.name = "logfile", .kind = Kind::kString, .is_mutable = false, .field = &Config::logfile},
@@ -136,6 +142,8 @@ constexpr Directive kDirectives[] = {
      .min = 0, .max = INT64_MAX},
     {.name = "maxmemory-policy", .kind = Kind::kEnum, .is_mutable = true,
      .field = &Config::maxmemory_policy, .choices = kPolicies},
+    {.name = "notify-keyspace-events", .kind = Kind::kKeyspaceEvents, .is_mutable = true,
+     .field = &Config::notify_keyspace_events},
     {.name = "pidfile", .kind = Kind::kString, .is_mutable = false, .field = &Config::pidfile},
     {.name = "port", .kind = Kind::kInt, .is_mutable = true, .field = &Config::port,
      .min = 0, .max = 65535},
@@ -157,6 +165,8 @@ constexpr Directive kDirectives[] = {
      .field = &Config::requirepass},
     {.name = "save", .kind = Kind::kFixed, .is_mutable = true, .choices = kEmpty,
      .refusal = "Pylon has no RDB snapshots; only save \"\" is accepted", .multi = true},
+    {.name = "set-max-intset-entries", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::set_max_intset_entries, .min = 0, .max = INT64_MAX},
     {.name = "tcp-backlog", .kind = Kind::kInt, .is_mutable = false, .field = &Config::tcp_backlog,
      .min = 0, .max = INT_MAX},
     {.name = "tcp-keepalive", .kind = Kind::kInt, .is_mutable = true,
@@ -167,6 +177,12 @@ constexpr Directive kDirectives[] = {
      .field = &Config::unixsocket},
     {.name = "unixsocketperm", .kind = Kind::kOctal, .is_mutable = false,
      .field = &Config::unixsocketperm, .min = 0, .max = 0777},
+    {.name = "zset-max-listpack-entries", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::zset_max_listpack_entries, .min = 0, .max = INT64_MAX,
+     .alias = "zset-max-ziplist-entries"},
+    {.name = "zset-max-listpack-value", .kind = Kind::kInt, .is_mutable = true,
+     .field = &Config::zset_max_listpack_value, .min = 0, .max = INT64_MAX,
+     .alias = "zset-max-ziplist-value"},
 };
 // clang-format on
 
@@ -333,6 +349,15 @@ bool ParseValue(const Directive& d, const std::vector<std::string>& args, Config
         }
       }
       return true;
+    case Kind::kKeyspaceEvents: {
+      uint32_t flags = 0;
+      if (args.size() != 1 || !ParseKeyspaceEvents(args[0], &flags)) {
+        *reason = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        return false;
+      }
+      if (auto p = std::get_if<int Config::*>(&d.field)) config->** p = static_cast<int>(flags);
+      return true;
+    }
     case Kind::kFixed:
       if (EqualsIgnoreCase(Join(args), d.choices[0])) return true;
       *reason = d.refusal;
@@ -410,6 +435,10 @@ std::string FormatValue(const Directive& d, const Config& config) {
     case Kind::kWords: {
       auto p = std::get_if<std::vector<std::string> Config::*>(&d.field);
       return p ? Join(config.**p) : "";
+    }
+    case Kind::kKeyspaceEvents: {
+      auto p = std::get_if<int Config::*>(&d.field);
+      return p ? FormatKeyspaceEvents(static_cast<uint32_t>(config.**p)) : "";
     }
   }
   return "";

@@ -26,6 +26,7 @@ enum class Kind {
   kBind,          // 1..16 addresses
   kOutputLimits,  // <class> <hard> <soft> <seconds>, repeated
   kWords,         // any number of words, checked by whoever reads them
+  kKeyspaceEvents,  // notify-keyspace-events class letters (daemon/keyspace_events.h)
 };
 
 // Where a directive keeps its value; empty for kinds that know their field (kBind, ...).

@@ -21,10 +21,14 @@ inline constexpr uint8_t kRetry = 8;
 inline constexpr uint8_t kExperiment = 9;
 inline constexpr uint8_t kIdempotency = 10;
 inline constexpr uint8_t kHash = 11;
+inline constexpr uint8_t kList = 12;
+inline constexpr uint8_t kSet = 13;
+inline constexpr uint8_t kZset = 14;
 
 // Every id above; a new one goes here too.
-inline constexpr uint8_t kAll[] = {kString,  kRateLimit, kQueue, kCache,      kBloom,       kRing,
-                                   kBreaker, kSemaphore, kRetry, kExperiment, kIdempotency, kHash};
+inline constexpr uint8_t kAll[] = {kString,      kRateLimit, kQueue,     kCache, kBloom,
+                                   kRing,        kBreaker,   kSemaphore, kRetry, kExperiment,
+                                   kIdempotency, kHash,      kList,      kSet,   kZset};
 
 constexpr bool AllDistinct() {
   for (size_t i = 0; i < std::size(kAll); i++) {
