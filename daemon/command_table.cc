@@ -166,6 +166,9 @@ std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
   std::string_view group = spec.parent ? spec.parent->group : spec.group;
   if (group == "string") out.push_back("@string");
   if (group == "hash") out.push_back("@hash");
+  if (group == "list") out.push_back("@list");
+  if (group == "set") out.push_back("@set");
+  if (group == "sorted_set") out.push_back("@sortedset");
   if (group == "generic") out.push_back("@keyspace");
   out.push_back(spec.flags & kCmdFast ? "@fast" : "@slow");
   if (spec.flags & kCmdAdmin) {
