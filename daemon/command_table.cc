@@ -74,7 +74,10 @@ CommandSpec& CommandTable::Add(CommandSpec spec) {
 
 CommandSpec& CommandGroup::Add(CommandSpec spec) {
   spec.group = group_;
-  if (!since_.empty()) spec.since = since_;
+  if (!since_.empty()) {
+    spec.since = since_;
+    spec.pylon_family = true;
+  }
   return table_.Add(std::move(spec));
 }
 

@@ -159,6 +159,9 @@ struct CommandSpec {
   // The key spec flags COMMAND shows when Redis's differ from what the flags imply (RW update
   // for a write, RO access for a read): HSETNX's "RW insert", HLEN's bare "RO", ...
   std::vector<std::string_view> key_flags;
+  // A command of one of Pylon's own families (its group has a version of its own): a write
+  // notifies the keys it changed under class 'd' (daemon/keyspace_events.h).
+  bool pylon_family = false;
 
   // Derived at registration.
   std::string fullname;  // "client|list"

@@ -16,16 +16,16 @@
 namespace pylon::daemon::config_internal {
 
 enum class Kind {
-  kInt,           // decimal integer in [min, max]
-  kMemory,        // memory value ("100mb") in [min, max], formatted in bytes
-  kBool,          // yes | no
-  kEnum,          // one of `choices`, case-insensitive, stored lower-case
-  kString,        // anything
-  kOctal,         // a file mode such as 700, in [min, max]
-  kFixed,         // Redis has it, Pylon accepts one value only (choices[0]) for now
-  kBind,          // 1..16 addresses
-  kOutputLimits,  // <class> <hard> <soft> <seconds>, repeated
-  kWords,         // any number of words, checked by whoever reads them
+  kInt,             // decimal integer in [min, max]
+  kMemory,          // memory value ("100mb") in [min, max], formatted in bytes
+  kBool,            // yes | no
+  kEnum,            // one of `choices`, case-insensitive, stored lower-case
+  kString,          // anything
+  kOctal,           // a file mode such as 700, in [min, max]
+  kFixed,           // Redis has it, Pylon accepts one value only (choices[0]) for now
+  kBind,            // 1..16 addresses
+  kOutputLimits,    // <class> <hard> <soft> <seconds>, repeated
+  kWords,           // any number of words, checked by whoever reads them
   kKeyspaceEvents,  // notify-keyspace-events class letters (daemon/keyspace_events.h)
 };
 

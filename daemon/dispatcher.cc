@@ -187,11 +187,15 @@ void Dispatcher::Call(Connection& conn, const CommandSpec& cmd, Args args) {
   uint64_t errors_before = reply.errors();
   auto start = std::chrono::steady_clock::now();
   CommandContext ctx{server_.services(), conn, reply, cmd, args};
+  const auto events = static_cast<uint32_t>(server_.config().notify_keyspace_events);
+  FamilyEvents& family_events = server_.family_events();
+  const bool recording = family_events.Begin(events, cmd.pylon_family && (cmd.flags & kCmdWrite));
   if (cmd.max_args > 0 && args.size() > static_cast<size_t>(cmd.max_args)) {
     reply.Error(cmd.WrongArity());
   } else {
     cmd.handler(ctx);
   }
+  if (recording) family_events.End(events, server_.pubsub(), cmd.fullname);
   auto elapsed = std::chrono::steady_clock::now() - start;
   cmd.calls++;
   cmd.usec +=

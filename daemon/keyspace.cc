@@ -95,15 +95,22 @@ KeyRef Keyspace::Locate(std::string_view key, Lookup how) {
   KeyRef ref{.key = key, .hash = table_.Hash(key)};
   if (how != Lookup::kPeek) table_.RehashStep(1);
   ref.slot = table_.Find(key, ref.hash);
+  const bool reading = how == Lookup::kRead || how == Lookup::kReadNoTouch;
   if (!ref.slot) {
-    if (how == Lookup::kRead || how == Lookup::kReadNoTouch) stats_.misses++;
+    if (reading) {
+      stats_.misses++;
+      NotifyEvent(KeyspaceListener::Event::kMiss, key);
+    }
     return ref;
   }
   Entry* e = *ref.slot.link;
   if (how != Lookup::kPeek && e->ExpiredAt(now_ms())) {
     DeleteExpired(ref.slot);
     ref.slot = {};
-    if (how == Lookup::kRead || how == Lookup::kReadNoTouch) stats_.misses++;
+    if (reading) {
+      stats_.misses++;
+      NotifyEvent(KeyspaceListener::Event::kMiss, key);
+    }
     return ref;
   }
   ref.entry = e;
@@ -165,6 +172,7 @@ void Keyspace::Install(KeyRef& ref, Entry* fresh, Ttl ttl) {
     Free(old);
   } else {
     ref.slot = table_.Insert(fresh, ref.hash);
+    NotifyEvent(KeyspaceListener::Event::kNew, ref.key);
   }
   if (fresh->has_expire()) AddVolatile(fresh, at_ms);
   ref.entry = fresh;
@@ -282,18 +290,19 @@ void Keyspace::Modified(KeyRef& ref) {
   Notify(ref.key);
 }
 
-void Keyspace::DeleteAt(KeyTable::Slot slot) {
+void Keyspace::DeleteAt(KeyTable::Slot slot, std::optional<KeyspaceListener::Event> event) {
   Entry* e = table_.Unlink(slot);
   if (e->has_expire()) RemoveVolatile(e);
   // The entry leaves the table before the listener hears of it (so it sees the key gone) and
   // is freed after (the key view it gets points into the entry).
   Notify(e->key());
+  if (event) NotifyEvent(*event, e->key());
   Free(e);
 }
 
 void Keyspace::DeleteExpired(KeyTable::Slot slot) {
   stats_.expired_keys++;
-  DeleteAt(slot);
+  DeleteAt(slot, KeyspaceListener::Event::kExpired);
 }
 
 bool Keyspace::Delete(KeyRef& ref) {
@@ -601,7 +610,8 @@ bool Keyspace::EvictOne() {
     if (!victim) return false;
   }
   stats_.evicted_keys++;
-  DeleteAt(table_.Find(victim->key(), table_.Hash(victim->key())));
+  DeleteAt(table_.Find(victim->key(), table_.Hash(victim->key())),
+           KeyspaceListener::Event::kEvicted);
   return true;
 }
 

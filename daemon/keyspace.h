@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,10 @@ class KeyspaceListener {
   virtual void KeyModified(std::string_view key) = 0;
   // Before every key is removed (FLUSHALL).
   virtual void BeforeFlush() = 0;
+  // What the keyspace itself did to a key, for keyspace notifications (the key view is valid
+  // during the call; an expired or evicted key is already out of the table).
+  enum class Event : uint8_t { kNew, kExpired, kEvicted, kMiss };
+  virtual void KeyEvent(Event /*event*/, std::string_view /*key*/) {}
 };
 
 struct KeyspaceStats {
@@ -205,7 +210,9 @@ class Keyspace {
   void Free(Entry* entry);
   // Unlinks and frees an expired entry found at slot; tells the listener.
   void DeleteExpired(KeyTable::Slot slot);
-  void DeleteAt(KeyTable::Slot slot);
+  // Unlinks and frees the entry at slot; tells the listener of the deletion and of `event`
+  // (expired, evicted) while the key is still readable.
+  void DeleteAt(KeyTable::Slot slot, std::optional<KeyspaceListener::Event> event = {});
   void AddVolatile(Entry* entry, int64_t at_ms);
   void RemoveVolatile(Entry* entry);
   void InitAccess(Entry* entry, const Entry* previous);
@@ -223,6 +230,9 @@ class Keyspace {
   uint64_t Random();
   void Notify(std::string_view key) {
     if (listener_) listener_->KeyModified(key);
+  }
+  void NotifyEvent(KeyspaceListener::Event event, std::string_view key) {
+    if (listener_) listener_->KeyEvent(event, key);
   }
 
   const Clock& clock_;

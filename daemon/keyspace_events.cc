@@ -79,4 +79,20 @@ void NotifyKeyspaceEvent(uint32_t flags, PubSub& pubsub, uint32_t event_class,
   }
 }
 
+void FamilyEvents::KeyModified(std::string_view key) {
+  if (!recording_) return;
+  for (const std::string& k : keys_) {
+    if (k == key) return;  // a command changes a handful of keys at most
+  }
+  keys_.emplace_back(key);
+}
+
+void FamilyEvents::End(uint32_t flags, PubSub& pubsub, std::string_view event) {
+  recording_ = false;
+  for (const std::string& key : keys_) {
+    NotifyKeyspaceEvent(flags, pubsub, kEventModule, event, key);
+  }
+  keys_.clear();
+}
+
 }  // namespace pylon::daemon

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pylon::daemon {
 
@@ -43,6 +44,30 @@ inline constexpr uint32_t kEventAll = kEventGeneric | kEventString | kEventList 
 bool ParseKeyspaceEvents(std::string_view text, uint32_t* flags);
 // The CONFIG GET form, as Redis writes it ("AKE" for what "KEA" set).
 std::string FormatKeyspaceEvents(uint32_t flags);
+
+// The keyspace notifications of Pylon's families: instead of each family naming its events at
+// each write, a write command of a family notifies, under class 'd', its own name ("rl.allow",
+// "q.push") as the event on every key it changed. The server records the keys it hears of
+// (KeyModified) while such a command runs, only when class 'd' is selected.
+class FamilyEvents {
+ public:
+  // Before a command runs: whether it is one whose changes are recorded (it then calls End).
+  bool Begin(uint32_t flags, bool pylon_family_write) {
+    if (!pylon_family_write || recording_ || (flags & kEventModule) == 0 ||
+        (flags & (kEventKeyspace | kEventKeyevent)) == 0) {
+      return false;
+    }
+    recording_ = true;
+    return true;
+  }
+  void KeyModified(std::string_view key);
+  // After the command: notifies `event` on each key it changed, in the order first changed.
+  void End(uint32_t flags, PubSub& pubsub, std::string_view event);
+
+ private:
+  bool recording_ = false;
+  std::vector<std::string> keys_;
+};
 
 // Publishes `event` on `key` when `flags` selects its class and at least one of K and E.
 // `event_class` is one class bit. Cheap when nothing is selected.

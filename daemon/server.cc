@@ -10,6 +10,7 @@
 #include <random>
 
 #include "daemon/connection.h"
+#include "daemon/keyspace_events.h"
 #include "daemon/memory.h"
 #include "daemon/output_limits.h"
 #include "daemon/registry.h"
@@ -315,6 +316,7 @@ void Server::OnPrepare(uv_prepare_t* handle) {
 }
 
 void Server::KeyModified(std::string_view key) {
+  family_events_.KeyModified(key);
   transactions_.KeyModified(key);
   blocking_.KeyChanged(key);
   log_.KeyModified(key);
@@ -323,6 +325,25 @@ void Server::KeyModified(std::string_view key) {
 void Server::BeforeFlush() {
   transactions_.BeforeFlush();
   log_.BeforeFlush();
+}
+
+void Server::KeyEvent(KeyspaceListener::Event event, std::string_view key) {
+  const uint32_t flags = static_cast<uint32_t>(config_.notify_keyspace_events);
+  if (flags == 0) return;
+  switch (event) {
+    case Event::kNew:
+      NotifyKeyspaceEvent(flags, pubsub_, kEventNew, "new", key);
+      break;
+    case Event::kExpired:
+      NotifyKeyspaceEvent(flags, pubsub_, kEventExpired, "expired", key);
+      break;
+    case Event::kEvicted:
+      NotifyKeyspaceEvent(flags, pubsub_, kEventEvicted, "evicted", key);
+      break;
+    case Event::kMiss:
+      NotifyKeyspaceEvent(flags, pubsub_, kEventKeyMiss, "keymiss", key);
+      break;
+  }
 }
 
 bool Server::StartCluster() {

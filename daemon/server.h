@@ -20,6 +20,7 @@
 #include "daemon/family_state.h"
 #include "daemon/info.h"
 #include "daemon/keyspace.h"
+#include "daemon/keyspace_events.h"
 #include "daemon/output_limits.h"
 #include "daemon/persistence.h"
 #include "daemon/pubsub.h"
@@ -67,6 +68,7 @@ class Server final : private KeyspaceListener {
   Stats& stats() { return stats_; }
   Keyspace& keyspace() { return keyspace_; }
   FamilyStates& family_states() { return family_states_; }
+  FamilyEvents& family_events() { return family_events_; }
   KeyspaceLog& persistence() { return log_; }
   Cluster& cluster() { return cluster_; }
   const Cluster& cluster() const { return cluster_; }
@@ -141,6 +143,7 @@ class Server final : private KeyspaceListener {
   // The keyspace's changes go to WATCH and to the clients blocked on the key.
   void KeyModified(std::string_view key) override;
   void BeforeFlush() override;
+  void KeyEvent(KeyspaceListener::Event event, std::string_view key) override;
   // Before the loop waits: sets the timer to the earliest timed work, if any.
   void ArmTimedWork();
 
@@ -167,6 +170,7 @@ class Server final : private KeyspaceListener {
   Stats stats_;
   // Before the keyspace: its values book into the families' states until they are destroyed.
   FamilyStates family_states_;
+  FamilyEvents family_events_;
   Keyspace keyspace_;
   KeyspaceLog log_{keyspace_, family_states_};
   Cluster cluster_;

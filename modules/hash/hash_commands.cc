@@ -7,6 +7,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/config.h"
 #include "daemon/keyspace.h"
+#include "daemon/keyspace_events.h"
 #include "daemon/registry.h"
 #include "modules/hash/hash_value.h"
 #include "protocol/text.h"
@@ -26,8 +27,8 @@ Limits LimitsOf(const CommandContext& ctx) {
 
 // The hash a write command changes: the key's, or a new one that joins the keyspace only if it
 // ends up with a field (Redis never stores an empty hash). Commit tells the keyspace once the
-// change is made (WATCH, the log and memory accounting see it); a command that changed nothing
-// does not call it.
+// change is made (WATCH, the log and memory accounting see it) and sends the command's keyspace
+// notification; a command that changed nothing does not call it.
 class WriteTarget {
  public:
   // False after a WRONGTYPE reply.
@@ -39,15 +40,15 @@ class WriteTarget {
     return true;
   }
   Hash& hash() { return existing_ ? existing_->hash : fresh_->hash; }
-  void Commit(CommandContext& ctx) {
+  void Commit(CommandContext& ctx, std::string_view event) {
     daemon::Keyspace& ks = ctx.keyspace();
     if (fresh_) {
-      if (!fresh_->hash.empty()) ks.SetObject(ref_, std::move(fresh_), daemon::Ttl::Clear());
-    } else if (existing_->hash.empty()) {
-      ks.Delete(ref_);
+      if (fresh_->hash.empty()) return;
+      ks.SetObject(ref_, std::move(fresh_), daemon::Ttl::Clear());
     } else {
       ks.Modified(ref_);
     }
+    ctx.Notify(daemon::kEventHash, event, ctx.args[1]);
   }
 
  private:
@@ -77,7 +78,7 @@ int64_t SetPairsOrReply(CommandContext& ctx, bool* ok) {
   for (size_t i = 2; i < ctx.args.size(); i += 2) {
     created += target.hash().Set(ctx.args[i], ctx.args[i + 1], limits);
   }
-  target.Commit(ctx);
+  target.Commit(ctx, "hset");
   *ok = true;
   return created;
 }
@@ -105,7 +106,7 @@ void CmdHsetnx(CommandContext& ctx) {
     return;
   }
   target.hash().Set(ctx.args[2], ctx.args[3], LimitsOf(ctx));
-  target.Commit(ctx);
+  target.Commit(ctx, "hset");
   ctx.reply.Integer(1);
 }
 
@@ -172,8 +173,10 @@ void CmdHdel(CommandContext& ctx) {
     for (size_t i = 2; i < ctx.args.size() && !v->hash.empty(); i++) {
       deleted += v->hash.Delete(ctx.args[i]);
     }
+    if (deleted > 0) ctx.Notify(daemon::kEventHash, "hdel", ctx.args[1]);
     if (v->hash.empty()) {
       ctx.keyspace().Delete(ref);
+      ctx.Notify(daemon::kEventGeneric, "del", ctx.args[1]);
     } else if (deleted > 0) {
       ctx.keyspace().Modified(ref);
     }
@@ -234,7 +237,7 @@ void CmdHincrby(CommandContext& ctx) {
     ReplyIncrError(ctx, status);
     return;
   }
-  target.Commit(ctx);
+  target.Commit(ctx, "hincrby");
   ctx.reply.Integer(result);
 }
 
@@ -257,7 +260,7 @@ void CmdHincrbyfloat(CommandContext& ctx) {
     ReplyIncrError(ctx, status);
     return;
   }
-  target.Commit(ctx);
+  target.Commit(ctx, "hincrbyfloat");
   ctx.reply.Bulk(result);
 }
 

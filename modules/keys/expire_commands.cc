@@ -7,6 +7,7 @@
 #include "daemon/clock.h"
 #include "daemon/command_helpers.h"
 #include "daemon/keyspace.h"
+#include "daemon/keyspace_events.h"
 #include "modules/keys/family.h"
 
 namespace pylon::keys {
@@ -81,8 +82,10 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds) {
   }
   if (when <= ctx.clock().NowMs()) {
     Keys(ctx).Delete(ref);  // a time already past deletes the key at once
+    ctx.Notify(daemon::kEventGeneric, "del", ctx.args[1]);
   } else {
     Keys(ctx).SetExpire(ref, when);
+    ctx.Notify(daemon::kEventGeneric, "expire", ctx.args[1]);
   }
   ctx.reply.Integer(1);
 }
@@ -134,7 +137,9 @@ void CmdPexpiretime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
 // PERSIST key
 void CmdPersist(CommandContext& ctx) {
   daemon::KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
-  ctx.reply.Integer(Keys(ctx).Persist(ref) ? 1 : 0);
+  const bool persisted = Keys(ctx).Persist(ref);
+  if (persisted) ctx.Notify(daemon::kEventGeneric, "persist", ctx.args[1]);
+  ctx.reply.Integer(persisted ? 1 : 0);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX (Redis 7.0 db.c).
 #include "daemon/command_helpers.h"
 #include "daemon/keyspace.h"
+#include "daemon/keyspace_events.h"
 #include "modules/keys/family.h"
 
 namespace pylon::keys {
@@ -17,7 +18,10 @@ void CmdDel(CommandContext& ctx) {
   int64_t removed = 0;
   for (size_t i = 1; i < ctx.args.size(); i++) {
     daemon::KeyRef ref = Keys(ctx).Locate(ctx.args[i], Lookup::kExpire);
-    removed += Keys(ctx).Delete(ref);
+    if (Keys(ctx).Delete(ref)) {
+      removed++;
+      ctx.Notify(daemon::kEventGeneric, "del", ctx.args[i]);
+    }
   }
   ctx.reply.Integer(removed);
 }
@@ -64,6 +68,8 @@ void RenameGeneric(CommandContext& ctx, bool only_if_absent) {
     case Keyspace::RenameResult::kRenamed:
       break;
   }
+  ctx.Notify(daemon::kEventGeneric, "rename_from", src);
+  ctx.Notify(daemon::kEventGeneric, "rename_to", dst);
   if (only_if_absent) {
     ctx.reply.Integer(1);
   } else {

@@ -10,6 +10,7 @@
 #include "daemon/command_helpers.h"
 #include "daemon/config.h"
 #include "daemon/keyspace.h"
+#include "daemon/keyspace_events.h"
 #include "modules/strings/strings.h"
 #include "protocol/text.h"
 
@@ -151,6 +152,8 @@ void SetGeneric(CommandContext& ctx, const Options& opts, std::string_view key,
                   : (opts.flags & kKeepTtl) ? Ttl::Keep()
                                             : Ttl::Clear();
   Keys(ctx).SetString(ref, value, daemon::EncodingFor(value), ttl);
+  ctx.Notify(daemon::kEventString, "set", key);
+  if (opts.flags & kAnyExpire) ctx.Notify(daemon::kEventGeneric, "expire", key);
   if (opts.flags & kGet) return;
   if (reply == SetReply::kOk) {
     ctx.reply.Ok();
@@ -189,6 +192,7 @@ void CmdGetset(CommandContext& ctx) {
   if (!ReplyValueOrReply(ctx, ctx.args[1])) return;
   KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
   Keys(ctx).SetString(ref, ctx.args[2], daemon::EncodingFor(ctx.args[2]), Ttl::Clear());
+  ctx.Notify(daemon::kEventString, "set", ctx.args[1]);
 }
 
 // GETDEL key
@@ -201,6 +205,7 @@ void CmdGetdel(CommandContext& ctx) {
   }
   ctx.reply.Bulk(ref.entry->string());
   Keys(ctx).Delete(ref);
+  ctx.Notify(daemon::kEventGeneric, "del", ctx.args[1]);
 }
 
 // GETEX key [EX s | PX ms | EXAT ts | PXAT ts-ms | PERSIST]
@@ -219,10 +224,12 @@ void CmdGetex(CommandContext& ctx) {
   // An absolute time already past deletes the key, as Redis does.
   if ((opts.flags & (kExat | kPxat)) && at_ms <= ctx.clock().NowMs()) {
     Keys(ctx).Delete(ref);
+    ctx.Notify(daemon::kEventGeneric, "del", ctx.args[1]);
   } else if (opts.flags & kAnyExpire) {
     Keys(ctx).SetExpire(ref, at_ms);
-  } else if (opts.flags & kPersist) {
-    Keys(ctx).Persist(ref);
+    ctx.Notify(daemon::kEventGeneric, "expire", ctx.args[1]);
+  } else if ((opts.flags & kPersist) && Keys(ctx).Persist(ref)) {
+    ctx.Notify(daemon::kEventGeneric, "persist", ctx.args[1]);
   }
 }
 
@@ -256,6 +263,7 @@ void MsetGeneric(CommandContext& ctx, bool only_if_none_exist) {
   for (size_t i = 1; i < ctx.args.size(); i += 2) {
     KeyRef ref = Keys(ctx).Locate(ctx.args[i], Lookup::kWrite);
     Keys(ctx).SetString(ref, ctx.args[i + 1], daemon::EncodingFor(ctx.args[i + 1]), Ttl::Clear());
+    ctx.Notify(daemon::kEventString, "set", ctx.args[i]);
   }
   if (only_if_none_exist) {
     ctx.reply.Integer(1);
@@ -289,6 +297,7 @@ void IncrBy(CommandContext& ctx, int64_t delta) {
   char buf[24];
   const size_t len = protocol::FormatInt64(value, buf);
   Keys(ctx).SetString(ref, {buf, len}, Entry::Encoding::kInt, Ttl::Keep());
+  ctx.Notify(daemon::kEventString, "incrby", ctx.args[1]);
   ctx.reply.Integer(value);
 }
 
@@ -336,6 +345,7 @@ void CmdIncrbyfloat(CommandContext& ctx) {
   const Entry::Encoding encoding =
       text.size() <= 44 ? Entry::Encoding::kEmbstr : Entry::Encoding::kRaw;
   Keys(ctx).SetString(ref, text, encoding, Ttl::Keep());
+  ctx.Notify(daemon::kEventString, "incrbyfloat", ctx.args[1]);
   ctx.reply.Bulk(text);
 }
 
@@ -345,6 +355,7 @@ void CmdAppend(CommandContext& ctx) {
   KeyRef ref = Keys(ctx).Locate(ctx.args[1], Lookup::kWrite);
   if (!ref.entry) {
     Keys(ctx).SetString(ref, value, daemon::EncodingFor(value), Ttl::Clear());
+    ctx.Notify(daemon::kEventString, "append", ctx.args[1]);
     ctx.reply.Integer(static_cast<int64_t>(value.size()));
     return;
   }
@@ -353,6 +364,7 @@ void CmdAppend(CommandContext& ctx) {
   if (!CheckLengthOrReply(ctx, old_length, value.size())) return;
   char* bytes = Keys(ctx).ResizeString(ref, old_length + value.size());
   std::memcpy(bytes + old_length, value.data(), value.size());
+  ctx.Notify(daemon::kEventString, "append", ctx.args[1]);
   ctx.reply.Integer(static_cast<int64_t>(old_length + value.size()));
 }
 
@@ -410,6 +422,7 @@ void CmdSetrange(CommandContext& ctx) {
   const size_t length = std::max(old_length, static_cast<size_t>(offset) + value.size());
   char* bytes = Keys(ctx).ResizeString(ref, length);
   std::memcpy(bytes + offset, value.data(), value.size());
+  ctx.Notify(daemon::kEventString, "setrange", ctx.args[1]);
   ctx.reply.Integer(static_cast<int64_t>(length));
 }
 

@@ -166,12 +166,15 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"key-load-delay", "0"},
       {"lfu-decay-time", "1"},
       {"lfu-log-factor", "10"},
+      {"list-compress-depth", "0"},
+      {"list-max-listpack-size", "-2"},
       {"loading-process-events-interval-bytes", "2097152"},
       {"logfile", ""},
       {"loglevel", "notice"},
       {"maxclients", "10000"},
       {"maxmemory", "0"},
       {"maxmemory-policy", "noeviction"},
+      {"notify-keyspace-events", ""},
       {"pidfile", ""},
       {"port", "6379"},
       {"protected-mode", "yes"},
@@ -183,11 +186,14 @@ TEST_CASE("Defaults as CONFIG GET shows them, sorted by name", "[config]") {
       {"queue-retention-ms", "345600000"},
       {"requirepass", ""},
       {"save", ""},
+      {"set-max-intset-entries", "512"},
       {"tcp-backlog", "511"},
       {"tcp-keepalive", "300"},
       {"timeout", "0"},
       {"unixsocket", ""},
       {"unixsocketperm", "0"},
+      {"zset-max-listpack-entries", "128"},
+      {"zset-max-listpack-value", "64"},
   };
   CHECK(ConfigGet(config, "*") == expected);
 }
@@ -565,7 +571,7 @@ TEST_CASE("CONFIG GET: globs are case-insensitive, exact names echo the caller's
   CHECK(names(ConfigGet(c, "*keep*")) == std::vector<std::string>{"tcp-keepalive"});
   CHECK(names(ConfigGet(c, "[pt]ort")) == std::vector<std::string>{"port"});
   CHECK(names(ConfigGet(c, "h?")) == std::vector<std::string>{"hz"});
-  CHECK(ConfigGet(c, "*").size() == 47);
+  CHECK(ConfigGet(c, "*").size() == 53);
   CHECK(ConfigGet(c, "PORT") == Pairs{{"PORT", "6379"}});
   CHECK(ConfigGet(c, "nope").empty());
   CHECK(ConfigGet(c, "nope*").empty());
