@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <string>
 
+#include "daemon/arg_reader.h"
 #include "daemon/server.h"
 #include "protocol/text.h"
 
@@ -81,6 +85,38 @@ void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> line
   for (std::string_view line : lines) ctx.reply.Simple(line);
   ctx.reply.Simple("HELP");
   ctx.reply.Simple("    Prints this help.");
+}
+
+bool ParseScanCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out) {
+  const std::string text(arg);  // NUL-terminated for strtoull
+  char* end;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
+    ctx.reply.Error("ERR invalid cursor");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool CollectionScanOptions::Matches(std::string_view element) const {
+  // A lone "*" matches everything, the empty element included (the matcher alone would not).
+  return pattern.empty() || pattern == "*" || protocol::GlobMatch(pattern, element);
+}
+
+bool ParseCollectionScanOrReply(CommandContext& ctx, CollectionScanOptions* out) {
+  ArgReader r(ctx.args, 3);
+  while (r.HasNext()) {
+    if (r.Option("COUNT")) {
+      out->count = r.Int(1, INT64_MAX, kErrSyntax);  // as Redis: COUNT below 1 is a syntax error
+    } else if (r.Option("MATCH")) {
+      out->pattern = r.Next();
+    } else {
+      r.Fail(kErrSyntax);
+    }
+  }
+  return r.Done(ctx);
 }
 
 bool IsArg(std::string_view arg, std::string_view word) {

@@ -57,6 +57,19 @@ void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> line
 // '<subcommand as sent>'. Try <CONTAINER> HELP."
 void ReplySubcommandSyntaxError(CommandContext& ctx);
 
+// SCAN's and HSCAN/SSCAN/ZSCAN's cursor, read as Redis does with strtoul: "-1" wraps around, ""
+// is 0, anything after the digits (or a leading space, or overflow) is "ERR invalid cursor".
+bool ParseScanCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out);
+
+// The options of HSCAN, SSCAN and ZSCAN after their cursor (args[3] on): MATCH and COUNT, as
+// Redis's scanGenericCommand reads them (COUNT below 1, TYPE or anything else: syntax error).
+struct CollectionScanOptions {
+  int64_t count = 10;
+  std::string_view pattern;  // empty: every element
+  bool Matches(std::string_view element) const;
+};
+bool ParseCollectionScanOrReply(CommandContext& ctx, CollectionScanOptions* out);
+
 // True when the argument equals `word`, ignoring case (option names: NX, WITHSCORES, ...).
 bool IsArg(std::string_view arg, std::string_view word);
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace pylon::hash {
 
@@ -65,6 +66,53 @@ class Hash {
     }
   }
 
+  // One HSCAN step: calls fn(field, value) for the fields under `cursor` and returns the next
+  // cursor (0: done). The compact form is returned whole in one step, as Redis does a listpack.
+  // The large form walks the table's buckets, about `count` fields a step; the cursor carries a
+  // tag of the table's size, and a cursor from before the table grew starts over (fields may
+  // then come twice, which SCAN allows; none present throughout is missed).
+  template <typename Fn>
+  uint64_t Scan(uint64_t cursor, size_t count, Fn&& fn) const {
+    if (!large_) {
+      ForEach(fn);
+      return 0;
+    }
+    const size_t buckets = map_.bucket_count();
+    size_t bucket = cursor >> kScanTagBits;
+    if ((cursor & kScanTagMask) != ScanTag() || bucket >= buckets) bucket = 0;
+    size_t seen = 0;
+    for (; bucket < buckets && seen < count; bucket++) {
+      for (auto it = map_.begin(bucket); it != map_.end(bucket); ++it) {
+        fn(std::string_view(it->first), std::string_view(it->second));
+        seen++;
+      }
+    }
+    return bucket >= buckets ? 0 : (uint64_t{bucket} << kScanTagBits) | ScanTag();
+  }
+
+  // A field chosen at random, as HRANDFIELD draws one; the hash must not be empty. `random()`
+  // gives uniform 64-bit numbers. The large form picks a non-empty bucket, then a field in it,
+  // as Redis's dictGetRandomKey (O(1) on average); the compact form counts to a random pair.
+  template <typename Random>
+  std::pair<std::string_view, std::string_view> RandomField(Random&& random) const {
+    if (large_) {
+      const size_t buckets = map_.bucket_count();
+      size_t bucket;
+      do {
+        bucket = random() % buckets;
+      } while (map_.bucket_size(bucket) == 0);
+      auto it = map_.begin(bucket);
+      for (size_t skip = random() % map_.bucket_size(bucket); skip > 0; skip--) ++it;
+      return {it->first, it->second};
+    }
+    size_t skip = random() % count_;
+    std::pair<std::string_view, std::string_view> out;
+    ForEach([&](std::string_view f, std::string_view v) {
+      if (skip-- == 0) out = {f, v};
+    });
+    return out;
+  }
+
   // HINCRBY: adds delta to the field's integer (0 when absent); *result is the sum.
   IncrStatus IncrBy(std::string_view field, int64_t delta, const Limits& limits, int64_t* result);
   // HINCRBYFLOAT: adds delta (finite) to the field's number (0 when absent); *result is the sum
@@ -89,6 +137,11 @@ class Hash {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using Map = std::unordered_map<std::string, std::string, TextHash, std::equal_to<>>;
+
+  static constexpr int kScanTagBits = 8;
+  static constexpr uint64_t kScanTagMask = (uint64_t{1} << kScanTagBits) - 1;
+  // Never 0, so that cursor 0 always means "from the start".
+  uint64_t ScanTag() const { return map_.bucket_count() % kScanTagMask + 1; }
 
   // A length prefix in the compact buffer: 7 bits a byte, so lengths up to 127 take one byte.
   static void PutText(std::string* out, std::string_view s);

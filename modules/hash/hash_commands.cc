@@ -3,6 +3,10 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <random>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "daemon/command_helpers.h"
 #include "daemon/config.h"
@@ -264,6 +268,142 @@ void CmdHincrbyfloat(CommandContext& ctx) {
   ctx.reply.Bulk(result);
 }
 
+// A process-wide generator: HRANDFIELD's draws need no reproducibility, only uniformity.
+uint64_t Random() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  return rng();
+}
+
+// One field (and its value) of HRANDFIELD's reply: a [field, value] pair under RESP3.
+void ReplyRandomField(CommandContext& ctx, std::string_view field, std::string_view value,
+                      bool with_values) {
+  if (with_values && ctx.reply.resp() > 2) ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(field);
+  if (with_values) ctx.reply.Bulk(value);
+}
+
+// A negative count repeats draws: past this many reply bytes the reply stops (the array holds
+// what was written), where Redis would grow its output buffer until memory runs out.
+constexpr size_t kMaxRandomReplyBytes = size_t{512} << 20;
+
+// HRANDFIELD key count [WITHVALUES] (hrandfieldWithCountCommand): a negative count draws with
+// repetition, a positive one distinct fields (all of them when it reaches the size).
+void RandomFieldsWithCount(CommandContext& ctx, int64_t count, bool with_values) {
+  bool ok;
+  const Hash* h = FindForRead(ctx, &ok);
+  if (!ok) return;
+  if (!h || count == 0) {
+    ctx.reply.ArrayHeader(0);
+    return;
+  }
+  const bool distinct = count > 0;
+  const uint64_t wanted =
+      distinct ? static_cast<uint64_t>(count) : 0 - static_cast<uint64_t>(count);
+  const size_t size = h->Size();
+  // Pairs are flattened under RESP2, nested under RESP3.
+  const int64_t per_field = with_values && ctx.reply.resp() == 2 ? 2 : 1;
+  if (!distinct || wanted == 1) {
+    auto mark = ctx.reply.BeginDeferred();
+    uint64_t written = 0;
+    size_t bytes = 0;
+    for (; written < wanted && bytes < kMaxRandomReplyBytes; written++) {
+      const auto [field, value] = h->RandomField(Random);
+      ReplyRandomField(ctx, field, value, with_values);
+      bytes += field.size() + value.size() + 16;
+    }
+    ctx.reply.EndDeferredArray(mark, static_cast<int64_t>(written) * per_field);
+    return;
+  }
+  if (wanted >= size) {
+    ctx.reply.ArrayHeader(static_cast<int64_t>(size) * per_field);
+    h->ForEach(
+        [&](std::string_view f, std::string_view v) { ReplyRandomField(ctx, f, v, with_values); });
+    return;
+  }
+  // Distinct fields, fewer than the hash has: near the size, drop random fields from a copy of
+  // them all (Redis's case 3); far below it, draw until enough distinct ones came (case 4).
+  std::vector<std::pair<std::string_view, std::string_view>> chosen;
+  if (wanted * 3 > size) {
+    chosen.reserve(size);
+    h->ForEach([&](std::string_view f, std::string_view v) { chosen.emplace_back(f, v); });
+    while (chosen.size() > wanted) {
+      const size_t i = Random() % chosen.size();
+      chosen[i] = chosen.back();
+      chosen.pop_back();
+    }
+  } else {
+    std::unordered_set<std::string_view> seen;
+    chosen.reserve(wanted);
+    while (chosen.size() < wanted) {
+      const auto pick = h->RandomField(Random);
+      if (seen.insert(pick.first).second) chosen.push_back(pick);
+    }
+  }
+  ctx.reply.ArrayHeader(static_cast<int64_t>(chosen.size()) * per_field);
+  for (const auto& [f, v] : chosen) ReplyRandomField(ctx, f, v, with_values);
+}
+
+// HRANDFIELD key [count [WITHVALUES]]
+void CmdHrandfield(CommandContext& ctx) {
+  if (ctx.args.size() >= 3) {
+    int64_t count;
+    if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &count)) return;
+    if (count == INT64_MIN) {
+      ctx.reply.Error(
+          "ERR value is out of range, value must between -9223372036854775807 and "
+          "9223372036854775807");
+      return;
+    }
+    if (ctx.args.size() > 4 ||
+        (ctx.args.size() == 4 && !daemon::IsArg(ctx.args[3], "WITHVALUES"))) {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return;
+    }
+    const bool with_values = ctx.args.size() == 4;
+    // Twice the count must stay a long: the reply of a RESP2 WITHVALUES call has 2 * count items.
+    if (with_values && (count < -(INT64_MAX / 2) || count > INT64_MAX / 2)) {
+      ctx.reply.Error("ERR value is out of range");
+      return;
+    }
+    RandomFieldsWithCount(ctx, count, with_values);
+    return;
+  }
+  bool ok;
+  const Hash* h = FindForRead(ctx, &ok);
+  if (!ok) return;
+  if (!h) {
+    ctx.reply.Null();
+    return;
+  }
+  ctx.reply.Bulk(h->RandomField(Random).first);
+}
+
+// HSCAN key cursor [MATCH pattern] [COUNT count]
+void CmdHscan(CommandContext& ctx) {
+  uint64_t cursor;
+  if (!daemon::ParseScanCursorOrReply(ctx, ctx.args[2], &cursor)) return;
+  bool ok;
+  const Hash* h = FindForRead(ctx, &ok);
+  if (!ok) return;
+  daemon::CollectionScanOptions options;
+  if (h && !daemon::ParseCollectionScanOrReply(ctx, &options)) return;
+  std::vector<std::string_view> found;  // views into the hash: nothing changes it meanwhile
+  if (h) {
+    cursor = h->Scan(cursor, static_cast<size_t>(options.count),
+                     [&](std::string_view f, std::string_view v) {
+                       if (!options.Matches(f)) return;
+                       found.push_back(f);
+                       found.push_back(v);
+                     });
+  } else {
+    cursor = 0;
+  }
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(cursor));
+  ctx.reply.ArrayHeader(static_cast<int64_t>(found.size()));
+  for (std::string_view s : found) ctx.reply.Bulk(s);
+}
+
 }  // namespace
 
 void RegisterHashCommands(daemon::Registry& registry) {
@@ -376,6 +516,26 @@ void RegisterHashCommands(daemon::Registry& registry) {
                   .complexity = "O(N) where N is the size of the hash.",
                   .syntax = "key",
                   .tips = {"nondeterministic_output_order"}});
+  group.AddKeyed({.name = "hrandfield",
+                  .arity = -2,
+                  .flags = kCmdReadonly,
+                  .handler = CmdHrandfield,
+                  .since = "6.2.0",
+                  .summary = "Get one or multiple random fields from a hash",
+                  .complexity = "O(N) where N is the number of fields returned",
+                  .syntax = "key [count:integer [WITHVALUES]]",
+                  .tips = {"nondeterministic_output"}});
+  group.AddKeyed({.name = "hscan",
+                  .arity = -3,
+                  .flags = kCmdReadonly,
+                  .handler = CmdHscan,
+                  .since = "2.8.0",
+                  .summary = "Incrementally iterate hash fields and associated values",
+                  .complexity = "O(1) for every call. O(N) for a complete iteration, including "
+                                "enough command calls for the cursor to return back to 0. N is "
+                                "the number of elements inside the collection..",
+                  .syntax = "key cursor:integer [MATCH pattern:pattern] [COUNT count:integer]",
+                  .tips = {"nondeterministic_output"}});
   group.AddKeyed({.name = "hincrby",
                   .arity = 4,
                   .flags = kCmdWrite | kCmdDenyOom | kCmdFast,

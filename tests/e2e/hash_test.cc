@@ -2,7 +2,10 @@
 // key's life (created by a write, gone with its last field), the increments' refusals, OBJECT
 // ENCODING at both limits (and their directives), WATCH, and a restart on the append-only log.
 // The error texts are Redis 7.0.15's, compared by hand.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -230,6 +233,89 @@ TEST_CASE("hash: a restart on the append-only log keeps every hash and its form"
   CHECK(Command(c, {"EXISTS", "gone"}) == Reply::Int(0));
   // A rewrite writes each hash's dump, which reads back the same.
   REQUIRE(Command(c, {"BGREWRITEAOF"}).type == Reply::Type::kStatus);
+}
+
+TEST_CASE("hash: HSCAN walks a large hash in steps and misses no field, even as it grows",
+          "[hash][scan]") {
+  PylonServer server;
+  auto c = server.Connect();
+  constexpr int kFields = 2000;
+  for (int i = 0; i < kFields; i++) {
+    Append(c, {"HSET", "big", "f" + std::to_string(i), "v" + std::to_string(i)});
+  }
+  for (int i = 0; i < kFields; i++) REQUIRE(GetReply(c) == Reply::Int(1));
+  REQUIRE(Command(c, {"OBJECT", "ENCODING", "big"}) == Reply::Bulk("hashtable"));
+  std::map<std::string, std::string> seen;
+  std::string cursor = "0";
+  int steps = 0, added = 0;
+  do {
+    Reply r = Command(c, {"HSCAN", "big", cursor, "COUNT", "50"});
+    REQUIRE(r.type == Reply::Type::kArray);
+    REQUIRE(r.elements.size() == 2);
+    cursor = r.elements[0].str;
+    const std::vector<Reply>& items = r.elements[1].elements;
+    REQUIRE(items.size() % 2 == 0);
+    for (size_t i = 0; i < items.size(); i += 2) seen[items[i].str] = items[i + 1].str;
+    // The table grows during the walk: the fields there from the start must all still come.
+    if (steps++ % 5 == 0 && added < 3000) {
+      for (int k = 0; k < 300; k++, added++) {
+        Append(c, {"HSET", "big", "new" + std::to_string(added), "x"});
+      }
+      for (int k = 0; k < 300; k++) REQUIRE(GetReply(c) == Reply::Int(1));
+    }
+  } while (cursor != "0" && steps < 100000);
+  CHECK(cursor == "0");
+  // Steps, not one reply: about COUNT fields a call.
+  CHECK(steps > kFields / 100);
+  for (int i = 0; i < kFields; i++) {
+    const auto it = seen.find("f" + std::to_string(i));
+    REQUIRE(it != seen.end());
+    CHECK(it->second == "v" + std::to_string(i));
+  }
+  // MATCH filters; a small hash comes back whole with cursor 0.
+  Reply matched = Command(c, {"HSCAN", "big", "0", "MATCH", "f1*", "COUNT", "100000"});
+  REQUIRE(matched.elements.size() == 2);
+  CHECK(matched.elements[1].elements.size() == 2 * 1111);
+  REQUIRE(Command(c, {"HSET", "small", "a", "1", "b", "2"}) == Reply::Int(2));
+  CHECK(Command(c, {"HSCAN", "small", "0", "COUNT", "1"}) ==
+        Reply::Array({Reply::Bulk("0"), Bulks({"a", "1", "b", "2"})}));
+}
+
+TEST_CASE("hash: HRANDFIELD draws distinct fields for a positive count, repeats for a negative one",
+          "[hash]") {
+  PylonServer server;
+  auto c = server.Connect();
+  for (const char* key : {"small", "big"}) {
+    const int fields = std::string(key) == "small" ? 10 : 1000;
+    for (int i = 0; i < fields; i++) {
+      REQUIRE(Command(c, {"HSET", key, "f" + std::to_string(i), "v" + std::to_string(i)}) ==
+              Reply::Int(1));
+    }
+    for (const int count : {1, 3, fields / 2, fields - 1, fields, fields + 5}) {
+      Reply r = Command(c, {"HRANDFIELD", key, std::to_string(count), "WITHVALUES"});
+      REQUIRE(r.type == Reply::Type::kArray);
+      const size_t want = static_cast<size_t>(std::min(count, fields));
+      REQUIRE(r.elements.size() == 2 * want);
+      std::set<std::string> distinct;
+      for (size_t i = 0; i < r.elements.size(); i += 2) {
+        const std::string& f = r.elements[i].str;
+        CHECK(r.elements[i + 1].str == "v" + f.substr(1));
+        distinct.insert(f);
+      }
+      CHECK(distinct.size() == want);
+    }
+    Reply repeated = Command(c, {"HRANDFIELD", key, "-30"});
+    REQUIRE(repeated.elements.size() == 30);
+    for (const Reply& f : repeated.elements) CHECK(f.str.rfind('f', 0) == 0);
+    // Every field can come out: 2000 single draws from the small hash see all ten.
+    std::set<std::string> drawn;
+    for (int i = 0; i < 200 && key == std::string("small"); i++) {
+      Reply many = Command(c, {"HRANDFIELD", key, "-10"});
+      for (const Reply& f : many.elements) drawn.insert(f.str);
+    }
+    if (key == std::string("small")) CHECK(drawn.size() == 10);
+  }
+  CHECK(Command(c, {"OBJECT", "ENCODING", "big"}) == Reply::Bulk("hashtable"));
 }
 
 }  // namespace
