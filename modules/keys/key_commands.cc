@@ -1,4 +1,4 @@
-// DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX (Redis 7.0 db.c).
+// DEL UNLINK COPY EXISTS TOUCH TYPE RENAME RENAMENX (Redis 7.0 db.c).
 #include "daemon/command_helpers.h"
 #include "daemon/keyspace.h"
 #include "daemon/keyspace_events.h"
@@ -77,6 +77,59 @@ void RenameGeneric(CommandContext& ctx, bool only_if_absent) {
   }
 }
 
+// COPY source destination [DB destination-db] [REPLACE]: the value and its time to live, of any
+// type, through the value's dump (as a key moved between nodes): O(size of the value), as
+// Redis's copy. Pylon has one database, so DB takes only 0.
+void CmdCopy(CommandContext& ctx) {
+  bool replace = false;
+  for (size_t i = 3; i < ctx.args.size(); i++) {
+    if (daemon::IsArg(ctx.args[i], "REPLACE")) {
+      replace = true;
+    } else if (daemon::IsArg(ctx.args[i], "DB") && i + 1 < ctx.args.size()) {
+      int64_t db;
+      if (!daemon::ParseIntOrReply(ctx, ctx.args[++i], &db)) return;
+      if (db < INT32_MIN || db > INT32_MAX) {
+        ctx.reply.Error(
+            "ERR value is out of range, value must between -2147483648 and 2147483647");
+        return;
+      }
+      if (db != 0) {
+        ctx.reply.Error("ERR DB index is out of range");
+        return;
+      }
+    } else {
+      ctx.reply.Error(daemon::kErrSyntax);
+      return;
+    }
+  }
+  const std::string_view src = ctx.args[1], dst = ctx.args[2];
+  if (src == dst) {
+    ctx.reply.Error("ERR source and destination objects are the same");
+    return;
+  }
+  const daemon::Entry* from = Keys(ctx).Find(src, Lookup::kRead);
+  if (!from) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  std::string dump;
+  Keyspace::Dump(*from, &dump);
+  const int64_t expire_ms = from->expire_ms();
+  daemon::KeyRef to = Keys(ctx).Locate(dst, Lookup::kWrite);
+  if (to.entry && !replace) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  const daemon::Ttl ttl = expire_ms >= 0 ? daemon::Ttl::At(expire_ms) : daemon::Ttl::Clear();
+  if (!Keys(ctx).RestoreInto(to, dump, ttl, ctx.services.family_states)) {
+    // A value that dumps and does not restore is a bug of its type, not of the request.
+    ctx.reply.Error("ERR the value of the source key could not be copied");
+    return;
+  }
+  ctx.Notify(daemon::kEventGeneric, "copy_to", dst);
+  ctx.reply.Integer(1);
+}
+
 // RENAME key newkey
 void CmdRename(CommandContext& ctx) { RenameGeneric(ctx, false); }
 
@@ -120,6 +173,18 @@ void RegisterKeyCommands(daemon::Registry& registry) {
                      "O(N) work in a different thread in order to reclaim memory, where N is "
                      "the number of allocations the deleted objects where composed of.",
        .syntax = "key ..."});
+  group.Add({.name = "copy",
+             .arity = -3,
+             .flags = kCmdWrite | kCmdDenyOom,
+             .first_key = 1,
+             .last_key = 2,
+             .key_step = 1,
+             .handler = CmdCopy,
+             .since = "6.2.0",
+             .summary = "Copy a key",
+             .complexity = "O(N) worst case for collections, where N is the number of nested "
+                           "items. O(1) for string values.",
+             .syntax = "source:key destination:key [DB destination-db:integer] [REPLACE]"});
   group.Add({.name = "exists",
              .arity = -2,
              .flags = kCmdReadonly | kCmdFast,

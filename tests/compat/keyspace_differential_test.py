@@ -385,6 +385,21 @@ STEPS = [
     seq("c", ("SET", "src", "v", "PXAT", "1"), ("RENAME", "src", "dst3"),
         ("EXISTS", "dst3")),
 
+    # --- COPY: value and expiry, of strings and hashes; DB 0 only (one database)
+    seq("c", ("COPY", "a"), ("COPY", "a", "b", "c"), ("COPY", "nosuchkey", "z"),
+        ("COPY", "dst", "dst")),
+    cmd("c", "SET", "csrc", "v", "PXAT", str(P2100)),
+    seq("c", ("COPY", "csrc", "cdst"), ("GET", "cdst"), ("PEXPIRETIME", "cdst"),
+        ("COPY", "csrc", "cdst"), ("SET", "csrc", "w"), ("COPY", "csrc", "cdst", "replace"),
+        ("GET", "cdst"), ("TTL", "cdst")),
+    seq("c", ("COPY", "csrc", "c2", "DB", "0"), ("COPY", "csrc", "c3", "DB", "1"),
+        ("COPY", "csrc", "c3", "DB", "-1"), ("COPY", "csrc", "c3", "DB", "x"),
+        ("COPY", "csrc", "c3", "DB", "99999999999"), ("COPY", "csrc", "c3", "DB"),
+        ("COPY", "csrc", "c3", "REPLACE", "FOO"), ("COPY", "csrc", "csrc", "DB", "0")),
+    seq("c", ("HSET", "chash", "f", "v", "g", "w"), ("COPY", "chash", "chash2"),
+        ("HGETALL", "chash2"), ("OBJECT", "ENCODING", "chash2"), ("TYPE", "chash2"),
+        ("COPY", "chash", "csrc", "REPLACE"), ("TYPE", "csrc"), ("HLEN", "csrc")),
+
     # --- EXPIRE family: basics, zero and negative times delete the key
     cmd("c", "FLUSHALL"),
     cmd("c", "SET", "k", "v"),
