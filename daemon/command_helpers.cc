@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <string>
 
 #include "daemon/server.h"
@@ -81,6 +84,19 @@ void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> line
   for (std::string_view line : lines) ctx.reply.Simple(line);
   ctx.reply.Simple("HELP");
   ctx.reply.Simple("    Prints this help.");
+}
+
+bool ParseScanCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out) {
+  const std::string text(arg);  // NUL-terminated for strtoull
+  char* end;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
+    ctx.reply.Error("ERR invalid cursor");
+    return false;
+  }
+  *out = v;
+  return true;
 }
 
 bool IsArg(std::string_view arg, std::string_view word) {

@@ -26,6 +26,11 @@ bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int64_t* out,
 bool ParseRangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
                        int64_t* out, std::string_view error = kErrNotInteger);
 
+// A SCAN/SSCAN cursor, read as Redis's parseScanCursorOrReply does with strtoul: "-1" wraps
+// around, "" is 0, anything after the digits (or a leading space, or overflow) is refused with
+// "ERR invalid cursor".
+bool ParseScanCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out);
+
 // The longest duration an option takes (~139 years): times stay far from overflow.
 inline constexpr int64_t kMaxDurationMs = int64_t{1} << 42;
 // A duration option in ms, from min to kMaxDurationMs; otherwise replies
