@@ -238,7 +238,7 @@ void RegisterSetAlgebraCommands(daemon::Registry& registry) {
             .syntax = "destination:key key ..."});
   group.Add({.name = "sintercard",
              .arity = -3,
-             .flags = kCmdReadonly,
+             .flags = kCmdReadonly | kCmdMovableKeys,
              .numkeys_index = 1,
              .handler = CmdSintercard,
              .since = "7.0.0",

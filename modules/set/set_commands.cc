@@ -396,7 +396,10 @@ void RegisterSetCommands(daemon::Registry& registry) {
              .since = "1.0.0",
              .summary = "Move a member from one set to another",
              .complexity = "O(1)",
-             .syntax = "source:key destination:key member"});
+             .syntax = "source:key destination:key member",
+             // Redis has a spec per key (the destination's is "RW insert"); the table keeps
+             // one, the source's.
+             .key_flags = {"RW", "access", "delete"}});
   group.AddKeyed({.name = "sismember",
                   .arity = 3,
                   .flags = kCmdReadonly | kCmdFast,
