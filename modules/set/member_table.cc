@@ -121,17 +121,22 @@ bool MemberTable::Remove(std::string_view member) {
     *this = MemberTable();
     return true;
   }
-  if (slots_.size() > kMinCapacity && size_ * 8 < slots_.size()) {
-    Resize(slots_.size() / 2);
-  }
+  // Under 1/4 full: shrink to fit (at most 3/4 full, so at least 3/8): random draws stay a few
+  // probes, and adding back does not grow it again at once.
+  if (slots_.size() > kMinCapacity && size_ * 4 < slots_.size()) Resize(FittingCapacity(size_));
   MaybeCompact();
   return true;
 }
 
-void MemberTable::Reserve(size_t n) {
-  size_t capacity = std::max(kMinCapacity, slots_.size());
+size_t MemberTable::FittingCapacity(size_t n) {
+  size_t capacity = kMinCapacity;
   while (n * 4 > capacity * 3) capacity *= 2;
-  if (capacity != slots_.size()) Resize(capacity);
+  return capacity;
+}
+
+void MemberTable::Reserve(size_t n) {
+  const size_t capacity = FittingCapacity(n);
+  if (capacity > slots_.size()) Resize(capacity);
 }
 
 void MemberTable::Resize(size_t capacity) {

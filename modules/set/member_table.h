@@ -12,7 +12,7 @@
 //    buckets" with Redis's reverse-binary cursor: a member present for a whole scan is returned
 //    even if the table grows or shrinks in between, as Redis promises.
 //  - A random member is a random slot, retried until it holds one (the table is kept at least
-//    1/8 full), so SPOP and SRANDMEMBER are O(1) and uniform.
+//    1/4 full), so SPOP and SRANDMEMBER are O(1) and uniform.
 //  - A removed member's arena bytes are dead until the arena is compacted, which happens when
 //    dead bytes outnumber live ones (O(n), amortized over at least as many bytes removed).
 //
@@ -101,6 +101,8 @@ class MemberTable {
   // The arena bytes of a removed member become dead (or its own chunk is freed).
   void Release(uint64_t slot);
   size_t EntryBytes(std::string_view member) const;
+  // The fewest slots (a power of two) that hold n members at most 3/4 full.
+  static size_t FittingCapacity(size_t n);
   void Resize(size_t capacity);
   // Copies the live members into a fresh arena when dead bytes outnumber live ones.
   void MaybeCompact();

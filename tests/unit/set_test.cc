@@ -133,7 +133,7 @@ TEST_CASE("set: member table against std::set, with growth, shrinking and compac
       model.erase(members[i]);
     }
     REQUIRE(table.size() == model.size());
-    CHECK(table.capacity() <= 8 * model.size());  // shrunk below 1/8 full
+    CHECK(table.capacity() <= 4 * model.size());  // shrunk when under 1/4 full
     std::set<std::string> seen;
     table.ForEach([&](std::string_view m) { CHECK(seen.emplace(m).second); });
     CHECK(seen == model);
