@@ -11,6 +11,7 @@
 #include <functional>
 #include <string_view>
 
+#include "common/scan_cursor.h"
 #include "daemon/entry.h"
 
 namespace pylon::daemon {
@@ -99,15 +100,6 @@ class KeyTable {
 
 // --- templates -------------------------------------------------------------------------------
 
-namespace key_table_internal {
-inline uint64_t ReverseBits(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-  return __builtin_bswap64(v);
-}
-}  // namespace key_table_internal
-
 template <typename Fn>
 void KeyTable::VisitChain(const Entry* head, Fn& fn) {
   while (head) {
@@ -119,17 +111,12 @@ void KeyTable::VisitChain(const Entry* head, Fn& fn) {
 
 template <typename Fn>
 uint64_t KeyTable::Scan(uint64_t v, Fn&& fn) const {
-  using key_table_internal::ReverseBits;
+  using common::NextScanCursor;
   if (size() == 0) return 0;
   if (!rehashing()) {
     const uint64_t m0 = Mask(0);
     VisitChain(buckets_[0][v & m0], fn);
-    // Increment the cursor's reversed bits: the order stays valid when the table doubles or
-    // halves between calls, so nothing present throughout is missed.
-    v |= ~m0;
-    v = ReverseBits(v);
-    v++;
-    return ReverseBits(v);
+    return NextScanCursor(v, m0);
   }
   int small = Capacity(0) <= Capacity(1) ? 0 : 1;
   int large = 1 - small;
@@ -138,10 +125,7 @@ uint64_t KeyTable::Scan(uint64_t v, Fn&& fn) const {
   // Then every bucket of the larger table that the smaller one's bucket expands into.
   do {
     VisitChain(buckets_[large][v & m1], fn);
-    v |= ~m1;
-    v = ReverseBits(v);
-    v++;
-    v = ReverseBits(v);
+    v = NextScanCursor(v, m1);
   } while (v & (m0 ^ m1));
   return v;
 }

@@ -19,6 +19,7 @@
 #include "modules/retry/family.h"
 #include "modules/ring/family.h"
 #include "modules/semaphore/family.h"
+#include "modules/set/family.h"
 #include "modules/strings/strings.h"
 #include "protocol/text.h"
 
@@ -51,6 +52,7 @@ void RegisterAll(Registry& registry) {
   retry::RegisterRetry(registry);
   idempotency::RegisterIdempotency(registry);
   hash::RegisterHashes(registry);
+  set::RegisterSets(registry);
   cluster::RegisterClusterCommands(registry);
 }
 

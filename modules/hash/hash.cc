@@ -4,29 +4,20 @@
 #include <cstdint>
 #include <unordered_set>
 
+#include "common/varint.h"
 #include "common/wire.h"
 #include "protocol/text.h"
 
 namespace pylon::hash {
 
 void Hash::PutText(std::string* out, std::string_view s) {
-  size_t n = s.size();
-  while (n >= 0x80) {
-    out->push_back(static_cast<char>(0x80 | (n & 0x7f)));
-    n >>= 7;
-  }
-  out->push_back(static_cast<char>(n));
+  common::VarintPut(out, s.size());
   out->append(s);
 }
 
 // The buffer is our own, written by PutText: no bounds to check.
 std::string_view Hash::ReadText(const char** p) {
-  size_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    const auto b = static_cast<unsigned char>(*(*p)++);
-    n |= static_cast<size_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) break;
-  }
+  const size_t n = common::VarintRead(p);
   const std::string_view s(*p, n);
   *p += n;
   return s;
