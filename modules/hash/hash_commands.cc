@@ -43,11 +43,11 @@ class WriteTarget {
     if (!existing_) fresh_ = std::make_unique<HashValue>();
     return true;
   }
-  Hash& hash() { return existing_ ? existing_->hash : fresh_->hash; }
+  HashValue& value() { return existing_ ? *existing_ : *fresh_; }
   void Commit(CommandContext& ctx, std::string_view event) {
     daemon::Keyspace& ks = ctx.keyspace();
     if (fresh_) {
-      if (fresh_->hash.empty()) return;
+      if (fresh_->hash().empty()) return;
       ks.SetObject(ref_, std::move(fresh_), daemon::Ttl::Clear());
     } else {
       ks.Modified(ref_);
@@ -65,7 +65,7 @@ class WriteTarget {
 const Hash* FindForRead(CommandContext& ctx, bool* ok) {
   KeyRef ref;
   const HashValue* v = daemon::FindOrReply<HashValue>(ctx, kHashType, Lookup::kRead, &ref, ok);
-  return v ? &v->hash : nullptr;
+  return v ? &v->hash() : nullptr;
 }
 
 // HSET / HMSET key field value [field value ...]: the number of new fields.
@@ -80,7 +80,7 @@ int64_t SetPairsOrReply(CommandContext& ctx, bool* ok) {
   const Limits limits = LimitsOf(ctx);
   int64_t created = 0;
   for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    created += target.hash().Set(ctx.args[i], ctx.args[i + 1], limits);
+    created += target.value().Set(ctx.args[i], ctx.args[i + 1], limits);
   }
   target.Commit(ctx, "hset");
   *ok = true;
@@ -105,11 +105,11 @@ void CmdHmset(CommandContext& ctx) {
 void CmdHsetnx(CommandContext& ctx) {
   WriteTarget target;
   if (!target.Open(ctx)) return;
-  if (target.hash().Exists(ctx.args[2])) {
+  if (target.value().hash().Exists(ctx.args[2])) {
     ctx.reply.Integer(0);
     return;
   }
-  target.hash().Set(ctx.args[2], ctx.args[3], LimitsOf(ctx));
+  target.value().Set(ctx.args[2], ctx.args[3], LimitsOf(ctx));
   target.Commit(ctx, "hset");
   ctx.reply.Integer(1);
 }
@@ -174,11 +174,11 @@ void CmdHdel(CommandContext& ctx) {
   if (!ok) return;
   int64_t deleted = 0;
   if (v) {
-    for (size_t i = 2; i < ctx.args.size() && !v->hash.empty(); i++) {
-      deleted += v->hash.Delete(ctx.args[i]);
+    for (size_t i = 2; i < ctx.args.size() && !v->hash().empty(); i++) {
+      deleted += v->Delete(ctx.args[i]);
     }
     if (deleted > 0) ctx.Notify(daemon::kEventHash, "hdel", ctx.args[1]);
-    if (v->hash.empty()) {
+    if (v->hash().empty()) {
       ctx.keyspace().Delete(ref);
       ctx.Notify(daemon::kEventGeneric, "del", ctx.args[1]);
     } else if (deleted > 0) {
@@ -236,7 +236,7 @@ void CmdHincrby(CommandContext& ctx) {
   WriteTarget target;
   if (!target.Open(ctx)) return;
   int64_t result;
-  const IncrStatus status = target.hash().IncrBy(ctx.args[2], delta, LimitsOf(ctx), &result);
+  const IncrStatus status = target.value().IncrBy(ctx.args[2], delta, LimitsOf(ctx), &result);
   if (status != IncrStatus::kOk) {
     ReplyIncrError(ctx, status);
     return;
@@ -259,7 +259,7 @@ void CmdHincrbyfloat(CommandContext& ctx) {
   WriteTarget target;
   if (!target.Open(ctx)) return;
   std::string_view result;
-  const IncrStatus status = target.hash().IncrByFloat(ctx.args[2], delta, LimitsOf(ctx), &result);
+  const IncrStatus status = target.value().IncrByFloat(ctx.args[2], delta, LimitsOf(ctx), &result);
   if (status != IncrStatus::kOk) {
     ReplyIncrError(ctx, status);
     return;

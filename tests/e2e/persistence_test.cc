@@ -388,6 +388,48 @@ TEST_CASE("persistence: BGREWRITEAOF while writes continue loses nothing and com
   CHECK(*Command(c, {"Q.INFO", "jobs"}).Field("ready") == Reply::Int(2));
 }
 
+TEST_CASE("persistence: a change to a large hash is logged as the field, not the hash",
+          "[persistence][hash]") {
+  TempDir dir;
+  {
+    PylonServer server(Persistent(dir));
+    auto c = server.Connect();
+    std::vector<std::string> hset = {"HSET", "big"};
+    for (int i = 0; i < 20000; i++) {
+      hset.push_back("field-" + std::to_string(i));
+      hset.push_back("value-" + std::to_string(i));
+    }
+    REQUIRE(Command(c, hset) == Reply::Int(20000));
+    const int64_t log_size = InfoInt(c, "aof_current_size");
+    // 100 changes: as dumps they would be 100 x ~500 KB; as fields, about 40 bytes each.
+    for (int i = 0; i < 25; i++) {
+      REQUIRE(Command(c, {"HSET", "big", "new-" + std::to_string(i), "x"}) == Reply::Int(1));
+      REQUIRE(Command(c, {"HINCRBY", "big", "counter", "2"}) == Reply::Int(2 * (i + 1)));
+      REQUIRE(Command(c, {"HINCRBYFLOAT", "big", "float", "0.5"}).type == Reply::Type::kBulk);
+      REQUIRE(Command(c, {"HDEL", "big", "field-" + std::to_string(i)}) == Reply::Int(1));
+    }
+    CHECK(InfoInt(c, "aof_current_size") - log_size < 100 * 100);
+    // A logged field that converted the hash converts it on replay, whatever the config is then.
+    REQUIRE(Command(c, {"CONFIG", "SET", "hash-max-listpack-entries", "2"}) == Reply::Ok());
+    for (const char* f : {"a", "b", "c"}) {
+      REQUIRE(Command(c, {"HSET", "small", f, "1"}) == Reply::Int(1));
+    }
+    REQUIRE(Command(c, {"OBJECT", "ENCODING", "small"}) == Reply::Bulk("hashtable"));
+    REQUIRE(server.Stop() == 0);
+  }
+  PylonServer server(Persistent(dir));
+  auto c = server.Connect();
+  CHECK(Command(c, {"OBJECT", "ENCODING", "small"}) == Reply::Bulk("hashtable"));
+  CHECK(Command(c, {"HLEN", "small"}) == Reply::Int(3));
+  CHECK(Command(c, {"HLEN", "big"}) == Reply::Int(20000 + 25 + 2 - 25));
+  CHECK(Command(c, {"HGET", "big", "counter"}) == Reply::Bulk("50"));
+  CHECK(Command(c, {"HGET", "big", "float"}) == Reply::Bulk("12.5"));
+  CHECK(Command(c, {"HGET", "big", "new-24"}) == Reply::Bulk("x"));
+  CHECK(Command(c, {"HEXISTS", "big", "field-24"}) == Reply::Int(0));
+  CHECK(Command(c, {"HGET", "big", "field-25"}) == Reply::Bulk("value-25"));
+  CHECK(Command(c, {"OBJECT", "ENCODING", "big"}) == Reply::Bulk("hashtable"));
+}
+
 TEST_CASE("persistence: a Bloom filter of 120 MB is logged by its parameters and its items",
           "[persistence]") {
   TempDir dir;
