@@ -11,6 +11,7 @@
 #include "modules/core/family.h"
 #include "modules/experiment/family.h"
 #include "modules/hash/family.h"
+#include "modules/list/family.h"
 #include "modules/idempotency/family.h"
 #include "modules/keys/family.h"
 #include "modules/pubsub/pubsub.h"
@@ -51,6 +52,7 @@ void RegisterAll(Registry& registry) {
   retry::RegisterRetry(registry);
   idempotency::RegisterIdempotency(registry);
   hash::RegisterHashes(registry);
+  list::RegisterLists(registry);
   cluster::RegisterClusterCommands(registry);
 }
 
