@@ -81,15 +81,16 @@ size_t List::HeapOf(const Node& node) {
   return node.buf.capacity() > std::string().capacity() ? node.buf.capacity() + 1 : 0;
 }
 
+size_t List::NodeBytes(const Limits& limits) {
+  const int64_t fill = limits.max_listpack_size;
+  return fill < 0 ? kNodeBytes[static_cast<size_t>(std::min<int64_t>(-fill, 5)) - 1] : kSafetyBytes;
+}
+
 bool List::Fits(const Node& node, size_t bytes, const Limits& limits) {
   if (node.count == 0) return true;
-  const size_t after = node.live() + bytes;
   const int64_t fill = limits.max_listpack_size;
-  if (fill < 0) {
-    const size_t level = static_cast<size_t>(std::min<int64_t>(-fill, 5)) - 1;
-    return after <= kNodeBytes[level];
-  }
-  return node.count < static_cast<uint64_t>(std::max<int64_t>(fill, 1)) && after <= kSafetyBytes;
+  if (fill > 0 && node.count >= static_cast<uint64_t>(fill)) return false;
+  return node.live() + bytes <= NodeBytes(limits);
 }
 
 void List::Push(End end, std::string_view value, const Limits& limits) {
@@ -99,6 +100,16 @@ void List::Push(End end, std::string_view value, const Limits& limits) {
     Node& node = nodes_.back();
     heap_ -= HeapOf(node);
     const size_t at = node.buf.size();
+    if (at + bytes > node.buf.capacity()) {
+      // Doubling, but never past the node's bound: a full node would otherwise hold up to twice
+      // its bytes in capacity it can never use.
+      const size_t bound = std::max(NodeBytes(limits), at + bytes);
+      // A fresh string: libstdc++ rounds a growing reserve up to twice the old capacity.
+      std::string grown;
+      grown.reserve(std::min(std::max(2 * node.buf.capacity(), at + bytes), bound));
+      grown.append(node.buf);
+      node.buf.swap(grown);
+    }
     node.buf.resize(at + bytes);
     WriteEntry(node.buf.data() + at, value);
     node.count++;
@@ -108,8 +119,10 @@ void List::Push(End end, std::string_view value, const Limits& limits) {
     Node& node = nodes_.front();
     heap_ -= HeapOf(node);
     if (node.head < bytes) {
-      // Room at the front by half the node again (at least the element): O(1) amortized.
-      const size_t slack = std::max(bytes, node.live() / 2);
+      // Room at the front by the node's size again (at least the element, at most what the
+      // node's bound leaves): O(1) amortized, and no capacity a full node cannot use.
+      const size_t room = NodeBytes(limits) > node.live() ? NodeBytes(limits) - node.live() : 0;
+      const size_t slack = std::max(bytes, std::min(std::max<size_t>(node.live(), 64), room));
       std::string grown(slack + node.live(), '\0');
       std::memcpy(grown.data() + slack, node.buf.data() + node.head, node.live());
       node.buf = std::move(grown);
@@ -221,8 +234,7 @@ void List::SplitIfOversized(size_t index, const Limits& limits) {
   Node& node = nodes_[index];
   if (node.count < 2) return;
   const int64_t fill = limits.max_listpack_size;
-  const size_t byte_limit =
-      fill < 0 ? kNodeBytes[static_cast<size_t>(std::min<int64_t>(-fill, 5)) - 1] : kSafetyBytes;
+  const size_t byte_limit = NodeBytes(limits);
   const bool too_many = fill > 0 && node.count > static_cast<uint64_t>(fill);
   if (!too_many && node.live() <= byte_limit) return;
   // The first half stays, the second moves to a new node after it.

@@ -9,8 +9,8 @@
 // 7 bits a byte, so short elements take 2 bytes of framing.
 //
 // A node's elements live in buf[head, size): a pop at the front only moves `head`, and a push at
-// the front writes into that slack (making room, when there is none, by half the node again), so
-// both ends are O(1) amortized without moving the node's bytes on every call.
+// the front writes into that slack (making room, when there is none, by the node's size again, up
+// to its bound), so both ends are O(1) amortized without moving the node's bytes on every call.
 //
 // Node size follows list-max-listpack-size as Redis's does: negative -1..-5 bound a node's bytes
 // to 4, 8, 16, 32 or 64 KB; positive bounds its element count (and its bytes to 8 KB, Redis's
@@ -101,6 +101,8 @@ class List {
   bool Retreat(Pos* pos) const;
   // The position of element `index` (< Size()), reached from the nearer end.
   Pos Locate(size_t index) const;
+  // The most bytes a node holds under the limits (but one element may exceed it alone).
+  static size_t NodeBytes(const Limits& limits);
   // Whether an element of `bytes` (framed) may join the node under the limits.
   static bool Fits(const Node& node, size_t bytes, const Limits& limits);
   // Splits a node that an insert or a replace made larger than its limit into two halves.
