@@ -69,8 +69,8 @@ void BlockingPop(CommandContext& ctx, End end) {
   }
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(keys[ready]);
-  ctx.reply.Bulk(list->list.Peek(end));
-  list->list.Pop(end);
+  ctx.reply.Bulk(list->list().Peek(end));
+  list->Pop(end);
   FinishPop(ctx, keys[ready], list, end);
 }
 

@@ -20,7 +20,7 @@ using daemon::Lookup;
 // WRONGTYPE.
 const List* FindForRead(CommandContext& ctx, bool* ok) {
   const ListValue* v = FindList(ctx, ctx.args[1], Lookup::kRead, ok);
-  return v ? &v->list : nullptr;
+  return v ? &v->list() : nullptr;
 }
 
 // LPUSH, RPUSH, LPUSHX, RPUSHX key element [element ...]: the length after the pushes.
@@ -30,9 +30,9 @@ void Push(CommandContext& ctx, End end, bool only_existing) {
   const Limits limits = LimitsOf(ctx);
   size_t length;
   if (ref.entry) {
-    List& list = static_cast<ListValue*>(ref.entry->object())->list;
-    for (size_t i = 2; i < ctx.args.size(); i++) list.Push(end, ctx.args[i], limits);
-    length = list.Size();
+    ListValue* list = static_cast<ListValue*>(ref.entry->object());
+    for (size_t i = 2; i < ctx.args.size(); i++) list->Push(end, ctx.args[i], limits);
+    length = list->list().Size();
     ctx.keyspace().Modified(ref);
   } else {
     if (only_existing) {
@@ -40,8 +40,8 @@ void Push(CommandContext& ctx, End end, bool only_existing) {
       return;
     }
     auto fresh = std::make_unique<ListValue>();
-    for (size_t i = 2; i < ctx.args.size(); i++) fresh->list.Push(end, ctx.args[i], limits);
-    length = fresh->list.Size();
+    for (size_t i = 2; i < ctx.args.size(); i++) fresh->Push(end, ctx.args[i], limits);
+    length = fresh->list().Size();
     ctx.keyspace().SetObject(ref, std::move(fresh), daemon::Ttl::Clear());
   }
   ctx.reply.Integer(static_cast<int64_t>(length));
@@ -78,13 +78,13 @@ void Pop(CommandContext& ctx, End end) {
     return;
   }
   if (!has_count) {
-    ctx.reply.Bulk(v->list.Peek(end));
-    v->list.Pop(end);
+    ctx.reply.Bulk(v->list().Peek(end));
+    v->Pop(end);
   } else if (count == 0) {
     ctx.reply.ArrayHeader(0);
     return;
   } else {
-    PopRangeAndReply(ctx, v->list, end, static_cast<size_t>(count));
+    PopRangeAndReply(ctx, *v, end, static_cast<size_t>(count));
   }
   FinishPop(ctx, ctx.args[1], v, end);
 }
@@ -156,7 +156,7 @@ void CmdLset(CommandContext& ctx) {
   }
   int64_t index;
   if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &index)) return;
-  if (!v->list.Set(index, ctx.args[3], LimitsOf(ctx))) {
+  if (!v->Set(index, ctx.args[3], LimitsOf(ctx))) {
     ctx.reply.Error("ERR index out of range");
     return;
   }
@@ -184,14 +184,14 @@ void CmdLinsert(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return;
   }
-  if (!v->list.Insert(ctx.args[3], after, ctx.args[4], LimitsOf(ctx))) {
+  if (!v->Insert(ctx.args[3], after, ctx.args[4], LimitsOf(ctx))) {
     ctx.reply.Integer(-1);
     return;
   }
   KeyRef ref = ctx.keyspace().Locate(ctx.args[1], Lookup::kPeek);
   ctx.keyspace().Modified(ref);
   ctx.Notify(daemon::kEventList, "linsert", ctx.args[1]);
-  ctx.reply.Integer(static_cast<int64_t>(v->list.Size()));
+  ctx.reply.Integer(static_cast<int64_t>(v->list().Size()));
 }
 
 // LREM key count element
@@ -205,11 +205,11 @@ void CmdLrem(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return;
   }
-  const size_t removed = v->list.Remove(ctx.args[3], count);
+  const size_t removed = v->Remove(ctx.args[3], count);
   if (removed > 0) {
     KeyRef ref = ctx.keyspace().Locate(ctx.args[1], Lookup::kPeek);
     ctx.Notify(daemon::kEventList, "lrem", ctx.args[1]);
-    if (v->list.empty()) {
+    if (v->list().empty()) {
       ctx.keyspace().Delete(ref);
       ctx.Notify(daemon::kEventGeneric, "del", ctx.args[1]);
     } else {
@@ -233,7 +233,7 @@ void CmdLtrim(CommandContext& ctx) {
     ctx.reply.Ok();
     return;
   }
-  const int64_t length = static_cast<int64_t>(v->list.Size());
+  const int64_t length = static_cast<int64_t>(v->list().Size());
   if (start < 0) start += length;
   if (stop < 0) stop += length;
   if (start < 0) start = 0;
@@ -246,11 +246,11 @@ void CmdLtrim(CommandContext& ctx) {
     from_head = start;
     from_tail = length - stop - 1;
   }
-  v->list.PopMany(End::kHead, static_cast<size_t>(from_head));
-  v->list.PopMany(End::kTail, static_cast<size_t>(from_tail));
+  v->PopMany(End::kHead, static_cast<size_t>(from_head));
+  v->PopMany(End::kTail, static_cast<size_t>(from_tail));
   ctx.Notify(daemon::kEventList, "ltrim", ctx.args[1]);
   KeyRef ref = ctx.keyspace().Locate(ctx.args[1], Lookup::kPeek);
-  if (v->list.empty()) {
+  if (v->list().empty()) {
     ctx.keyspace().Delete(ref);
     ctx.Notify(daemon::kEventGeneric, "del", ctx.args[1]);
   } else {

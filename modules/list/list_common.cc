@@ -37,7 +37,7 @@ void FinishPop(CommandContext& ctx, std::string_view key, ListValue* list, End e
   ctx.Notify(daemon::kEventList, PopEvent(end), key);
   // The key was looked up already in this command: a peek finds it without counting again.
   KeyRef ref = ctx.keyspace().Locate(key, Lookup::kPeek);
-  if (list->list.empty()) {
+  if (list->list().empty()) {
     ctx.keyspace().Delete(ref);
     ctx.Notify(daemon::kEventGeneric, "del", key);
   } else {
@@ -45,7 +45,8 @@ void FinishPop(CommandContext& ctx, std::string_view key, ListValue* list, End e
   }
 }
 
-size_t PopRangeAndReply(CommandContext& ctx, List& list, End end, size_t count) {
+size_t PopRangeAndReply(CommandContext& ctx, ListValue& value, End end, size_t count) {
+  const List& list = value.list();
   const size_t n = std::min(count, list.Size());
   ctx.reply.ArrayHeader(static_cast<int64_t>(n));
   const bool from_tail = end == End::kTail;
@@ -53,7 +54,7 @@ size_t PopRangeAndReply(CommandContext& ctx, List& list, End end, size_t count) 
     ctx.reply.Bulk(v);
     return --left > 0;
   });
-  list.PopMany(end, n);
+  value.PopMany(end, n);
   return n;
 }
 
@@ -61,7 +62,7 @@ void PopKeyedRangeAndReply(CommandContext& ctx, std::string_view key, ListValue*
                            size_t count) {
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(key);
-  PopRangeAndReply(ctx, list->list, end, count);
+  PopRangeAndReply(ctx, *list, end, count);
   FinishPop(ctx, key, list, end);
 }
 
@@ -72,16 +73,16 @@ void MoveAndReply(CommandContext& ctx, std::string_view source, ListValue* sourc
   if (!ok) return;
   // A copy: the pop frees the element's bytes, and with source == destination the push may
   // move them.
-  const std::string value(source_list->list.Peek(from));
-  source_list->list.Pop(from);
+  const std::string value(source_list->list().Peek(from));
+  source_list->Pop(from);
   // As Redis: the push (and its event) first, then the pop's event and the source's deletion.
   KeyRef dest_ref = ctx.keyspace().Locate(destination, Lookup::kPeek);
   if (dest) {
-    dest->list.Push(to, value, LimitsOf(ctx));
+    dest->Push(to, value, LimitsOf(ctx));
     ctx.keyspace().Modified(dest_ref);
   } else {
     auto fresh = std::make_unique<ListValue>();
-    fresh->list.Push(to, value, LimitsOf(ctx));
+    fresh->Push(to, value, LimitsOf(ctx));
     ctx.keyspace().SetObject(dest_ref, std::move(fresh), daemon::Ttl::Clear());
   }
   ctx.Notify(daemon::kEventList, PushEvent(to), destination);

@@ -26,7 +26,7 @@ void FinishPop(daemon::CommandContext& ctx, std::string_view key, ListValue* lis
 
 // Replies up to `count` elements popped from `end`, in pop order, as an array, and pops them
 // (LPOP key count, LMPOP); the list is not empty. Returns how many.
-size_t PopRangeAndReply(daemon::CommandContext& ctx, List& list, End end, size_t count);
+size_t PopRangeAndReply(daemon::CommandContext& ctx, ListValue& list, End end, size_t count);
 // LMPOP and BLMPOP's reply from the list under key: [key, [elements...]], then FinishPop.
 void PopKeyedRangeAndReply(daemon::CommandContext& ctx, std::string_view key, ListValue* list,
                            End end, size_t count);

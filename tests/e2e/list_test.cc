@@ -349,6 +349,15 @@ TEST_CASE("list: a restart on the append-only log keeps every list", "[list]") {
     }
     REQUIRE(Command(c, {"RPUSH", "small", "a", "b", "c"}) == Reply::Int(3));
     REQUIRE(Command(c, {"LPOP", "small"}) == Reply::Bulk("a"));
+    // Each kind of change after the list's first dump, logged as operations.
+    REQUIRE(Command(c, {"RPUSH", "edits", "a", "b", "c", "d", "b", "e", "f"}) == Reply::Int(7));
+    REQUIRE(Command(c, {"LSET", "edits", "0", "A"}) == Reply::Ok());
+    REQUIRE(Command(c, {"LINSERT", "edits", "AFTER", "c", "C"}) == Reply::Int(8));
+    REQUIRE(Command(c, {"LREM", "edits", "0", "b"}) == Reply::Int(2));
+    REQUIRE(Command(c, {"LTRIM", "edits", "0", "-2"}) == Reply::Ok());
+    REQUIRE(Command(c, {"RPOP", "edits", "2"}) == Bulks({"e", "d"}));
+    REQUIRE(Command(c, {"LMOVE", "edits", "edits", "LEFT", "RIGHT"}) == Reply::Bulk("A"));
+    REQUIRE(Command(c, {"LPOP", "big", "3"}).type == Reply::Type::kArray);
     REQUIRE(Command(c, {"RPUSH", "gone", "x"}) == Reply::Int(1));
     REQUIRE(Command(c, {"RPOP", "gone"}) == Reply::Bulk("x"));
     REQUIRE(server.Stop() == 0);
@@ -356,8 +365,9 @@ TEST_CASE("list: a restart on the append-only log keeps every list", "[list]") {
   PylonServer server(o);
   auto c = server.Connect();
   CHECK(Command(c, {"LRANGE", "small", "0", "-1"}) == Bulks({"b", "c"}));
-  CHECK(Command(c, {"LLEN", "big"}) == Reply::Int(2000));
-  CHECK(Command(c, {"LINDEX", "big", "0"}) == Reply::Bulk(big[1998]));
+  CHECK(Command(c, {"LRANGE", "edits", "0", "-1"}) == Bulks({"c", "C", "A"}));
+  CHECK(Command(c, {"LLEN", "big"}) == Reply::Int(1997));
+  CHECK(Command(c, {"LINDEX", "big", "0"}) == Reply::Bulk(big[1992]));
   CHECK(Command(c, {"LINDEX", "big", "-1"}) == Reply::Bulk(big[1999]));
   CHECK(Command(c, {"EXISTS", "gone"}) == Reply::Int(0));
   REQUIRE(Command(c, {"BGREWRITEAOF"}).type == Reply::Type::kStatus);
