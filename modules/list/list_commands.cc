@@ -299,8 +299,12 @@ void CmdLpos(CommandContext& ctx) {
     return;
   }
   const bool reverse = rank < 0;
+  // Matches to pass before the first one reported. Redis 7.0 negates the rank in a long, so
+  // RANK -9223372036854775808 stays negative there and reports the first match from the tail.
   const uint64_t skip =
-      (reverse ? 0 - static_cast<uint64_t>(rank) : static_cast<uint64_t>(rank)) - 1;
+      rank == INT64_MIN
+          ? 0
+          : (reverse ? 0 - static_cast<uint64_t>(rank) : static_cast<uint64_t>(rank)) - 1;
   const int64_t length = static_cast<int64_t>(list->Size());
   protocol::ReplyBuffer::Mark mark{};
   if (count != -1) mark = ctx.reply.BeginDeferred();
