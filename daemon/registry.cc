@@ -11,6 +11,7 @@
 #include "modules/core/family.h"
 #include "modules/experiment/family.h"
 #include "modules/hash/family.h"
+#include "modules/list/family.h"
 #include "modules/idempotency/family.h"
 #include "modules/keys/family.h"
 #include "modules/pubsub/pubsub.h"
@@ -53,6 +54,7 @@ void RegisterAll(Registry& registry) {
   idempotency::RegisterIdempotency(registry);
   hash::RegisterHashes(registry);
   set::RegisterSets(registry);
+  list::RegisterLists(registry);
   cluster::RegisterClusterCommands(registry);
 }
 
