@@ -136,13 +136,17 @@ Entry* Keyspace::NewEntry(std::string_view key, Entry::Kind kind, size_t str_len
   return e;
 }
 
-void Keyspace::Free(Entry* e) {
+void Keyspace::Free(Entry* e, bool lazy) {
   if (e->evict_tracked()) Untrack(e);
   if (e->is_object()) {
     Value* v = e->object();
     if (v) {
       dataset_bytes_ -= v->accounted_bytes_;
-      delete v;
+      if (lazy && LazyFree::Worth(*v, v->accounted_bytes_)) {
+        lazy_free_.Submit(std::unique_ptr<Value>(v));
+      } else {
+        delete v;
+      }
     }
   }
   dataset_bytes_ -= malloc_usable_size(e);
@@ -290,14 +294,15 @@ void Keyspace::Modified(KeyRef& ref) {
   Notify(ref.key);
 }
 
-void Keyspace::DeleteAt(KeyTable::Slot slot, std::optional<KeyspaceListener::Event> event) {
+void Keyspace::DeleteAt(KeyTable::Slot slot, std::optional<KeyspaceListener::Event> event,
+                        bool lazy) {
   Entry* e = table_.Unlink(slot);
   if (e->has_expire()) RemoveVolatile(e);
   // The entry leaves the table before the listener hears of it (so it sees the key gone) and
   // is freed after (the key view it gets points into the entry).
   Notify(e->key());
   if (event) NotifyEvent(*event, e->key());
-  Free(e);
+  Free(e, lazy);
 }
 
 void Keyspace::DeleteExpired(KeyTable::Slot slot) {
@@ -308,6 +313,14 @@ void Keyspace::DeleteExpired(KeyTable::Slot slot) {
 bool Keyspace::Delete(KeyRef& ref) {
   if (!ref.entry) return false;
   DeleteAt(ref.slot);
+  ref.entry = nullptr;
+  ref.slot = {};
+  return true;
+}
+
+bool Keyspace::Unlink(KeyRef& ref) {
+  if (!ref.entry) return false;
+  DeleteAt(ref.slot, {}, /*lazy=*/true);
   ref.entry = nullptr;
   ref.slot = {};
   return true;
@@ -398,10 +411,10 @@ Keyspace::RenameResult Keyspace::Rename(std::string_view src, std::string_view d
   return RenameResult::kRenamed;
 }
 
-size_t Keyspace::Clear() {
+size_t Keyspace::Clear(bool lazy) {
   if (listener_) listener_->BeforeFlush();
   const size_t count = table_.size();
-  table_.ForEach([this](Entry* e) { Free(e); });
+  table_.ForEach([this, lazy](Entry* e) { Free(e, lazy); });
   table_.Reset();
   // A fresh policy: the old one's slots and tables were sized for the keys there were.
   if (policy_) policy_ = NewEvictionPolicy();

@@ -18,6 +18,7 @@
 #include "daemon/entry.h"
 #include "daemon/eviction.h"
 #include "daemon/key_table.h"
+#include "daemon/lazy_free.h"
 #include "daemon/value.h"
 
 namespace pylon::daemon {
@@ -133,6 +134,9 @@ class Keyspace {
   void Modified(KeyRef& ref);
   // Removes the key at ref; false if it was absent.
   bool Delete(KeyRef& ref);
+  // UNLINK: as Delete, but a large value of a type that allows it is freed on the background
+  // thread (daemon/lazy_free.h).
+  bool Unlink(KeyRef& ref);
   // Sets (at_ms >= 0) the key's expiry time; the key must be present.
   void SetExpire(KeyRef& ref, int64_t at_ms);
   // Removes the key's expiry; false if it had none.
@@ -140,8 +144,11 @@ class Keyspace {
   enum class RenameResult { kRenamed, kNoSuchKey, kTargetExists };
   // RENAME / RENAMENX: moves the value and its expiry. src == dst is the caller's case.
   RenameResult Rename(std::string_view src, std::string_view dst, bool only_if_absent);
-  // Removes every key; returns how many there were.
-  size_t Clear();
+  // Removes every key; returns how many there were. With `lazy` (FLUSHALL ASYNC), the large
+  // values go to the background thread.
+  size_t Clear(bool lazy = false);
+  const LazyFree& lazy_free() const { return lazy_free_; }
+  LazyFree& lazy_free() { return lazy_free_; }
 
   // --- iteration ------------------------------------------------------------------------------
   // One SCAN step: calls fn(Entry*) for the entries under cursor (expired ones included) and
@@ -171,7 +178,10 @@ class Keyspace {
   // Mean time to live of the keys with one, in ms (0 if none), as INFO keyspace's avg_ttl.
   int64_t AverageTtlMs() const;
   const KeyspaceStats& stats() const { return stats_; }
-  void ResetStats() { stats_ = KeyspaceStats{}; }
+  void ResetStats() {
+    stats_ = KeyspaceStats{};
+    lazy_free_.ResetStats();
+  }
   // Bytes held by entries and values (the dataset), and by the table's bucket arrays.
   size_t dataset_bytes() const { return dataset_bytes_; }
   size_t table_bytes() const { return table_.bucket_count() * sizeof(Entry*); }
@@ -207,12 +217,14 @@ class Keyspace {
   Entry* SetInline(KeyRef& ref, Entry::Kind kind, uint8_t tag, std::string_view bytes, Ttl ttl);
   // Puts `fresh` where ref's entry was (or inserts it) and frees the old entry.
   void Install(KeyRef& ref, Entry* fresh, Ttl ttl);
-  void Free(Entry* entry);
+  // Frees the entry and its value; with `lazy`, a large value on the background thread.
+  void Free(Entry* entry, bool lazy = false);
   // Unlinks and frees an expired entry found at slot; tells the listener.
   void DeleteExpired(KeyTable::Slot slot);
   // Unlinks and frees the entry at slot; tells the listener of the deletion and of `event`
   // (expired, evicted) while the key is still readable.
-  void DeleteAt(KeyTable::Slot slot, std::optional<KeyspaceListener::Event> event = {});
+  void DeleteAt(KeyTable::Slot slot, std::optional<KeyspaceListener::Event> event = {},
+                bool lazy = false);
   void AddVolatile(Entry* entry, int64_t at_ms);
   void RemoveVolatile(Entry* entry);
   void InitAccess(Entry* entry, const Entry* previous);
@@ -235,6 +247,8 @@ class Keyspace {
     if (listener_) listener_->KeyEvent(event, key);
   }
 
+  // First: destroyed last, after every value the keyspace frees itself.
+  LazyFree lazy_free_;
   const Clock& clock_;
   KeyTable table_;
   std::function<bool(size_t)> growth_check_;

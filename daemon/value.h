@@ -41,6 +41,9 @@ struct ValueType {
   // maxmemory may evict values of this type. Types whose loss a client would not expect (a
   // queue's messages) say false.
   bool evictable = true;
+  // Its values may be freed on another thread (daemon/lazy_free.h): their destructor touches
+  // nothing but their own memory. Redis's collections say true.
+  bool free_anywhere = false;
 };
 
 class Value {

@@ -117,6 +117,8 @@ void WriteMemory(Server& s, std::string& out) {
   Line(out, "maxmemory_policy:{}", s.config().maxmemory_policy);
   Line(out, "mem_fragmentation_ratio:{:.2f}", used ? static_cast<double>(rss) / used : 0.0);
   Line(out, "mem_allocator:libc");
+  Line(out, "lazyfree_pending_objects:{}", ks.lazy_free().pending());
+  Line(out, "lazyfreed_objects:{}", ks.lazy_free().freed());
 }
 
 void WritePersistence(Server& s, std::string& out) {

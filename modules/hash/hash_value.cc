@@ -24,8 +24,11 @@ enum : uint8_t { kOpSet = 1, kOpDelete = 2 };
 
 }  // namespace
 
-const daemon::ValueType kHashType = {
-    .id = daemon::type_id::kHash, .name = "hash", .restore = RestoreHash, .evictable = true};
+const daemon::ValueType kHashType = {.id = daemon::type_id::kHash,
+                                     .name = "hash",
+                                     .restore = RestoreHash,
+                                     .evictable = true,
+                                     .free_anywhere = true};
 
 void HashValue::RecordSet(std::string_view field, const Limits& limits) {
   std::string* ops = changes_.recording();

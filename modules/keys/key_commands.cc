@@ -13,18 +13,22 @@ using daemon::Lookup;
 
 Keyspace& Keys(CommandContext& ctx) { return ctx.keyspace(); }
 
-// DEL key [key ...] and UNLINK key [key ...]: how many keys were removed.
-void CmdDel(CommandContext& ctx) {
+// DEL key [key ...] and UNLINK key [key ...]: how many keys were removed. UNLINK leaves the
+// freeing of a large collection to the background thread (daemon/lazy_free.h).
+void DeleteKeys(CommandContext& ctx, bool lazy) {
   int64_t removed = 0;
   for (size_t i = 1; i < ctx.args.size(); i++) {
     daemon::KeyRef ref = Keys(ctx).Locate(ctx.args[i], Lookup::kExpire);
-    if (Keys(ctx).Delete(ref)) {
+    if (lazy ? Keys(ctx).Unlink(ref) : Keys(ctx).Delete(ref)) {
       removed++;
       ctx.Notify(daemon::kEventGeneric, "del", ctx.args[i]);
     }
   }
   ctx.reply.Integer(removed);
 }
+
+void CmdDel(CommandContext& ctx) { DeleteKeys(ctx, false); }
+void CmdUnlink(CommandContext& ctx) { DeleteKeys(ctx, true); }
 
 // Counts the keys present, each time it is named (EXISTS k k counts k twice).
 int64_t CountPresent(CommandContext& ctx, Lookup how) {
@@ -89,8 +93,7 @@ void CmdCopy(CommandContext& ctx) {
       int64_t db;
       if (!daemon::ParseIntOrReply(ctx, ctx.args[++i], &db)) return;
       if (db < INT32_MIN || db > INT32_MAX) {
-        ctx.reply.Error(
-            "ERR value is out of range, value must between -2147483648 and 2147483647");
+        ctx.reply.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
         return;
       }
       if (db != 0) {
@@ -165,7 +168,7 @@ void RegisterKeyCommands(daemon::Registry& registry) {
        .first_key = 1,
        .last_key = -1,
        .key_step = 1,
-       .handler = CmdDel,
+       .handler = CmdUnlink,
        .since = "4.0.0",
        .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
                   "but non blocking.",

@@ -139,7 +139,10 @@ bool ListValue::ApplyChanges(std::string_view ops) {
   return true;
 }
 
-const daemon::ValueType kListType = {
-    .id = daemon::type_id::kList, .name = "list", .restore = RestoreList, .evictable = true};
+const daemon::ValueType kListType = {.id = daemon::type_id::kList,
+                                     .name = "list",
+                                     .restore = RestoreList,
+                                     .evictable = true,
+                                     .free_anywhere = true};
 
 }  // namespace pylon::list

@@ -23,8 +23,11 @@ enum : uint8_t { kOpAdd = 1, kOpRemove = 2 };
 
 }  // namespace
 
-const daemon::ValueType kSetType = {
-    .id = daemon::type_id::kSet, .name = "set", .restore = RestoreSet, .evictable = true};
+const daemon::ValueType kSetType = {.id = daemon::type_id::kSet,
+                                    .name = "set",
+                                    .restore = RestoreSet,
+                                    .evictable = true,
+                                    .free_anywhere = true};
 
 bool SetValue::Add(std::string_view member, const Limits& limits) {
   if (!set_.Add(member, limits)) return false;
