@@ -33,6 +33,16 @@ inline constexpr int64_t kMaxDurationMs = int64_t{1} << 42;
 bool ParseDurationOrReply(CommandContext& ctx, std::string_view name, std::string_view arg,
                           int64_t min, int64_t* out);
 
+// A blocking command's timeout as Redis reads it (getTimeoutFromObjectOrReply, in seconds): a
+// long double, rounded up to whole ms; "ERR timeout is not a float or out of range",
+// "ERR timeout is negative". *deadline_ms is 0 for 0 (wait forever), else now + timeout on the
+// server's clock, capped at kMaxDurationMs from now.
+bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
+
+// A SCAN-family cursor (SCAN, ZSCAN, ...), read as Redis does with strtoul: "-1" wraps around,
+// "" is 0, anything after the digits (or a leading space, or overflow) is "ERR invalid cursor".
+bool ParseScanCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out);
+
 // Replies WRONGTYPE and returns false when `entry` is present but holds another type.
 bool CheckTypeOrReply(CommandContext& ctx, const Entry* entry, const ValueType& type);
 

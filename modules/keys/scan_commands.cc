@@ -42,25 +42,10 @@ void CmdKeys(CommandContext& ctx) {
   ctx.reply.EndDeferredArray(mark, count);
 }
 
-// SCAN's cursor, read as Redis does with strtoul: "-1" wraps around, "" is 0, anything after
-// the digits (or a leading space, or overflow) is refused.
-bool ParseCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out) {
-  const std::string text(arg);  // NUL-terminated for strtoul
-  char* end;
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
-    ctx.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ParseCursorOrReply(ctx, ctx.args[1], &cursor)) return;
+  if (!daemon::ParseScanCursorOrReply(ctx, ctx.args[1], &cursor)) return;
   int64_t count = 10;
   std::string_view pattern, type;
   bool use_pattern = false, use_type = false;
