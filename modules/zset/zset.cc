@@ -1,0 +1,880 @@
+#include "modules/zset/zset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <new>
+#include <unordered_set>
+
+#include "common/wire.h"
+
+namespace pylon::zset {
+
+// An inner node of the tree: its children, the least member under each (to route a key down)
+// and how many members each holds (for ranks).
+struct ZSet::Inner {
+  static constexpr size_t kCapacity = 62;
+  uint32_t count = 0;
+  void* child[kCapacity + 1];  // Inner* above level 2, Leaf* at level 2
+  const Node* min[kCapacity + 1];
+  size_t below[kCapacity + 1];
+};
+
+namespace {
+
+// The tree is at most this high: 62-way nodes at least half full hold far more than 2^64.
+constexpr int kMaxHeight = 24;
+
+// What malloc takes for a request of n bytes (glibc: an 8-byte header, 16-byte granules).
+size_t AllocatedBytes(size_t n) { return std::max<size_t>(32, (n + 8 + 15) & ~size_t{15}); }
+
+size_t HashOf(std::string_view member) { return std::hash<std::string_view>{}(member); }
+
+}  // namespace
+
+int ZSet::Compare(double score_a, std::string_view a, double score_b, std::string_view b) {
+  if (score_a < score_b) return -1;
+  if (score_a > score_b) return 1;
+  const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+  if (c != 0) return c;
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+ZSet::~ZSet() { FreeLarge(); }
+
+void ZSet::FreeLarge() {
+  FreeTree();
+  for (size_t i = 0; slots_ && i <= slot_mask_; i++) {
+    if (slots_[i]) ::operator delete(slots_[i]);
+  }
+  delete[] slots_;
+  slots_ = nullptr;
+  slot_mask_ = 0;
+  index_size_ = 0;
+  node_bytes_ = 0;
+}
+
+ZSet::ZSet(ZSet&& other) noexcept { *this = std::move(other); }
+
+ZSet& ZSet::operator=(ZSet&& other) noexcept {
+  if (this == &other) return *this;
+  FreeLarge();
+  large_ = std::exchange(other.large_, false);
+  count_ = std::exchange(other.count_, 0);
+  buf_ = std::move(other.buf_);
+  other.buf_.clear();
+  slots_ = std::exchange(other.slots_, nullptr);
+  slot_mask_ = std::exchange(other.slot_mask_, 0);
+  index_size_ = std::exchange(other.index_size_, 0);
+  root_ = std::exchange(other.root_, nullptr);
+  height_ = std::exchange(other.height_, 0);
+  first_leaf_ = std::exchange(other.first_leaf_, nullptr);
+  last_leaf_ = std::exchange(other.last_leaf_, nullptr);
+  node_bytes_ = std::exchange(other.node_bytes_, 0);
+  return *this;
+}
+
+// --- compact form ------------------------------------------------------------------------------
+
+// [score: 8 bytes][length: 7 bits a byte][member]
+void ZSet::PutEntry(std::string* out, std::string_view member, double score) {
+  // Redis's listpack keeps a score as text, and "-0" reads back as the integer 0: a compact set
+  // has no negative zero (a large one keeps it, as Redis's skiplist).
+  if (score == 0) score = 0;
+  char raw[8];
+  std::memcpy(raw, &score, 8);
+  out->append(raw, 8);
+  size_t n = member.size();
+  while (n >= 0x80) {
+    out->push_back(static_cast<char>(0x80 | (n & 0x7f)));
+    n >>= 7;
+  }
+  out->push_back(static_cast<char>(n));
+  out->append(member);
+}
+
+// The buffer is our own, written by PutEntry: no bounds to check.
+const char* ZSet::ReadEntry(const char* p, std::string_view* member, double* score) {
+  std::memcpy(score, p, 8);
+  p += 8;
+  size_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto b = static_cast<unsigned char>(*p++);
+    n |= static_cast<size_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) break;
+  }
+  *member = std::string_view(p, n);
+  return p + n;
+}
+
+size_t ZSet::FindCompact(std::string_view member, double* score) const {
+  const char* begin = buf_.data();
+  const char* end = begin + buf_.size();
+  for (const char* p = begin; p < end;) {
+    const char* entry = p;
+    std::string_view m;
+    p = ReadEntry(p, &m, score);
+    if (m == member) return static_cast<size_t>(entry - begin);
+  }
+  return std::string::npos;
+}
+
+void ZSet::InsertCompact(std::string_view member, double score) {
+  const char* begin = buf_.data();
+  const char* end = begin + buf_.size();
+  const char* p = begin;
+  while (p < end) {
+    std::string_view m;
+    double s;
+    const char* next = ReadEntry(p, &m, &s);
+    if (Compare(s, m, score, member) > 0) break;
+    p = next;
+  }
+  std::string entry;
+  PutEntry(&entry, member, score);
+  buf_.insert(static_cast<size_t>(p - begin), entry);
+  count_++;
+}
+
+std::vector<size_t> ZSet::CompactOffsets() const {
+  std::vector<size_t> offsets;
+  offsets.reserve(count_);
+  const char* begin = buf_.data();
+  const char* end = begin + buf_.size();
+  for (const char* p = begin; p < end;) {
+    offsets.push_back(static_cast<size_t>(p - begin));
+    std::string_view m;
+    double s;
+    p = ReadEntry(p, &m, &s);
+  }
+  return offsets;
+}
+
+// --- large form: nodes and the member index ------------------------------------------------------
+
+Node* ZSet::NewNode(std::string_view member, double score) {
+  void* raw = ::operator new(sizeof(Node) + member.size());
+  Node* n = new (raw) Node{score, static_cast<uint32_t>(member.size())};
+  std::memcpy(n + 1, member.data(), member.size());
+  node_bytes_ += AllocatedBytes(sizeof(Node) + member.size());
+  return n;
+}
+
+void ZSet::FreeNode(Node* n) {
+  node_bytes_ -= AllocatedBytes(sizeof(Node) + n->size);
+  ::operator delete(n);
+}
+
+Node* ZSet::IndexFind(std::string_view member) const {
+  if (!slots_) return nullptr;
+  for (size_t i = HashOf(member) & slot_mask_;; i = (i + 1) & slot_mask_) {
+    Node* n = slots_[i];
+    if (!n) return nullptr;
+    if (n->member() == member) return n;
+  }
+}
+
+void ZSet::IndexResize(size_t capacity) {
+  Node** old = slots_;
+  const size_t old_capacity = slots_ ? slot_mask_ + 1 : 0;
+  slots_ = new Node*[capacity]();
+  slot_mask_ = capacity - 1;
+  for (size_t i = 0; i < old_capacity; i++) {
+    Node* n = old[i];
+    if (!n) continue;
+    size_t j = HashOf(n->member()) & slot_mask_;
+    while (slots_[j]) j = (j + 1) & slot_mask_;
+    slots_[j] = n;
+  }
+  delete[] old;
+}
+
+void ZSet::IndexInsert(Node* n) {
+  // At most 3/4 full: linear probing stays short.
+  if (!slots_ || (index_size_ + 1) * 4 > (slot_mask_ + 1) * 3) {
+    IndexResize(slots_ ? (slot_mask_ + 1) * 2 : 16);
+  }
+  size_t i = HashOf(n->member()) & slot_mask_;
+  while (slots_[i]) i = (i + 1) & slot_mask_;
+  slots_[i] = n;
+  index_size_++;
+}
+
+void ZSet::IndexErase(std::string_view member) {
+  size_t i = HashOf(member) & slot_mask_;
+  while (slots_[i]->member() != member) i = (i + 1) & slot_mask_;
+  // Backward shift: each later member of the run moves into the hole unless its home lies
+  // cyclically in (hole, its slot], so no tombstones are needed.
+  for (size_t j = (i + 1) & slot_mask_; slots_[j]; j = (j + 1) & slot_mask_) {
+    const size_t home = HashOf(slots_[j]->member()) & slot_mask_;
+    const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (!stays) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  slots_[i] = nullptr;
+  index_size_--;
+  const size_t capacity = slot_mask_ + 1;
+  if (capacity > 16 && index_size_ * 8 < capacity) IndexResize(capacity / 2);
+}
+
+// --- large form: the counted B+tree --------------------------------------------------------------
+
+void ZSet::TreeInsert(Node* n) {
+  const std::string_view member = n->member();
+  if (!root_) {
+    Leaf* leaf = new Leaf;
+    node_bytes_ += AllocatedBytes(sizeof(Leaf));
+    leaf->items[0] = n;
+    leaf->count = 1;
+    root_ = leaf;
+    height_ = 1;
+    first_leaf_ = last_leaf_ = leaf;
+    return;
+  }
+  Inner* path[kMaxHeight];
+  size_t index[kMaxHeight];
+  int depth = 0;
+  void* cur = root_;
+  for (int level = height_; level > 1; level--) {
+    Inner* in = static_cast<Inner*>(cur);
+    // The last child whose least member is not above n (the first when there is none).
+    size_t lo = 1, hi = in->count;
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (Compare(in->min[mid]->score, in->min[mid]->member(), n->score, member) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    const size_t i = lo - 1;
+    in->below[i]++;
+    path[depth] = in;
+    index[depth++] = i;
+    cur = in->child[i];
+  }
+  Leaf* leaf = static_cast<Leaf*>(cur);
+  size_t pos = 0, hi = leaf->count;
+  while (pos < hi) {
+    const size_t mid = (pos + hi) / 2;
+    const Node* m = leaf->items[mid];
+    if (Compare(m->score, m->member(), n->score, member) < 0) {
+      pos = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  std::memmove(&leaf->items[pos + 1], &leaf->items[pos], (leaf->count - pos) * sizeof(Node*));
+  leaf->items[pos] = n;
+  leaf->count++;
+  if (pos == 0) {
+    for (int d = depth - 1; d >= 0; d--) {
+      path[d]->min[index[d]] = n;
+      if (index[d] != 0) break;
+    }
+  }
+  if (leaf->count <= Leaf::kCapacity) return;
+
+  // Split the leaf; appending to the last leaf leaves it full (members added in order, as
+  // timestamps are, then fill their leaves instead of leaving them half empty).
+  const size_t keep = (!leaf->next && pos == leaf->count - 1) ? leaf->count - 1 : leaf->count / 2;
+  Leaf* right = new Leaf;
+  node_bytes_ += AllocatedBytes(sizeof(Leaf));
+  right->count = leaf->count - static_cast<uint32_t>(keep);
+  std::memcpy(right->items, &leaf->items[keep], right->count * sizeof(Node*));
+  leaf->count = static_cast<uint32_t>(keep);
+  right->next = leaf->next;
+  right->prev = leaf;
+  if (right->next) {
+    right->next->prev = right;
+  } else {
+    last_leaf_ = right;
+  }
+  leaf->next = right;
+
+  void* new_child = right;
+  const Node* new_min = right->items[0];
+  size_t new_below = right->count;
+  for (int d = depth - 1;; d--) {
+    if (d < 0) {
+      Inner* root = new Inner;
+      node_bytes_ += AllocatedBytes(sizeof(Inner));
+      root->count = 2;
+      root->child[0] = root_;
+      root->min[0] =
+          height_ == 1 ? static_cast<Leaf*>(root_)->items[0] : static_cast<Inner*>(root_)->min[0];
+      root->below[0] = index_size_ - new_below;
+      root->child[1] = new_child;
+      root->min[1] = new_min;
+      root->below[1] = new_below;
+      root_ = root;
+      height_++;
+      return;
+    }
+    Inner* p = path[d];
+    const size_t i = index[d];
+    p->below[i] -= new_below;
+    const size_t at = i + 1, tail = p->count - at;
+    std::memmove(&p->child[at + 1], &p->child[at], tail * sizeof(void*));
+    std::memmove(&p->min[at + 1], &p->min[at], tail * sizeof(Node*));
+    std::memmove(&p->below[at + 1], &p->below[at], tail * sizeof(size_t));
+    p->child[at] = new_child;
+    p->min[at] = new_min;
+    p->below[at] = new_below;
+    p->count++;
+    if (p->count <= Inner::kCapacity) return;
+    const size_t split = at == p->count - 1 ? p->count - 1 : p->count / 2;
+    Inner* sibling = new Inner;
+    node_bytes_ += AllocatedBytes(sizeof(Inner));
+    sibling->count = p->count - static_cast<uint32_t>(split);
+    std::memcpy(sibling->child, &p->child[split], sibling->count * sizeof(void*));
+    std::memcpy(sibling->min, &p->min[split], sibling->count * sizeof(Node*));
+    std::memcpy(sibling->below, &p->below[split], sibling->count * sizeof(size_t));
+    p->count = static_cast<uint32_t>(split);
+    new_child = sibling;
+    new_min = sibling->min[0];
+    new_below = 0;
+    for (size_t c = 0; c < sibling->count; c++) new_below += sibling->below[c];
+  }
+}
+
+void ZSet::TreeErase(const Node* n) {
+  const std::string_view member = n->member();
+  Inner* path[kMaxHeight];
+  size_t index[kMaxHeight];
+  int depth = 0;
+  void* cur = root_;
+  for (int level = height_; level > 1; level--) {
+    Inner* in = static_cast<Inner*>(cur);
+    size_t lo = 1, hi = in->count;
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (Compare(in->min[mid]->score, in->min[mid]->member(), n->score, member) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    const size_t i = lo - 1;
+    in->below[i]--;
+    path[depth] = in;
+    index[depth++] = i;
+    cur = in->child[i];
+  }
+  Leaf* leaf = static_cast<Leaf*>(cur);
+  size_t pos = 0, hi = leaf->count;
+  while (pos < hi) {
+    const size_t mid = (pos + hi) / 2;
+    const Node* m = leaf->items[mid];
+    if (Compare(m->score, m->member(), n->score, member) < 0) {
+      pos = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  leaf->count--;
+  std::memmove(&leaf->items[pos], &leaf->items[pos + 1], (leaf->count - pos) * sizeof(Node*));
+
+  // Sets the least member of the subtree at `level` (path index d) upward while it is the
+  // first child.
+  auto fix_min = [&](int d, const Node* least) {
+    for (; d >= 0; d--) {
+      path[d]->min[index[d]] = least;
+      if (index[d] != 0) break;
+    }
+  };
+
+  if (leaf->count == 0) {
+    (leaf->prev ? leaf->prev->next : first_leaf_) = leaf->next;
+    (leaf->next ? leaf->next->prev : last_leaf_) = leaf->prev;
+    delete leaf;
+    node_bytes_ -= AllocatedBytes(sizeof(Leaf));
+    int d = depth - 1;
+    for (; d >= 0; d--) {
+      Inner* p = path[d];
+      const size_t i = index[d], tail = p->count - i - 1;
+      std::memmove(&p->child[i], &p->child[i + 1], tail * sizeof(void*));
+      std::memmove(&p->min[i], &p->min[i + 1], tail * sizeof(Node*));
+      std::memmove(&p->below[i], &p->below[i + 1], tail * sizeof(size_t));
+      p->count--;
+      if (p->count > 0) {
+        if (i == 0) fix_min(d - 1, p->min[0]);
+        break;
+      }
+      delete p;
+      node_bytes_ -= AllocatedBytes(sizeof(Inner));
+    }
+    if (d < 0) {
+      root_ = nullptr;
+      height_ = 0;
+      return;
+    }
+  } else {
+    if (pos == 0) fix_min(depth - 1, leaf->items[0]);
+    // A leaf left under a quarter full takes in its next sibling when both fit in one.
+    if (depth > 0 && leaf->count < Leaf::kCapacity / 4) {
+      Inner* p = path[depth - 1];
+      const size_t i = index[depth - 1];
+      if (i + 1 < p->count) {
+        Leaf* sibling = static_cast<Leaf*>(p->child[i + 1]);
+        if (leaf->count + sibling->count <= Leaf::kCapacity / 2) {
+          std::memcpy(&leaf->items[leaf->count], sibling->items, sibling->count * sizeof(Node*));
+          leaf->count += sibling->count;
+          p->below[i] += p->below[i + 1];
+          leaf->next = sibling->next;
+          (sibling->next ? sibling->next->prev : last_leaf_) = leaf;
+          delete sibling;
+          node_bytes_ -= AllocatedBytes(sizeof(Leaf));
+          const size_t tail = p->count - i - 2;
+          std::memmove(&p->child[i + 1], &p->child[i + 2], tail * sizeof(void*));
+          std::memmove(&p->min[i + 1], &p->min[i + 2], tail * sizeof(Node*));
+          std::memmove(&p->below[i + 1], &p->below[i + 2], tail * sizeof(size_t));
+          p->count--;
+        }
+      }
+    }
+  }
+  // A root with one child gives way to it.
+  while (height_ > 1 && static_cast<Inner*>(root_)->count == 1) {
+    Inner* old = static_cast<Inner*>(root_);
+    root_ = old->child[0];
+    delete old;
+    node_bytes_ -= AllocatedBytes(sizeof(Inner));
+    height_--;
+  }
+}
+
+size_t ZSet::TreeRank(const Node* n) const {
+  const std::string_view member = n->member();
+  return TreeCountBefore(
+      [&](const Node* m) { return Compare(m->score, m->member(), n->score, member) < 0; });
+}
+
+template <typename Before>
+size_t ZSet::TreeCountBefore(Before&& before) const {
+  if (!root_) return 0;
+  size_t rank = 0;
+  const void* cur = root_;
+  for (int level = height_; level > 1; level--) {
+    const Inner* in = static_cast<const Inner*>(cur);
+    if (!before(in->min[0])) return rank;
+    size_t lo = 1, hi = in->count;  // the last child whose least member is before
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (before(in->min[mid])) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    for (size_t c = 0; c + 1 < lo; c++) rank += in->below[c];
+    cur = in->child[lo - 1];
+  }
+  const Leaf* leaf = static_cast<const Leaf*>(cur);
+  size_t lo = 0, hi = leaf->count;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (before(leaf->items[mid])) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return rank + lo;
+}
+
+std::pair<const ZSet::Leaf*, size_t> ZSet::TreeSelect(size_t rank) const {
+  const void* cur = root_;
+  for (int level = height_; level > 1; level--) {
+    const Inner* in = static_cast<const Inner*>(cur);
+    size_t c = 0;
+    while (rank >= in->below[c]) rank -= in->below[c++];
+    cur = in->child[c];
+  }
+  return {static_cast<const Leaf*>(cur), rank};
+}
+
+void ZSet::FreeTree() {
+  // Leaves are linked; inner nodes are freed level by level from the root.
+  for (const Leaf* leaf = first_leaf_; leaf;) {
+    const Leaf* next = leaf->next;
+    delete leaf;
+    leaf = next;
+  }
+  std::vector<Inner*> level;
+  if (height_ > 1) level.push_back(static_cast<Inner*>(root_));
+  for (int h = height_; h > 2; h--) {
+    std::vector<Inner*> below;
+    for (Inner* in : level) {
+      for (size_t c = 0; c < in->count; c++) below.push_back(static_cast<Inner*>(in->child[c]));
+    }
+    for (Inner* in : level) delete in;
+    level = std::move(below);
+  }
+  for (Inner* in : level) delete in;
+  root_ = nullptr;
+  height_ = 0;
+  first_leaf_ = last_leaf_ = nullptr;
+}
+
+void ZSet::ConvertToLarge() {
+  if (large_) return;
+  std::string buf = std::move(buf_);
+  buf_.clear();
+  buf_.shrink_to_fit();
+  const size_t n = count_;
+  count_ = 0;
+  large_ = true;
+  IndexResize(16);
+  const char* p = buf.data();
+  const char* end = p + buf.size();
+  for (size_t i = 0; i < n && p < end; i++) {
+    std::string_view member;
+    double score;
+    p = ReadEntry(p, &member, &score);
+    Node* node = NewNode(member, score);
+    IndexInsert(node);
+    TreeInsert(node);
+  }
+}
+
+// --- the operations ------------------------------------------------------------------------------
+
+std::optional<double> ZSet::Score(std::string_view member) const {
+  if (large_) {
+    const Node* n = IndexFind(member);
+    if (!n) return std::nullopt;
+    return n->score;
+  }
+  double score;
+  if (FindCompact(member, &score) == std::string::npos) return std::nullopt;
+  return score;
+}
+
+bool ZSet::Set(std::string_view member, double score, const Limits& limits) {
+  if (!large_) {
+    double old;
+    const size_t at = FindCompact(member, &old);
+    if (at != std::string::npos) {
+      if (old == score) return false;
+      std::string_view m;
+      const char* end = ReadEntry(buf_.data() + at, &m, &old);
+      buf_.erase(at, static_cast<size_t>(end - buf_.data()) - at);
+      count_--;
+      InsertCompact(member, score);
+      return false;
+    }
+    if (count_ + 1 <= limits.max_listpack_entries && member.size() <= limits.max_listpack_value) {
+      InsertCompact(member, score);
+      return true;
+    }
+    ConvertToLarge();
+  }
+  Node* n = IndexFind(member);
+  if (n) {
+    if (n->score != score) {
+      TreeErase(n);
+      n->score = score;
+      TreeInsert(n);
+    }
+    return false;
+  }
+  n = NewNode(member, score);
+  IndexInsert(n);
+  TreeInsert(n);
+  return true;
+}
+
+bool ZSet::Remove(std::string_view member) {
+  if (!large_) {
+    double score;
+    const size_t at = FindCompact(member, &score);
+    if (at == std::string::npos) return false;
+    std::string_view m;
+    const char* end = ReadEntry(buf_.data() + at, &m, &score);
+    buf_.erase(at, static_cast<size_t>(end - buf_.data()) - at);
+    count_--;
+    return true;
+  }
+  Node* n = IndexFind(member);
+  if (!n) return false;
+  TreeErase(n);
+  IndexErase(member);
+  FreeNode(n);
+  return true;
+}
+
+std::optional<size_t> ZSet::Rank(std::string_view member) const {
+  if (large_) {
+    const Node* n = IndexFind(member);
+    if (!n) return std::nullopt;
+    return TreeRank(n);
+  }
+  const char* p = buf_.data();
+  const char* end = p + buf_.size();
+  for (size_t rank = 0; p < end; rank++) {
+    std::string_view m;
+    double s;
+    p = ReadEntry(p, &m, &s);
+    if (m == member) return rank;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// member < text as Redis's sdscmp orders them (memcmp, then the shorter first).
+int CompareText(std::string_view a, std::string_view b) {
+  const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+  if (c != 0) return c;
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+}  // namespace
+
+template <typename Before>
+size_t ZSet::CountPrefix(Before&& before) const {
+  if (large_) {
+    return TreeCountBefore([&](const Node* node) { return before(node->member(), node->score); });
+  }
+  size_t counted = 0;
+  Walk(0, false, [&](std::string_view member, double score) {
+    if (!before(member, score)) return false;
+    counted++;
+    return true;
+  });
+  return counted;
+}
+
+size_t ZSet::RanksBelow(const ScoreBound& min) const {
+  return CountPrefix([&](std::string_view, double score) {
+    return min.exclusive ? score <= min.value : score < min.value;
+  });
+}
+
+size_t ZSet::RanksUpTo(const ScoreBound& max) const {
+  return CountPrefix([&](std::string_view, double score) {
+    return max.exclusive ? score < max.value : score <= max.value;
+  });
+}
+
+size_t ZSet::RanksBelow(const LexBound& min) const {
+  switch (min.kind) {
+    case LexBound::Kind::kMinusInfinity:
+      return 0;
+    case LexBound::Kind::kPlusInfinity:
+      return Size();
+    case LexBound::Kind::kInclusive:
+      return CountPrefix(
+          [&](std::string_view member, double) { return CompareText(member, min.text) < 0; });
+    case LexBound::Kind::kExclusive:
+      return CountPrefix(
+          [&](std::string_view member, double) { return CompareText(member, min.text) <= 0; });
+  }
+  return 0;
+}
+
+size_t ZSet::RanksUpTo(const LexBound& max) const {
+  switch (max.kind) {
+    case LexBound::Kind::kMinusInfinity:
+      return 0;
+    case LexBound::Kind::kPlusInfinity:
+      return Size();
+    case LexBound::Kind::kInclusive:
+      return CountPrefix(
+          [&](std::string_view member, double) { return CompareText(member, max.text) <= 0; });
+    case LexBound::Kind::kExclusive:
+      return CountPrefix(
+          [&](std::string_view member, double) { return CompareText(member, max.text) < 0; });
+  }
+  return 0;
+}
+
+std::pair<std::string_view, double> ZSet::At(size_t rank) const {
+  std::pair<std::string_view, double> out;
+  Walk(rank, false, [&](std::string_view member, double score) {
+    out = {member, score};
+    return false;
+  });
+  return out;
+}
+
+size_t ZSet::RemoveRanks(size_t first, size_t last) {
+  last = std::min(last, Size());
+  if (first >= last) return 0;
+  const size_t removed = last - first;
+  if (!large_) {
+    const std::vector<size_t> offsets = CompactOffsets();
+    const size_t from = offsets[first];
+    const size_t to = last < offsets.size() ? offsets[last] : buf_.size();
+    buf_.erase(from, to - from);
+    count_ -= removed;
+    return removed;
+  }
+  std::vector<Node*> doomed;
+  doomed.reserve(removed);
+  auto [leaf, pos] = TreeSelect(first);
+  while (doomed.size() < removed) {
+    doomed.push_back(leaf->items[pos]);
+    if (++pos == leaf->count) {
+      leaf = leaf->next;
+      pos = 0;
+    }
+  }
+  for (Node* n : doomed) {
+    TreeErase(n);
+    IndexErase(n->member());
+    FreeNode(n);
+  }
+  return removed;
+}
+
+void ZSet::CompactIfSmall(const Limits& limits) {
+  if (!large_ || Size() > limits.max_listpack_entries) return;
+  std::string buf;
+  bool fits = true;
+  Walk(0, false, [&](std::string_view member, double score) {
+    if (member.size() > limits.max_listpack_value) {
+      fits = false;
+      return false;
+    }
+    PutEntry(&buf, member, score);
+    return true;
+  });
+  if (!fits) return;
+  const size_t n = Size();
+  *this = ZSet();
+  buf_ = std::move(buf);
+  count_ = n;
+}
+
+size_t ZSet::Bytes() const {
+  if (!large_) return sizeof(*this) + (buf_.capacity() > 15 ? AllocatedBytes(buf_.capacity()) : 0);
+  return sizeof(*this) + node_bytes_ +
+         (slots_ ? AllocatedBytes((slot_mask_ + 1) * sizeof(Node*)) : 0);
+}
+
+// [format u8][large u8][count u32] then count x ([score: 8 bytes][member text]), ascending.
+constexpr uint8_t kFormat = 1;
+
+void ZSet::Serialize(std::string* out) const {
+  common::wire::Put(out, kFormat);
+  common::wire::Put(out, static_cast<uint8_t>(large_));
+  common::wire::Put(out, static_cast<uint32_t>(Size()));
+  Walk(0, false, [&](std::string_view member, double score) {
+    uint64_t bits;
+    std::memcpy(&bits, &score, 8);
+    common::wire::Put(out, bits);
+    common::wire::PutText(out, member);
+    return true;
+  });
+}
+
+std::optional<ZSet> ZSet::Deserialize(std::string_view in) {
+  uint8_t format, large;
+  uint32_t count;
+  if (!common::wire::Get(&in, &format) || format != kFormat || !common::wire::Get(&in, &large) ||
+      large > 1 || !common::wire::Get(&in, &count)) {
+    return std::nullopt;
+  }
+  // Each member takes at least its score and its 4-byte length: a larger count is corrupt.
+  if (count > in.size() / 12) return std::nullopt;
+  ZSet z;
+  if (large) z.ConvertToLarge();
+  std::unordered_set<std::string_view> seen;  // the compact form's members, to refuse one twice
+  double prev_score = 0;
+  std::string_view prev;
+  for (uint32_t i = 0; i < count; i++) {
+    uint64_t bits;
+    std::string_view member;
+    if (!common::wire::Get(&in, &bits) || !common::wire::GetText(&in, &member)) {
+      return std::nullopt;
+    }
+    double score;
+    std::memcpy(&score, &bits, 8);
+    if (std::isnan(score) || member.size() > UINT32_MAX) return std::nullopt;
+    if (i > 0 && Compare(prev_score, prev, score, member) >= 0) return std::nullopt;
+    prev_score = score;
+    prev = member;
+    if (large) {
+      if (z.IndexFind(member)) return std::nullopt;
+      Node* n = z.NewNode(member, score);
+      z.IndexInsert(n);
+      z.TreeInsert(n);
+    } else {
+      // Appended as they come, in order: InsertCompact's scan would make a long dump quadratic.
+      if (!seen.insert(member).second) return std::nullopt;
+      PutEntry(&z.buf_, member, score);
+      z.count_++;
+    }
+  }
+  if (!in.empty()) return std::nullopt;
+  return z;
+}
+
+bool ZSet::CheckInvariants() const {
+  if (!large_) {
+    size_t n = 0;
+    bool ok = true;
+    double ps = 0;
+    std::string_view pm;
+    Walk(0, false, [&](std::string_view m, double s) {
+      if (n > 0 && Compare(ps, pm, s, m) >= 0) ok = false;
+      ps = s;
+      pm = m;
+      n++;
+      return true;
+    });
+    return ok && n == count_;
+  }
+  // Every leaf in order, counts matching, each indexed node in the tree.
+  size_t n = 0;
+  const Node* prev = nullptr;
+  const Leaf* before = nullptr;
+  for (const Leaf* leaf = first_leaf_; leaf; leaf = leaf->next) {
+    if (leaf->prev != before || leaf->count == 0) return false;
+    for (size_t i = 0; i < leaf->count; i++) {
+      const Node* node = leaf->items[i];
+      if (prev && Compare(prev->score, prev->member(), node->score, node->member()) >= 0) {
+        return false;
+      }
+      if (IndexFind(node->member()) != node) return false;
+      if (TreeRank(node) != n) return false;
+      prev = node;
+      n++;
+    }
+    before = leaf;
+  }
+  if (before != last_leaf_ || n != index_size_) return false;
+  // Inner counts and least members.
+  std::function<bool(const void*, int, size_t*, const Node**)> check =
+      [&](const void* node, int level, size_t* total, const Node** least) {
+        if (level == 1) {
+          const Leaf* leaf = static_cast<const Leaf*>(node);
+          *total = leaf->count;
+          *least = leaf->items[0];
+          return true;
+        }
+        const Inner* in = static_cast<const Inner*>(node);
+        if (in->count == 0) return false;
+        *total = 0;
+        for (size_t c = 0; c < in->count; c++) {
+          size_t t;
+          const Node* l;
+          if (!check(in->child[c], level - 1, &t, &l)) return false;
+          if (t != in->below[c] || l != in->min[c]) return false;
+          *total += t;
+          if (c == 0) *least = l;
+        }
+        return true;
+      };
+  if (!root_) return n == 0;
+  size_t total;
+  const Node* least;
+  return check(root_, height_, &total, &least) && total == n;
+}
+
+}  // namespace pylon::zset
