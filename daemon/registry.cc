@@ -20,6 +20,7 @@
 #include "modules/ring/family.h"
 #include "modules/semaphore/family.h"
 #include "modules/strings/strings.h"
+#include "modules/zset/family.h"
 #include "protocol/text.h"
 
 namespace pylon::daemon {
@@ -51,6 +52,7 @@ void RegisterAll(Registry& registry) {
   retry::RegisterRetry(registry);
   idempotency::RegisterIdempotency(registry);
   hash::RegisterHashes(registry);
+  zset::RegisterSortedSets(registry);
   cluster::RegisterClusterCommands(registry);
 }
 
