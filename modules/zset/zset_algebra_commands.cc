@@ -221,7 +221,7 @@ void RegisterZsetAlgebraCommands(daemon::Registry& registry) {
       "MIN | MAX)]";
   group.Add({.name = "zunion",
              .arity = -3,
-             .flags = kCmdReadonly,
+             .flags = kCmdReadonly | kCmdMovableKeys,
              .numkeys_index = 1,
              .handler = CmdZunion,
              .since = "6.2.0",
@@ -231,7 +231,7 @@ void RegisterZsetAlgebraCommands(daemon::Registry& registry) {
                        "MIN | MAX)] [WITHSCORES]"});
   group.Add({.name = "zunionstore",
              .arity = -4,
-             .flags = kCmdWrite | kCmdDenyOom,
+             .flags = kCmdWrite | kCmdDenyOom | kCmdMovableKeys,
              .first_key = 1,
              .last_key = 1,
              .key_step = 1,
@@ -244,7 +244,7 @@ void RegisterZsetAlgebraCommands(daemon::Registry& registry) {
              .syntax = kWeighted});
   group.Add({.name = "zinter",
              .arity = -3,
-             .flags = kCmdReadonly,
+             .flags = kCmdReadonly | kCmdMovableKeys,
              .numkeys_index = 1,
              .handler = CmdZinter,
              .since = "6.2.0",
@@ -254,7 +254,7 @@ void RegisterZsetAlgebraCommands(daemon::Registry& registry) {
                        "MIN | MAX)] [WITHSCORES]"});
   group.Add({.name = "zinterstore",
              .arity = -4,
-             .flags = kCmdWrite | kCmdDenyOom,
+             .flags = kCmdWrite | kCmdDenyOom | kCmdMovableKeys,
              .first_key = 1,
              .last_key = 1,
              .key_step = 1,
@@ -267,7 +267,7 @@ void RegisterZsetAlgebraCommands(daemon::Registry& registry) {
              .syntax = kWeighted});
   group.Add({.name = "zintercard",
              .arity = -3,
-             .flags = kCmdReadonly,
+             .flags = kCmdReadonly | kCmdMovableKeys,
              .numkeys_index = 1,
              .handler = CmdZintercard,
              .since = "7.0.0",
@@ -278,7 +278,7 @@ void RegisterZsetAlgebraCommands(daemon::Registry& registry) {
              .syntax = "numkeys:integer key ... [LIMIT limit:integer]"});
   group.Add({.name = "zdiff",
              .arity = -3,
-             .flags = kCmdReadonly,
+             .flags = kCmdReadonly | kCmdMovableKeys,
              .numkeys_index = 1,
              .handler = CmdZdiff,
              .since = "6.2.0",
@@ -287,7 +287,7 @@ void RegisterZsetAlgebraCommands(daemon::Registry& registry) {
              .syntax = "numkeys:integer key ... [WITHSCORES]"});
   group.Add({.name = "zdiffstore",
              .arity = -4,
-             .flags = kCmdWrite | kCmdDenyOom,
+             .flags = kCmdWrite | kCmdDenyOom | kCmdMovableKeys,
              .first_key = 1,
              .last_key = 1,
              .key_step = 1,

@@ -249,7 +249,7 @@ void RegisterZsetPopCommands(daemon::Registry& registry) {
              .key_flags = {"RW", "access", "delete"}});
   group.Add({.name = "zmpop",
              .arity = -4,
-             .flags = kCmdWrite,
+             .flags = kCmdWrite | kCmdMovableKeys,
              .numkeys_index = 1,
              .handler = CmdZmpop,
              .since = "7.0.0",
@@ -261,7 +261,7 @@ void RegisterZsetPopCommands(daemon::Registry& registry) {
              .key_flags = {"RW", "access", "delete"}});
   group.Add({.name = "bzmpop",
              .arity = -5,
-             .flags = kCmdWrite | kCmdBlocking,
+             .flags = kCmdWrite | kCmdBlocking | kCmdMovableKeys,
              .numkeys_index = 2,
              .handler = CmdBzmpop,
              .since = "7.0.0",
