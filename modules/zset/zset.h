@@ -142,6 +142,8 @@ class ZSet {
   size_t CountPrefix(Before&& before) const;
   std::pair<const Leaf*, size_t> TreeSelect(size_t rank) const;
   void FreeTree();
+  // What malloc takes for a request of n bytes, for Bytes().
+  static size_t AllocatedBytes(size_t n);
   // Frees the large form's nodes, index and tree (the destructor, a move over this set).
   void FreeLarge();
 
@@ -160,7 +162,17 @@ class ZSet {
   size_t node_bytes_ = 0;  // nodes and tree nodes, as allocated
 };
 
-// The tree's leaves, exposed for Walk.
+// An inner node of the tree: its children, the least member under each (to route a key down)
+// and how many members each holds (for ranks).
+struct ZSet::Inner {
+  static constexpr size_t kCapacity = 62;
+  uint32_t count = 0;
+  void* child[kCapacity + 1];  // Inner* above level 2, Leaf* at level 2
+  const Node* min[kCapacity + 1];
+  size_t below[kCapacity + 1];
+};
+
+// The tree's leaves.
 struct ZSet::Leaf {
   static constexpr size_t kCapacity = 62;
   uint32_t count = 0;
@@ -208,6 +220,39 @@ void ZSet::Walk(size_t rank, bool reverse, Fn&& fn) const {
       pos = 0;
     }
   }
+}
+
+template <typename Before>
+size_t ZSet::TreeCountBefore(Before&& before) const {
+  if (!root_) return 0;
+  size_t rank = 0;
+  const void* cur = root_;
+  for (int level = height_; level > 1; level--) {
+    const Inner* in = static_cast<const Inner*>(cur);
+    if (!before(in->min[0])) return rank;
+    size_t lo = 1, hi = in->count;  // the last child whose least member is before
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (before(in->min[mid])) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    for (size_t c = 0; c + 1 < lo; c++) rank += in->below[c];
+    cur = in->child[lo - 1];
+  }
+  const Leaf* leaf = static_cast<const Leaf*>(cur);
+  size_t lo = 0, hi = leaf->count;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (before(leaf->items[mid])) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return rank + lo;
 }
 
 }  // namespace pylon::zset
