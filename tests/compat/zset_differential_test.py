@@ -123,6 +123,26 @@ STEPS = [
         ("ZCOUNT", "big", "-inf", "+inf"), ("ZCOUNT", "big", "5", "3"),
         ("ZCOUNT", "nokey", "0", "1"), ("ZCOUNT", "big", "a", "1")),
 
+    # --- the same on the skiplist form (a lex set of 300 members, scores equal)
+    cmd("c", *(["ZADD", "biglex"] + [x for i in range(300) for x in ("0", "w%04d" % (i * 7 % 300))])),
+    seq("c", ("OBJECT", "ENCODING", "biglex"), ("ZRANGEBYLEX", "biglex", "[w0100", "(w0105"),
+        ("ZREVRANGEBYLEX", "biglex", "(w0200", "-", "LIMIT", "3", "4"),
+        ("ZLEXCOUNT", "biglex", "(w0010", "[w0290"), ("ZRANK", "biglex", "w0150"),
+        ("ZREVRANK", "biglex", "w0150"), ("ZRANGE", "biglex", "-5", "-2", "WITHSCORES"),
+        ("ZREVRANGE", "biglex", "3", "5"), ("ZRANGE", "biglex", "10", "12", "REV"),
+        ("ZREMRANGEBYLEX", "biglex", "[w0050", "[w0149"), ("ZCARD", "biglex"),
+        ("ZRANGEBYLEX", "biglex", "[w0048", "[w0151"), ("ZPOPMAX", "biglex", "3"),
+        ("ZPOPMIN", "biglex", "2"), ("ZMSCORE", "biglex", "w0000", "w0002", "w0200"),
+        ("ZREMRANGEBYRANK", "biglex", "100", "-3"), ("ZRANGE", "biglex", "95", "-1"),
+        ("ZINTERSTORE", "dst", "2", "biglex", "biglex", "WEIGHTS", "2", "3"),
+        ("ZRANGE", "dst", "0", "2", "WITHSCORES"), ("ZRANGESTORE", "dst", "biglex", "0", "-1",
+                                                   "REV"),
+        ("ZRANGE", "dst", "0", "3"), ("OBJECT", "ENCODING", "dst"),
+        ("ZADD", "biglex", "GT", "CH", "-1", "w0001", "1", "w0003"),
+        ("ZADD", "biglex", "LT", "INCR", "1", "w0004"), ("ZADD", "biglex", "GT", "INCR", "1",
+                                                         "w0004"),
+        ("ZRANGE", "biglex", "-2", "-1", "WITHSCORES"), ("DEL", "biglex")),
+
     # --- ZRANGESTORE and the removals by range
     seq("c", ("ZRANGESTORE", "dst", "big", "0", "9"), ("ZRANGE", "dst", "0", "-1", "WITHSCORES"),
         ("OBJECT", "ENCODING", "dst"), ("ZRANGESTORE", "dst", "big", "5", "7", "BYSCORE",
