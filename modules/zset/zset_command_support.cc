@@ -20,18 +20,16 @@ Limits LimitsOf(const CommandContext& ctx) {
 bool WriteTarget::Open(CommandContext& ctx, std::string_view key) {
   ref_ = ctx.keyspace().Locate(key, Lookup::kWrite);
   if (!daemon::CheckTypeOrReply(ctx, ref_.entry, kZsetType)) return false;
-  if (ref_.entry) {
-    existing_ = static_cast<ZsetValue*>(ref_.entry->object());
-  } else {
-    fresh_ = std::make_unique<ZsetValue>();
-  }
+  if (ref_.entry) existing_ = static_cast<ZsetValue*>(ref_.entry->object());
   return true;
 }
 
 bool WriteTarget::Commit(CommandContext& ctx) {
   daemon::Keyspace& ks = ctx.keyspace();
-  if (fresh_) {
-    if (!fresh_->zset().empty()) ks.SetObject(ref_, std::move(fresh_), daemon::Ttl::Clear());
+  if (!existing_) {
+    if (fresh_ && !fresh_->zset().empty()) {
+      ks.SetObject(ref_, std::move(fresh_), daemon::Ttl::Clear());
+    }
     return false;
   }
   if (existing_->zset().empty()) {

@@ -23,7 +23,12 @@ class WriteTarget {
   bool Open(daemon::CommandContext& ctx, std::string_view key);
   bool exists() const { return existing_ != nullptr; }
   // The value: read through zset(), changed through its methods (which log the change).
-  ZsetValue& value() { return existing_ ? *existing_ : *fresh_; }
+  // A new value is made on first use, so a command that finds nothing to change allocates none.
+  ZsetValue& value() {
+    if (existing_) return *existing_;
+    if (!fresh_) fresh_ = std::make_unique<ZsetValue>();
+    return *fresh_;
+  }
   const ZSet& zset() { return value().zset(); }
   // Returns true when the key was deleted (its last member went).
   bool Commit(daemon::CommandContext& ctx);

@@ -67,10 +67,11 @@ void ZaddGeneric(CommandContext& ctx, bool incr_command) {
     ctx.reply.Error("ERR INCR option supports a single increment-element pair");
     return;
   }
-  // Scores first, as Redis: a bad one fails the command before anything changes.
-  std::vector<double> scores(pairs);
+  // Scores first, as Redis: a bad one fails the command before anything changes (they are
+  // read again below rather than kept, so a ZADD allocates nothing for them).
   for (size_t i = 0; i < pairs; i++) {
-    if (!protocol::ParseDouble(ctx.args[first + 2 * i], &scores[i])) {
+    double score;
+    if (!protocol::ParseDouble(ctx.args[first + 2 * i], &score)) {
       ctx.reply.Error(daemon::kErrNotFloat);
       return;
     }
@@ -84,7 +85,8 @@ void ZaddGeneric(CommandContext& ctx, bool incr_command) {
   if (target.exists() || !xx) {
     ZsetValue& z = target.value();
     for (size_t i = 0; i < pairs; i++) {
-      double score = scores[i];
+      double score;
+      protocol::ParseDouble(ctx.args[first + 2 * i], &score);
       const std::string_view member = ctx.args[first + 2 * i + 1];
       const std::optional<double> current = z.zset().Score(member);
       if (current) {
