@@ -24,13 +24,7 @@ ZSet::~ZSet() { FreeLarge(); }
 
 void ZSet::FreeLarge() {
   FreeTree();
-  for (size_t i = 0; slots_ && i <= slot_mask_; i++) {
-    if (slots_[i]) ::operator delete(slots_[i]);
-  }
-  delete[] slots_;
-  slots_ = nullptr;
-  slot_mask_ = 0;
-  index_size_ = 0;
+  IndexClear();
   node_bytes_ = 0;
 }
 
@@ -343,7 +337,7 @@ void ZSet::CompactIfSmall(const Limits& limits) {
 size_t ZSet::Bytes() const {
   if (!large_) return sizeof(*this) + (buf_.capacity() > 15 ? AllocatedBytes(buf_.capacity()) : 0);
   return sizeof(*this) + node_bytes_ +
-         (slots_ ? AllocatedBytes((slot_mask_ + 1) * sizeof(Node*)) : 0);
+         (slots_ ? AllocatedBytes((slot_mask_ + 1) * sizeof(uintptr_t)) : 0);
 }
 
 // [format u8][large u8][count u32] then count x ([score: 8 bytes][member text]), ascending.

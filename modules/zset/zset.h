@@ -130,6 +130,7 @@ class ZSet {
   void IndexInsert(Node* n);
   void IndexErase(std::string_view member);
   void IndexResize(size_t capacity);
+  void IndexClear();  // frees the nodes and the index
   // The tree.
   void TreeInsert(Node* n);
   void TreeErase(const Node* n);
@@ -152,8 +153,8 @@ class ZSet {
   size_t count_ = 0;
   std::string buf_;
   // large form
-  Node** slots_ = nullptr;
-  size_t slot_mask_ = 0;  // capacity - 1 (capacity a power of two), 0 while there is none
+  uintptr_t* slots_ = nullptr;  // node pointers tagged with their hash (zset_tree.cc)
+  size_t slot_mask_ = 0;        // capacity - 1 (capacity a power of two), 0 while there is none
   size_t index_size_ = 0;
   void* root_ = nullptr;  // a Leaf when height_ is 1
   int height_ = 0;        // 0: empty

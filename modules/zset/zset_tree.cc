@@ -17,6 +17,22 @@ constexpr int kMaxHeight = 24;
 
 size_t HashOf(std::string_view member) { return std::hash<std::string_view>{}(member); }
 
+// An index slot is a node pointer with the top 16 bits of its member's hash above it (user
+// space pointers take 47 bits on x86-64 and arm64 Linux): a probe compares tags and reads a
+// node only when they match, so a lookup costs about one cache miss even in a long run.
+static_assert(sizeof(uintptr_t) == 8, "index slots pack a tag above a 48-bit pointer");
+constexpr int kTagShift = 48;
+constexpr uintptr_t kPointerBits = (uintptr_t{1} << kTagShift) - 1;
+
+uintptr_t SlotOf(const Node* n, size_t hash) {
+  return reinterpret_cast<uintptr_t>(n) |
+         ((static_cast<uintptr_t>(hash) >> kTagShift) << kTagShift);
+}
+Node* NodeIn(uintptr_t slot) { return reinterpret_cast<Node*>(slot & kPointerBits); }
+bool TagMatches(uintptr_t slot, size_t hash) {
+  return (slot >> kTagShift) == (static_cast<uintptr_t>(hash) >> kTagShift);
+}
+
 }  // namespace
 
 // What malloc takes for a request of n bytes (glibc: an 8-byte header, 16-byte granules).
@@ -39,26 +55,37 @@ void ZSet::FreeNode(Node* n) {
 
 Node* ZSet::IndexFind(std::string_view member) const {
   if (!slots_) return nullptr;
-  for (size_t i = HashOf(member) & slot_mask_;; i = (i + 1) & slot_mask_) {
-    Node* n = slots_[i];
-    if (!n) return nullptr;
-    if (n->member() == member) return n;
+  const size_t hash = HashOf(member);
+  for (size_t i = hash & slot_mask_;; i = (i + 1) & slot_mask_) {
+    const uintptr_t slot = slots_[i];
+    if (!slot) return nullptr;
+    if (TagMatches(slot, hash) && NodeIn(slot)->member() == member) return NodeIn(slot);
   }
 }
 
 void ZSet::IndexResize(size_t capacity) {
-  Node** old = slots_;
+  uintptr_t* old = slots_;
   const size_t old_capacity = slots_ ? slot_mask_ + 1 : 0;
-  slots_ = new Node*[capacity]();
+  slots_ = new uintptr_t[capacity]();
   slot_mask_ = capacity - 1;
   for (size_t i = 0; i < old_capacity; i++) {
-    Node* n = old[i];
-    if (!n) continue;
-    size_t j = HashOf(n->member()) & slot_mask_;
+    if (!old[i]) continue;
+    const size_t hash = HashOf(NodeIn(old[i])->member());
+    size_t j = hash & slot_mask_;
     while (slots_[j]) j = (j + 1) & slot_mask_;
-    slots_[j] = n;
+    slots_[j] = old[i];
   }
   delete[] old;
+}
+
+void ZSet::IndexClear() {
+  for (size_t i = 0; slots_ && i <= slot_mask_; i++) {
+    if (slots_[i]) ::operator delete(NodeIn(slots_[i]));
+  }
+  delete[] slots_;
+  slots_ = nullptr;
+  slot_mask_ = 0;
+  index_size_ = 0;
 }
 
 void ZSet::IndexInsert(Node* n) {
@@ -66,26 +93,30 @@ void ZSet::IndexInsert(Node* n) {
   if (!slots_ || (index_size_ + 1) * 4 > (slot_mask_ + 1) * 3) {
     IndexResize(slots_ ? (slot_mask_ + 1) * 2 : 16);
   }
-  size_t i = HashOf(n->member()) & slot_mask_;
+  const size_t hash = HashOf(n->member());
+  size_t i = hash & slot_mask_;
   while (slots_[i]) i = (i + 1) & slot_mask_;
-  slots_[i] = n;
+  slots_[i] = SlotOf(n, hash);
   index_size_++;
 }
 
 void ZSet::IndexErase(std::string_view member) {
-  size_t i = HashOf(member) & slot_mask_;
-  while (slots_[i]->member() != member) i = (i + 1) & slot_mask_;
+  const size_t hash = HashOf(member);
+  size_t i = hash & slot_mask_;
+  while (!TagMatches(slots_[i], hash) || NodeIn(slots_[i])->member() != member) {
+    i = (i + 1) & slot_mask_;
+  }
   // Backward shift: each later member of the run moves into the hole unless its home lies
   // cyclically in (hole, its slot], so no tombstones are needed.
   for (size_t j = (i + 1) & slot_mask_; slots_[j]; j = (j + 1) & slot_mask_) {
-    const size_t home = HashOf(slots_[j]->member()) & slot_mask_;
+    const size_t home = HashOf(NodeIn(slots_[j])->member()) & slot_mask_;
     const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
     if (!stays) {
       slots_[i] = slots_[j];
       i = j;
     }
   }
-  slots_[i] = nullptr;
+  slots_[i] = 0;
   index_size_--;
   const size_t capacity = slot_mask_ + 1;
   if (capacity > 16 && index_size_ * 8 < capacity) IndexResize(capacity / 2);
