@@ -4,10 +4,12 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
 #include "daemon/arg_reader.h"
+#include "daemon/clock.h"
 #include "daemon/server.h"
 #include "protocol/text.h"
 
@@ -37,6 +39,42 @@ bool ParseDurationOrReply(CommandContext& ctx, std::string_view name, std::strin
   if (!ParseIntOrReply(ctx, arg, &v)) return false;
   if (v < min || v > kMaxDurationMs) {
     ctx.reply.Error(fmt::format("ERR {} must be from {} to {} ms", name, min, kMaxDurationMs));
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  long double seconds;
+  if (!protocol::ParseLongDouble(arg, &seconds)) {
+    ctx.reply.Error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  const long double ms = std::ceil(seconds * 1000.0L);
+  // Redis converts to a long long: a value past its range comes out negative on x86, so Redis
+  // calls it negative too.
+  if (ms < 0 || ms >= 9.2e18L) {
+    ctx.reply.Error("ERR timeout is negative");
+    return false;
+  }
+  if (ms == 0) {
+    *deadline_ms = 0;
+    return true;
+  }
+  const int64_t wait =
+      ms > static_cast<long double>(kMaxDurationMs) ? kMaxDurationMs : static_cast<int64_t>(ms);
+  *deadline_ms = ctx.clock().NowMs() + wait;
+  return true;
+}
+
+bool ParseScanCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out) {
+  const std::string text(arg);  // NUL-terminated for strtoull
+  char* end;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
+    ctx.reply.Error("ERR invalid cursor");
     return false;
   }
   *out = v;
@@ -85,19 +123,6 @@ void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> line
   for (std::string_view line : lines) ctx.reply.Simple(line);
   ctx.reply.Simple("HELP");
   ctx.reply.Simple("    Prints this help.");
-}
-
-bool ParseScanCursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out) {
-  const std::string text(arg);  // NUL-terminated for strtoull
-  char* end;
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
-    ctx.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *out = v;
-  return true;
 }
 
 bool CollectionScanOptions::Matches(std::string_view element) const {

@@ -33,6 +33,12 @@ inline constexpr int64_t kMaxDurationMs = int64_t{1} << 42;
 bool ParseDurationOrReply(CommandContext& ctx, std::string_view name, std::string_view arg,
                           int64_t min, int64_t* out);
 
+// A blocking command's timeout as Redis reads it (getTimeoutFromObjectOrReply, in seconds): a
+// long double, rounded up to whole ms; "ERR timeout is not a float or out of range",
+// "ERR timeout is negative". *deadline_ms is 0 for 0 (wait forever), else now + timeout on the
+// server's clock, capped at kMaxDurationMs from now.
+bool ParseBlockTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
+
 // Replies WRONGTYPE and returns false when `entry` is present but holds another type.
 bool CheckTypeOrReply(CommandContext& ctx, const Entry* entry, const ValueType& type);
 

@@ -140,7 +140,8 @@ struct CommandSpec {
   uint32_t flags = 0;
   int first_key = 0, last_key = 0, key_step = 0;  // as Redis: last -1 means the last argument
   // Commands whose keys follow a count ("numkeys key [key ...]", as EVAL): the count's index.
-  // Their first_key/last_key/key_step stay 0, as Redis reports movable keys.
+  // Their first_key/last_key/key_step stay 0, as Redis reports movable keys, unless a key comes
+  // before the count (ZUNIONSTORE's destination): then they name it, as Redis's COMMAND does.
   int numkeys_index = 0;
   // Commands whose keys depend on the call in another way (RING.LOCATE without a ring has
   // none): first/last/step for this call. Such a command carries kCmdMovableKeys.
@@ -237,6 +238,11 @@ template <typename Fn>
 void ForEachKey(const CommandSpec& spec, Args args, Fn&& fn) {
   const int64_t argc = static_cast<int64_t>(args.size());
   if (spec.numkeys_index > 0) {
+    // A destination before the count (ZUNIONSTORE dst numkeys key ...) is first/last/step.
+    const int64_t step = spec.key_step > 0 ? spec.key_step : 1;
+    for (int64_t i = spec.first_key; i > 0 && i <= spec.last_key && i < argc; i += step) {
+      fn(static_cast<size_t>(i));
+    }
     int64_t n = 0;
     if (spec.numkeys_index < argc && protocol::ParseInt64(args[spec.numkeys_index], &n)) {
       // Counted from the numkeys argument, never added to it: n may be any 64-bit integer.

@@ -22,6 +22,7 @@
 #include "modules/semaphore/family.h"
 #include "modules/set/family.h"
 #include "modules/strings/strings.h"
+#include "modules/zset/family.h"
 #include "protocol/text.h"
 
 namespace pylon::daemon {
@@ -55,6 +56,7 @@ void RegisterAll(Registry& registry) {
   hash::RegisterHashes(registry);
   set::RegisterSets(registry);
   list::RegisterLists(registry);
+  zset::RegisterSortedSets(registry);
   cluster::RegisterClusterCommands(registry);
 }
 

@@ -58,7 +58,7 @@ void BlockOrAnswer(CommandContext& ctx, daemon::Args keys, int64_t deadline_ms, 
 // BLPOP, BRPOP key [key ...] timeout: [key, element] from the first non-empty list.
 void BlockingPop(CommandContext& ctx, End end) {
   int64_t deadline;
-  if (!ParseTimeoutOrReply(ctx, ctx.args.back(), &deadline)) return;
+  if (!daemon::ParseBlockTimeoutOrReply(ctx, ctx.args.back(), &deadline)) return;
   const daemon::Args keys = ctx.args.subspan(1, ctx.args.size() - 2);
   size_t ready;
   ListValue* list = nullptr;
@@ -95,7 +95,7 @@ void CmdBlmove(CommandContext& ctx) {
   End from, to;
   int64_t deadline;
   if (!ParseEndOrReply(ctx, ctx.args[3], &from) || !ParseEndOrReply(ctx, ctx.args[4], &to) ||
-      !ParseTimeoutOrReply(ctx, ctx.args[5], &deadline)) {
+      !daemon::ParseBlockTimeoutOrReply(ctx, ctx.args[5], &deadline)) {
     return;
   }
   BlockingMove(ctx, from, to, deadline);
@@ -104,7 +104,7 @@ void CmdBlmove(CommandContext& ctx) {
 // BRPOPLPUSH source destination timeout
 void CmdBrpoplpush(CommandContext& ctx) {
   int64_t deadline;
-  if (!ParseTimeoutOrReply(ctx, ctx.args[3], &deadline)) return;
+  if (!daemon::ParseBlockTimeoutOrReply(ctx, ctx.args[3], &deadline)) return;
   BlockingMove(ctx, End::kTail, End::kHead, deadline);
 }
 
@@ -112,7 +112,8 @@ void CmdBrpoplpush(CommandContext& ctx) {
 void CmdBlmpop(CommandContext& ctx) {
   MultiPopArgs parsed;
   int64_t deadline;
-  if (!ParseMultiPopOrReply(ctx, 2, &parsed) || !ParseTimeoutOrReply(ctx, ctx.args[1], &deadline)) {
+  if (!ParseMultiPopOrReply(ctx, 2, &parsed) ||
+      !daemon::ParseBlockTimeoutOrReply(ctx, ctx.args[1], &deadline)) {
     return;
   }
   size_t ready;

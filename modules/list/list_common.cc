@@ -102,24 +102,6 @@ bool ParseEndOrReply(CommandContext& ctx, std::string_view arg, End* end) {
   return true;
 }
 
-bool ParseTimeoutOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
-  long double seconds;
-  if (!protocol::ParseLongDouble(arg, &seconds)) {
-    ctx.reply.Error("ERR timeout is not a float or out of range");
-    return false;
-  }
-  // Redis rounds up to whole ms; a value past int64 converts to a negative one on x86, so Redis
-  // calls it negative.
-  const long double ms = std::ceil(seconds * 1000.0L);
-  const int64_t timeout = ms > -9.2e18L && ms < 9.2e18L ? static_cast<int64_t>(ms) : INT64_MIN;
-  if (timeout < 0) {
-    ctx.reply.Error("ERR timeout is negative");
-    return false;
-  }
-  *deadline_ms = timeout == 0 ? 0 : ctx.keyspace().now_ms() + timeout;
-  return true;
-}
-
 bool ParseMultiPopOrReply(CommandContext& ctx, size_t numkeys_at, MultiPopArgs* out) {
   int64_t numkeys;
   if (!daemon::ParseRangeOrReply(ctx, ctx.args[numkeys_at], 1, INT64_MAX, &numkeys,

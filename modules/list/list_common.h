@@ -39,11 +39,6 @@ void MoveAndReply(daemon::CommandContext& ctx, std::string_view source, ListValu
 // LEFT or RIGHT (case-insensitive), else a syntax error.
 bool ParseEndOrReply(daemon::CommandContext& ctx, std::string_view arg, End* end);
 
-// A blocking command's timeout in seconds (a float, as Redis reads one): the deadline in the
-// keyspace's ms, 0 for none. Redis's "timeout is not a float or out of range" and "timeout is
-// negative".
-bool ParseTimeoutOrReply(daemon::CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
-
 // LMPOP and BLMPOP's grammar from args[numkeys_at]: numkeys key... LEFT|RIGHT [COUNT count].
 struct MultiPopArgs {
   daemon::Args keys;
