@@ -30,6 +30,10 @@ MAX_MISMATCHES = 20
 KEYS = {"hash": ["h%d" % i for i in range(4)], "list": ["l%d" % i for i in range(4)],
         "set": ["s%d" % i for i in range(4)], "zset": ["z%d" % i for i in range(4)]}
 OTHER_KEYS = ["str", "missing"]
+# Lexicographic ranges are defined only over members of one score (Redis leaves the answer
+# unspecified otherwise, and its skiplist's shape decides it): they get keys of their own, whose
+# members all have score 0.
+LEX_KEYS = ["zlex0", "zlex1"]
 
 
 class Gen:
@@ -171,6 +175,7 @@ def set_op(g):
 def zset_op(g):
     k = g.key("zset")
     r = g.r
+    lk = r.choice(LEX_KEYS)
     keys = lambda: [g.key("zset") for _ in range(r.randint(1, 3))]  # noqa: E731
     flags = lambda: r.sample(["NX", "XX", "GT", "LT", "CH", "INCR"], r.randint(0, 2))  # noqa
     ops = [
@@ -180,7 +185,8 @@ def zset_op(g):
         lambda: ["ZREM", k] + g.elements(),
         lambda: ["ZCARD", k],
         lambda: ["ZCOUNT", k, g.score_bound(), g.score_bound()],
-        lambda: ["ZLEXCOUNT", k, g.lex_bound(), g.lex_bound()],
+        lambda: ["ZADD", lk] + [x for _ in range(r.randint(1, 4)) for x in ("0", g.element())],
+        lambda: ["ZLEXCOUNT", lk, g.lex_bound(), g.lex_bound()],
         lambda: ["ZSCORE", k, g.element()],
         lambda: ["ZMSCORE", k] + g.elements(),
         lambda: [r.choice(["ZRANK", "ZREVRANK"]), k, g.element()],
@@ -188,15 +194,15 @@ def zset_op(g):
         lambda: ["ZRANGE", k, g.score_bound(), g.score_bound(), "BYSCORE"] +
         r.choice([[], ["REV"]]) + r.choice([[], ["LIMIT", g.index(), g.count()]]) +
         r.choice([[], ["WITHSCORES"]]),
-        lambda: ["ZRANGE", k, g.lex_bound(), g.lex_bound(), "BYLEX"] +
+        lambda: ["ZRANGE", lk, g.lex_bound(), g.lex_bound(), "BYLEX"] +
         r.choice([[], ["REV"]]) + r.choice([[], ["LIMIT", g.index(), g.count()]]),
         lambda: [r.choice(["ZRANGEBYSCORE", "ZREVRANGEBYSCORE"]), k, g.score_bound(),
                  g.score_bound()] + r.choice([[], ["WITHSCORES"], ["LIMIT", "0", g.count()]]),
-        lambda: [r.choice(["ZRANGEBYLEX", "ZREVRANGEBYLEX"]), k, g.lex_bound(), g.lex_bound()],
+        lambda: [r.choice(["ZRANGEBYLEX", "ZREVRANGEBYLEX"]), lk, g.lex_bound(), g.lex_bound()],
         lambda: ["ZREVRANGE", k, g.index(), g.index()] + r.choice([[], ["WITHSCORES"]]),
         lambda: ["ZREMRANGEBYRANK", k, g.index(), g.index()],
         lambda: ["ZREMRANGEBYSCORE", k, g.score_bound(), g.score_bound()],
-        lambda: ["ZREMRANGEBYLEX", k, g.lex_bound(), g.lex_bound()],
+        lambda: ["ZREMRANGEBYLEX", lk, g.lex_bound(), g.lex_bound()],
         lambda: [r.choice(["ZPOPMIN", "ZPOPMAX"]), k] + r.choice([[], [g.count()]]),
         lambda: ["ZMPOP", str(r.randint(1, 2)), k, g.key("zset"), r.choice(["MIN", "MAX"])] +
         r.choice([[], ["COUNT", g.count()]]),
@@ -268,7 +274,7 @@ class Side:
 def contents(side):
     """Each key's type, encoding and contents, as comparable bytes."""
     out = []
-    for key in sorted(k for ks in KEYS.values() for k in ks) + OTHER_KEYS:
+    for key in sorted(k for ks in KEYS.values() for k in ks) + LEX_KEYS + OTHER_KEYS:
         t = side.call(["TYPE", key])
         out.append((key, serialize(t)))
         name = t[1].decode() if t[1] else ""
