@@ -26,6 +26,15 @@ inline void VarintPut(std::string* out, size_t n) {
   out->push_back(static_cast<char>(n));
 }
 
+// Writes n at *p (room for VarintSize(n) bytes) and advances *p past it.
+inline void VarintWrite(char** p, size_t n) {
+  while (n >= 0x80) {
+    *(*p)++ = static_cast<char>(0x80 | (n & 0x7f));
+    n >>= 7;
+  }
+  *(*p)++ = static_cast<char>(n);
+}
+
 // Reads a varint at *p and advances *p past it.
 inline size_t VarintRead(const char** p) {
   size_t n = 0;

@@ -42,13 +42,10 @@ size_t Hash::HeapBytes(const std::string& s) {
 }
 
 void Hash::ConvertToLarge() {
-  Map map;
-  map.reserve(count_ + 1);
-  ForEach([&](std::string_view f, std::string_view v) {
-    auto [it, inserted] = map.emplace(std::string(f), std::string(v));
-    heap_bytes_ += HeapBytes(it->first) + HeapBytes(it->second);
-  });
-  map_ = std::move(map);
+  common::ArenaMap table;
+  table.Reserve(count_ + 1);
+  ForEach([&](std::string_view f, std::string_view v) { table.Put(f, v); });
+  table_ = std::move(table);
   large_ = true;
   count_ = 0;
   std::string().swap(buf_);
@@ -59,18 +56,7 @@ bool Hash::Set(std::string_view field, std::string_view value, const Limits& lim
       (field.size() > limits.max_listpack_value || value.size() > limits.max_listpack_value)) {
     ConvertToLarge();
   }
-  if (large_) {
-    auto it = map_.find(field);
-    if (it != map_.end()) {
-      heap_bytes_ -= HeapBytes(it->second);
-      it->second.assign(value);
-      heap_bytes_ += HeapBytes(it->second);
-      return false;
-    }
-    auto [fresh, inserted] = map_.emplace(std::string(field), std::string(value));
-    heap_bytes_ += HeapBytes(fresh->first) + HeapBytes(fresh->second);
-    return true;
-  }
+  if (large_) return table_.Put(field, value);
   const size_t at = FindCompact(field);
   if (at != std::string::npos) {
     const char* p = buf_.data() + at;
@@ -97,11 +83,7 @@ bool Hash::Set(std::string_view field, std::string_view value, const Limits& lim
 }
 
 std::optional<std::string_view> Hash::Get(std::string_view field) const {
-  if (large_) {
-    auto it = map_.find(field);
-    if (it == map_.end()) return std::nullopt;
-    return std::string_view(it->second);
-  }
+  if (large_) return table_.Get(field);
   const size_t at = FindCompact(field);
   if (at == std::string::npos) return std::nullopt;
   const char* p = buf_.data() + at;
@@ -110,13 +92,7 @@ std::optional<std::string_view> Hash::Get(std::string_view field) const {
 }
 
 bool Hash::Delete(std::string_view field) {
-  if (large_) {
-    auto it = map_.find(field);
-    if (it == map_.end()) return false;
-    heap_bytes_ -= HeapBytes(it->first) + HeapBytes(it->second);
-    map_.erase(it);
-    return true;
-  }
+  if (large_) return table_.Remove(field);
   const size_t at = FindCompact(field);
   if (at == std::string::npos) return false;
   const char* p = buf_.data() + at;
@@ -164,13 +140,7 @@ IncrStatus Hash::IncrByFloat(std::string_view field, long double delta, const Li
   return IncrStatus::kOk;
 }
 
-size_t Hash::Bytes() const {
-  if (!large_) return sizeof(*this) + HeapBytes(buf_);
-  // A node per pair: the pair, the next pointer and the cached hash (libstdc++'s layout).
-  constexpr size_t kNodeBytes = sizeof(Map::value_type) + 2 * sizeof(void*);
-  return sizeof(*this) + map_.bucket_count() * sizeof(void*) + map_.size() * kNodeBytes +
-         heap_bytes_;
-}
+size_t Hash::Bytes() const { return sizeof(*this) + HeapBytes(buf_) + table_.HeapBytes(); }
 
 // [format u8][large u8][count u32] then count x ([field text][value text]) (common/wire.h).
 constexpr uint8_t kFormat = 1;
@@ -200,7 +170,7 @@ std::optional<Hash> Hash::Deserialize(std::string_view in) {
   std::unordered_set<std::string_view> seen;  // the compact form's fields, to refuse one twice
   if (large) {
     h.ConvertToLarge();
-    h.map_.reserve(count);
+    h.table_.Reserve(count);
   } else {
     seen.reserve(count);
   }
@@ -208,9 +178,7 @@ std::optional<Hash> Hash::Deserialize(std::string_view in) {
     std::string_view f, v;
     if (!common::wire::GetText(&in, &f) || !common::wire::GetText(&in, &v)) return std::nullopt;
     if (large) {
-      auto [it, inserted] = h.map_.emplace(std::string(f), std::string(v));
-      if (!inserted) return std::nullopt;
-      h.heap_bytes_ += HeapBytes(it->first) + HeapBytes(it->second);
+      if (!h.table_.Put(f, v)) return std::nullopt;
     } else {
       // Appended as they come: Set's linear scan would make a long dump quadratic.
       if (!seen.insert(f).second) return std::nullopt;

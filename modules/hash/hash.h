@@ -1,7 +1,9 @@
 // A Redis hash (field -> value), as Redis 7.0 keeps one: small hashes in one contiguous buffer of
 // length-prefixed field/value pairs (Redis's listpack: a linear scan over a few cache lines beats
 // hashing for a handful of fields, and costs two bytes of overhead per pair instead of a node),
-// converted to a hash table once a field count or a field/value length passes its limit. Like
+// converted to a hash table once a field count or a field/value length passes its limit: the
+// arena table sets use too (common/arena_table.h: [len][field][len][value] entries in an arena,
+// 8-byte slots, about 50 bytes for a 16-byte field and value where Redis's dict takes 116). Like
 // Redis, a hash never converts back: a hash that once grew large tends to grow again, and
 // converting back and forth at a boundary would cost O(n) per operation.
 //
@@ -10,12 +12,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
+
+#include "common/arena_table.h"
 
 namespace pylon::hash {
 
@@ -44,7 +46,7 @@ class Hash {
   std::optional<std::string_view> Get(std::string_view field) const;
   bool Delete(std::string_view field);
   bool Exists(std::string_view field) const { return Get(field).has_value(); }
-  size_t Size() const { return large_ ? map_.size() : count_; }
+  size_t Size() const { return large_ ? table_.size() : count_; }
   bool empty() const { return Size() == 0; }
   // The value's length, 0 when the field is absent (HSTRLEN).
   size_t StrLen(std::string_view field) const;
@@ -54,7 +56,7 @@ class Hash {
   template <typename Fn>
   void ForEach(Fn&& fn) const {
     if (large_) {
-      for (const auto& [f, v] : map_) fn(std::string_view(f), std::string_view(v));
+      table_.ForEach(fn);
       return;
     }
     const char* p = buf_.data();
@@ -68,43 +70,25 @@ class Hash {
 
   // One HSCAN step: calls fn(field, value) for the fields under `cursor` and returns the next
   // cursor (0: done). The compact form is returned whole in one step, as Redis does a listpack.
-  // The large form walks the table's buckets, about `count` fields a step; the cursor carries a
-  // tag of the table's size, and a cursor from before the table grew starts over (fields may
-  // then come twice, which SCAN allows; none present throughout is missed).
+  // The large form visits the table's buckets in Redis's reverse-binary order until about
+  // `count` fields were found (as Redis's dictScan loop): a field present for the whole scan is
+  // returned even if the table grows or shrinks between steps (one may come twice, which SCAN
+  // allows).
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, size_t count, Fn&& fn) const {
     if (!large_) {
       ForEach(fn);
       return 0;
     }
-    const size_t buckets = map_.bucket_count();
-    size_t bucket = cursor >> kScanTagBits;
-    if ((cursor & kScanTagMask) != ScanTag() || bucket >= buckets) bucket = 0;
-    size_t seen = 0;
-    for (; bucket < buckets && seen < count; bucket++) {
-      for (auto it = map_.begin(bucket); it != map_.end(bucket); ++it) {
-        fn(std::string_view(it->first), std::string_view(it->second));
-        seen++;
-      }
-    }
-    return bucket >= buckets ? 0 : (uint64_t{bucket} << kScanTagBits) | ScanTag();
+    return table_.ScanBatch(cursor, count, fn);
   }
 
   // A field chosen at random, as HRANDFIELD draws one; the hash must not be empty. `random()`
-  // gives uniform 64-bit numbers. The large form picks a non-empty bucket, then a field in it,
-  // as Redis's dictGetRandomKey (O(1) on average); the compact form counts to a random pair.
+  // gives uniform 64-bit numbers. The large form draws a random slot until one holds a field
+  // (O(1): the table is kept at least 1/4 full); the compact form counts to a random pair.
   template <typename Random>
   std::pair<std::string_view, std::string_view> RandomField(Random&& random) const {
-    if (large_) {
-      const size_t buckets = map_.bucket_count();
-      size_t bucket;
-      do {
-        bucket = random() % buckets;
-      } while (map_.bucket_size(bucket) == 0);
-      auto it = map_.begin(bucket);
-      for (size_t skip = random() % map_.bucket_size(bucket); skip > 0; skip--) ++it;
-      return {it->first, it->second};
-    }
+    if (large_) return table_.RandomEntry(random);
     size_t skip = random() % count_;
     std::pair<std::string_view, std::string_view> out;
     ForEach([&](std::string_view f, std::string_view v) {
@@ -132,17 +116,6 @@ class Hash {
   static std::optional<Hash> Deserialize(std::string_view in);
 
  private:
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Map = std::unordered_map<std::string, std::string, TextHash, std::equal_to<>>;
-
-  static constexpr int kScanTagBits = 8;
-  static constexpr uint64_t kScanTagMask = (uint64_t{1} << kScanTagBits) - 1;
-  // Never 0, so that cursor 0 always means "from the start".
-  uint64_t ScanTag() const { return map_.bucket_count() % kScanTagMask + 1; }
-
   // A length prefix in the compact buffer: 7 bits a byte, so lengths up to 127 take one byte.
   static void PutText(std::string* out, std::string_view s);
   static std::string_view ReadText(const char** p);
@@ -153,10 +126,9 @@ class Hash {
   static size_t HeapBytes(const std::string& s);
 
   bool large_ = false;
-  size_t count_ = 0;       // compact form: pairs in buf_
-  std::string buf_;        // compact form: [len][field][len][value]...
-  Map map_;                // large form
-  size_t heap_bytes_ = 0;  // large form: HeapBytes of every field and value in map_
+  size_t count_ = 0;        // compact form: pairs in buf_
+  std::string buf_;         // compact form: [len][field][len][value]...
+  common::ArenaMap table_;  // large form
 };
 
 }  // namespace pylon::hash

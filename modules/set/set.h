@@ -1,7 +1,8 @@
 // A Redis set, as Redis 7.0 keeps one: an intset (intset.h) while every member is an integer
 // (by Redis's string2ll: "-0", "+1", " 1" and "01" are not) and there are at most
-// set-max-intset-entries of them; a hash table (member_table.h) otherwise. Like Redis 7.0 a set
-// never converts back (7.0 has no listpack sets: those came in 7.2).
+// set-max-intset-entries of them; a hash table (common/arena_table.h, shared with hashes)
+// otherwise. Like Redis 7.0 a set never converts back (7.0 has no listpack sets: those came
+// in 7.2).
 //
 // Pure: no keyspace, no protocol; the limit and the randomness come from the caller.
 #pragma once
@@ -12,8 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/arena_table.h"
 #include "modules/set/intset.h"
-#include "modules/set/member_table.h"
 #include "protocol/text.h"
 
 namespace pylon::set {
@@ -22,6 +23,9 @@ namespace pylon::set {
 struct Limits {
   size_t max_intset_entries = 512;
 };
+
+// The large form: members in an arena, slots of 8 bytes.
+using MemberTable = common::ArenaSet;
 
 // Room for a member formatted from an intset (an int64 in decimal).
 struct IntText {
@@ -65,15 +69,7 @@ class Set {
       ForEach(fn);
       return 0;
     }
-    uint64_t found = 0;
-    uint64_t steps = count > UINT64_MAX / 10 ? UINT64_MAX : count * 10;
-    do {
-      cursor = table_.Scan(cursor, [&](std::string_view m) {
-        fn(m);
-        found++;
-      });
-    } while (cursor != 0 && steps-- > 0 && found < count);
-    return cursor;
+    return table_.ScanBatch(cursor, count, fn);
   }
 
   // Bytes this set owns (itself included), O(1): MEMORY USAGE and the keyspace's accounting.

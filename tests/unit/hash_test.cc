@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "common/arena_table.h"
+#include "protocol/text.h"
+
 namespace pylon::hash {
 namespace {
 
@@ -270,6 +273,224 @@ TEST_CASE("hash: random operations agree with std::map", "[hash]") {
       CHECK(Contents(*back) == model);
     }
   }
+}
+
+// The large form: the arena table (common/arena_table.h) with [len][field][len][value] entries.
+using common::ArenaMap;
+
+std::map<std::string, std::string> Contents(const ArenaMap& table) {
+  std::map<std::string, std::string> out;
+  table.ForEach([&](std::string_view f, std::string_view v) {
+    CHECK(out.emplace(std::string(f), std::string(v)).second);
+  });
+  return out;
+}
+
+TEST_CASE("hash: the large form agrees with std::map across resizes and compactions", "[hash]") {
+  std::mt19937_64 rng(2024);
+  ArenaMap table;
+  std::map<std::string, std::string> model;
+  auto random_text = [&](size_t max_short) {
+    // Mostly short, some long, a few past the shared chunks' limit (a chunk of their own).
+    const uint64_t kind = rng() % 200;
+    const size_t len = kind < 180 ? rng() % max_short : kind < 199 ? 100 + rng() % 2000 : 20000;
+    std::string t(len, 'x');
+    for (char& c : t) c = static_cast<char>('a' + rng() % 4);
+    if (len > 0) t[0] = static_cast<char>(rng());
+    return t;
+  };
+  auto random_draws_are_entries = [&] {
+    if (model.empty()) return;
+    for (int i = 0; i < 50; i++) {
+      const auto [f, v] = table.RandomEntry([&] { return rng(); });
+      auto it = model.find(std::string(f));
+      REQUIRE(it != model.end());
+      CHECK(it->second == v);
+    }
+  };
+  for (int round = 0; round < 3; round++) {
+    // Grow: new fields, and value updates of the same and of other lengths (new arena entries).
+    for (int i = 0; i < 6000; i++) {
+      const std::string field = "f" + std::to_string(rng() % 5000);
+      const std::string value = random_text(24);
+      if (rng() % 8 == 0) {
+        CHECK(table.Remove(field) == (model.erase(field) == 1));
+        continue;
+      }
+      const bool fresh = !model.contains(field);
+      CHECK(table.Put(field, value) == fresh);
+      model[field] = value;
+    }
+    REQUIRE(table.size() == model.size());
+    CHECK(Contents(table) == model);
+    random_draws_are_entries();
+    // Rewrite every value many times with other lengths: dead bytes pile up and get compacted,
+    // so the arena stays within a few times the live bytes.
+    size_t live = 0;
+    for (int pass = 0; pass < 6; pass++) {
+      live = 0;
+      for (auto& [f, v] : model) {
+        v = std::string(1 + (v.size() + pass + 1) % 30, static_cast<char>('A' + pass));
+        CHECK_FALSE(table.Put(f, v));
+        live += f.size() + v.size() + 2;
+      }
+    }
+    CHECK(Contents(table) == model);
+    CHECK(table.HeapBytes() < 3 * live + table.capacity() * 8 + 2 * 65536);
+    // Remove most of them: the table shrinks and the arena compacts on the way.
+    std::vector<std::string> fields;
+    for (const auto& [f, v] : model) fields.push_back(f);
+    for (size_t i = 0; i < fields.size(); i++) {
+      if (i % 8 == 0) continue;
+      CHECK(table.Remove(fields[i]));
+      CHECK_FALSE(table.Remove(fields[i]));
+      model.erase(fields[i]);
+    }
+    REQUIRE(table.size() == model.size());
+    CHECK(table.capacity() <= 4 * model.size());  // shrunk when under 1/4 full
+    CHECK(Contents(table) == model);
+    for (const auto& [f, v] : model) CHECK(table.Get(f) == std::optional<std::string_view>(v));
+    CHECK_FALSE(table.Get("absent"));
+    random_draws_are_entries();
+  }
+  for (const auto& [f, v] : std::map<std::string, std::string>(model)) CHECK(table.Remove(f));
+  CHECK(table.empty());
+  CHECK(table.HeapBytes() == 0);
+}
+
+TEST_CASE("hash: random operations on a large hash agree with std::map", "[hash]") {
+  std::mt19937 rng(99);
+  const Limits limits{.max_listpack_entries = 4, .max_listpack_value = 8};
+  Hash h;
+  std::map<std::string, std::string> model;
+  for (int op = 0; op < 40000; op++) {
+    // The field range widens then narrows, so the table grows and then shrinks.
+    const int range = op < 20000 ? 3000 : 200;
+    const std::string field = "field:" + std::to_string(rng() % range);
+    switch (rng() % 8) {
+      case 0:
+      case 1:
+      case 2: {
+        const std::string value(rng() % 20, static_cast<char>('a' + rng() % 26));
+        CHECK(h.Set(field, value, limits) == !model.contains(field));
+        model[field] = value;
+        break;
+      }
+      case 3:
+      case 4:
+        CHECK(h.Delete(field) == (model.erase(field) == 1));
+        if (op >= 20000) {
+          // Also drop the fields out of the narrowed range, so the table shrinks.
+          const std::string old_field = "field:" + std::to_string(200 + rng() % 2800);
+          CHECK(h.Delete(old_field) == (model.erase(old_field) == 1));
+        }
+        break;
+      case 5: {
+        int64_t r;
+        const IncrStatus s = h.IncrBy(field, -7, limits, &r);
+        auto it = model.find(field);
+        int64_t old = 0;
+        if (it == model.end() || protocol::ParseInt64(it->second, &old)) {
+          REQUIRE(s == IncrStatus::kOk);
+          CHECK(r == old - 7);
+          model[field] = std::to_string(r);
+        } else {
+          CHECK(s == IncrStatus::kNotInteger);
+        }
+        break;
+      }
+      case 6: {
+        std::string_view r;
+        const IncrStatus s = h.IncrByFloat(field, 0.5L, limits, &r);
+        auto it = model.find(field);
+        long double old = 0;
+        if (it == model.end() || protocol::ParseLongDouble(it->second, &old)) {
+          REQUIRE(s == IncrStatus::kOk);
+          model[field] = std::string(r);
+        } else {
+          CHECK(s == IncrStatus::kNotFloat);
+        }
+        break;
+      }
+      default: {
+        const std::optional<std::string_view> got = h.Get(field);
+        auto it = model.find(field);
+        REQUIRE(got.has_value() == (it != model.end()));
+        if (got) CHECK(*got == it->second);
+        break;
+      }
+    }
+    if (op % 5000 == 4999) {
+      REQUIRE(h.Size() == model.size());
+      CHECK(Contents(h) == model);
+    }
+  }
+  CHECK(h.Encoding() == "hashtable");
+  CHECK(Contents(h) == model);
+  std::string dump;
+  h.Serialize(&dump);
+  std::optional<Hash> back = Hash::Deserialize(dump);
+  REQUIRE(back);
+  CHECK(back->Encoding() == "hashtable");
+  CHECK(Contents(*back) == model);
+}
+
+TEST_CASE("hash: HSCAN of a large hash returns every field present throughout, across resizes",
+          "[hash]") {
+  const Limits limits;
+  Hash h;
+  for (int i = 0; i < 1000; i++) h.Set("f" + std::to_string(i), "v" + std::to_string(i), limits);
+  REQUIRE(h.Encoding() == "hashtable");
+  std::map<std::string, std::string> seen;
+  uint64_t cursor = 0;
+  int calls = 0, added = 0;
+  do {
+    cursor = h.Scan(cursor, 10, [&](std::string_view f, std::string_view v) {
+      seen[std::string(f)] = std::string(v);
+    });
+    // Grow the table during the first calls, rewrite values (new arena entries), then shrink.
+    if (calls < 20) {
+      for (int j = 0; j < 300; j++) h.Set("new" + std::to_string(added++), "x", limits);
+    } else if (calls == 30) {
+      for (int j = 0; j < 1000; j += 3) h.Set("f" + std::to_string(j), "rewritten", limits);
+    } else if (calls == 40) {
+      for (int j = 0; j < added; j++) h.Delete("new" + std::to_string(j));
+    }
+    calls++;
+  } while (cursor != 0);
+  for (int i = 0; i < 1000; i++) {
+    const auto it = seen.find("f" + std::to_string(i));
+    REQUIRE(it != seen.end());
+    CHECK((it->second == "v" + std::to_string(i) || it->second == "rewritten"));
+  }
+  CHECK(calls > 20);
+  // COUNT bounds a step: about `count` fields, never the whole table at once.
+  size_t first_step = 0;
+  h.Scan(0, 10, [&](std::string_view, std::string_view) { first_step++; });
+  CHECK(first_step < 100);
+}
+
+TEST_CASE("hash: a million 16-byte fields and values cost under 0.75 x Redis's 116 bytes each",
+          "[hash]") {
+  const Limits limits;
+  Hash h;
+  constexpr size_t kFields = 1000000;
+  char buf[17];
+  size_t inserted = 0;
+  for (size_t i = 0; i < kFields; i++) {
+    snprintf(buf, sizeof(buf), "m:%014zu", i);
+    inserted += h.Set(std::string_view(buf, 16), std::string_view(buf, 16), limits);
+  }
+  REQUIRE(inserted == kFields);
+  const double per_field = static_cast<double>(h.Bytes()) / kFields;
+  INFO("bytes per field: " << per_field);
+  CHECK(per_field < 0.75 * 116);
+  // Updating every value to another length (a new arena entry each) keeps it within bounds.
+  for (size_t i = 0; i < kFields; i += 2) {
+    snprintf(buf, sizeof(buf), "m:%014zu", i);
+    h.Set(std::string_view(buf, 16), "short", limits);
+  }
+  CHECK(static_cast<double>(h.Bytes()) / kFields < 0.75 * 116);
 }
 
 }  // namespace
