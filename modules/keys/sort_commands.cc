@@ -285,11 +285,15 @@ void RegisterSortCommands(daemon::Registry& registry) {
              .summary = "Sort the elements in a list, set or sorted set",
              .complexity = kSortComplexity,
              .syntax = "key [BY pattern:pattern] [LIMIT offset:integer count:integer] "
-                       "[GET pattern:pattern ...] [ASC | DESC] [ALPHA] [STORE destination:key]"});
+                       "[GET pattern:pattern ...] [ASC | DESC] [ALPHA] [STORE destination:key]",
+             // The key sorted is read, as Redis's first key spec says (its others, for STORE and
+             // the patterns, have no equivalent here).
+             .key_flags = {"RO", "access"},
+             .acl_categories = {"@write", "@set", "@sortedset", "@list", "@slow", "@dangerous"}});
   group.Add(
       {.name = "sort_ro",
        .arity = -2,
-       .flags = kCmdReadonly,
+       .flags = kCmdReadonly | kCmdMovableKeys,
        .first_key = 1,
        .last_key = 1,
        .key_step = 1,
@@ -298,7 +302,8 @@ void RegisterSortCommands(daemon::Registry& registry) {
        .summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
        .complexity = kSortComplexity,
        .syntax = "key [BY pattern:pattern] [LIMIT offset:integer count:integer] "
-                 "[GET pattern:pattern ...] [ASC | DESC] [ALPHA]"});
+                 "[GET pattern:pattern ...] [ASC | DESC] [ALPHA]",
+       .acl_categories = {"@read", "@set", "@sortedset", "@list", "@slow", "@dangerous"}});
 }
 
 }  // namespace pylon::keys
