@@ -279,6 +279,9 @@ def sort_steps(conn, resp3=False):
           c("SORT", "sa"), c("SORT", "sw", "ALPHA"), c("SORT", "sw", "BY", "o_*"),
           c("SORT", "sw", "BY", "o_*", "ALPHA", "DESC"), c("SORT", "sz", "ALPHA", "DESC"),
           c("SORT", "sa", "BY", "h_*->f", "ALPHA", "GET", "#"),
+          # Equal ALPHA weights (missing ones too) keep the list's order, as glibc's qsort.
+          c("RPUSH", "q", *"cadbeaf"), c("MSET", "v_a", "x", "v_b", "x", "v_c", "y"),
+          c("SORT", "q", "BY", "v_*", "ALPHA"), c("SORT", "q", "BY", "v_*", "ALPHA", "DESC"),
           c("SORT", "bad"), c("SORT", "bad", "ALPHA"), c("SORT", "bad", "STORE", "d1"),
           c("SORT", "nan"), c("SORT", "tiny"),
           # Redis's SORT reads errno after strtod without clearing it: once a weight underflows,
