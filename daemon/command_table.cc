@@ -163,6 +163,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
 }
 
 std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
+  if (!spec.acl_categories.empty()) return spec.acl_categories;
   std::vector<std::string_view> out;
   if (spec.flags & kCmdWrite) out.push_back("@write");
   if (spec.flags & kCmdReadonly) out.push_back("@read");

@@ -160,6 +160,9 @@ struct CommandSpec {
   // The key spec flags COMMAND shows when Redis's differ from what the flags imply (RW update
   // for a write, RO access for a read): HSETNX's "RW insert", HLEN's bare "RO", ...
   std::vector<std::string_view> key_flags;
+  // The ACL categories COMMAND shows when Redis's are not what the flags and group imply
+  // (SORT, of group generic, is @write @set @sortedset @list @slow @dangerous): the whole list.
+  std::vector<std::string_view> acl_categories;
   // A command of one of Pylon's own families (its group has a version of its own): a write
   // notifies the keys it changed under class 'd' (daemon/keyspace_events.h).
   bool pylon_family = false;

@@ -7,6 +7,7 @@ void RegisterKeys(daemon::Registry& registry) {
   RegisterExpireCommands(registry);
   RegisterScanCommands(registry);
   RegisterObjectCommands(registry);
+  RegisterSortCommands(registry);
 }
 
 }  // namespace pylon::keys
