@@ -105,8 +105,7 @@ bool ValidFunctionName(std::string_view name) {
 }
 
 FunctionLibraries::FunctionLibraries(Lrand48& random)
-    : random_(random),
-      engine_(std::make_unique<LuaEngine>(LuaEngine::Mode::kFunction, random)) {}
+    : random_(random), engine_(std::make_unique<LuaEngine>(LuaEngine::Mode::kFunction, random)) {}
 
 std::string FunctionLibraries::Load(std::string_view payload, bool replace,
                                     const std::function<bool()>& timed_out, std::string* error) {

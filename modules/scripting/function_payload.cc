@@ -13,10 +13,10 @@ extern "C" {
 namespace pylon::scripting {
 namespace {
 
-constexpr uint8_t kOpcodeFunction2 = 245;  // a library's code
-constexpr uint8_t kOpcodeFunction = 246;   // 7.0-rc's form: name, engine, description, code
-constexpr uint16_t kRdbVersion = 10;       // Redis 7.0's
-constexpr size_t kFooter = 10;             // version + CRC-64
+constexpr uint8_t kOpcodeFunction2 = 245;         // a library's code
+constexpr uint8_t kOpcodeFunction = 246;          // 7.0-rc's form: name, engine, description, code
+constexpr uint16_t kRdbVersion = 10;              // Redis 7.0's
+constexpr size_t kFooter = 10;                    // version + CRC-64
 constexpr size_t kMaxLength = size_t{512} << 20;  // proto-max-bulk-len's ceiling
 
 void AppendLength(std::string* out, uint64_t len) {
@@ -102,8 +102,9 @@ class Reader {
       uint32_t v = 0;
       for (int i = 0; i < bytes; i++) v |= uint32_t{static_cast<uint8_t>(in_[pos_ + i])} << (8 * i);
       pos_ += static_cast<size_t>(bytes);
-      int64_t value = bytes == 1 ? static_cast<int8_t>(v) : bytes == 2 ? static_cast<int16_t>(v)
-                                                                       : static_cast<int32_t>(v);
+      int64_t value = bytes == 1   ? static_cast<int8_t>(v)
+                      : bytes == 2 ? static_cast<int16_t>(v)
+                                   : static_cast<int32_t>(v);
       return std::to_string(value);
     }
     if (*len != 3) return std::nullopt;  // only LZF is left
@@ -186,12 +187,13 @@ bool RestoreFunctions(std::string_view payload, RestorePolicy policy, FunctionLi
                       std::string* error) {
   bool valid = payload.size() >= kFooter;
   if (valid) {
-    const auto* footer = reinterpret_cast<const uint8_t*>(payload.data() + payload.size() - kFooter);
+    const auto* footer =
+        reinterpret_cast<const uint8_t*>(payload.data() + payload.size() - kFooter);
     const uint16_t version = static_cast<uint16_t>(footer[0] | (footer[1] << 8));
     uint64_t crc = 0;
     for (int i = 0; i < 8; i++) crc |= uint64_t{footer[2 + i]} << (8 * i);
-    valid = version <= kRdbVersion &&
-            common::Crc64(0, payload.substr(0, payload.size() - 8)) == crc;
+    valid =
+        version <= kRdbVersion && common::Crc64(0, payload.substr(0, payload.size() - 8)) == crc;
   }
   if (!valid) {
     *error = "ERR DUMP payload version or checksum are wrong";

@@ -232,7 +232,8 @@ struct LuaApi {
     if (lua_gettop(L) != 1) return Raise(L, "redis.set_repl() requires two arguments.");
     const int flags = static_cast<int>(lua_tonumber(L, 1));
     if ((flags & ~3) != 0) {
-      return Raise(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+      return Raise(L,
+                   "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
     }
     return 0;
   }
@@ -250,7 +251,8 @@ struct LuaApi {
 
   static int AclCheckCmd(lua_State* L) {
     LuaEngine& e = Engine(L);
-    if (!e.run_) return Raise(L, "redis.acl_check_cmd can only be called inside a script invocation");
+    if (!e.run_)
+      return Raise(L, "redis.acl_check_cmd can only be called inside a script invocation");
     const int argc = lua_gettop(L);
     if (argc == 0) return Raise(L, "Please specify at least one argument for this redis lib call");
     std::vector<std::string_view> args;
@@ -329,7 +331,8 @@ struct LuaApi {
       return Raise(L, "redis.register_function can only be called on FUNCTION LOAD command");
     }
     const int argc = lua_gettop(L);
-    if (argc < 1 || argc > 2) return Raise(L, "wrong number of arguments to redis.register_function");
+    if (argc < 1 || argc > 2)
+      return Raise(L, "wrong number of arguments to redis.register_function");
     std::string name, description, error;
     uint32_t flags = 0;
     bool has_name = false;
@@ -339,7 +342,8 @@ struct LuaApi {
       return Raise(L, text);
     };
     if (argc == 2) {
-      if (!lua_isstring(L, 1)) return fail("first argument to redis.register_function must be a string");
+      if (!lua_isstring(L, 1))
+        return fail("first argument to redis.register_function must be a string");
       name = lua_tostring(L, 1);
       has_name = true;
       if (!lua_isfunction(L, 2)) {
@@ -418,7 +422,8 @@ struct LuaApi {
 
   // Read-only proxies' guards.
   static int NonexistentGlobal(lua_State* L) {
-    if (lua_gettop(L) != 2) return luaL_error(L, "Wrong number of arguments to luaProtectedTableError");
+    if (lua_gettop(L) != 2)
+      return luaL_error(L, "Wrong number of arguments to luaProtectedTableError");
     if (!lua_isstring(L, -1)) {
       return luaL_error(L, "Second argument to luaProtectedTableError must be a string or number");
     }
@@ -476,10 +481,15 @@ LuaEngine::LuaEngine(Mode mode, Lrand48& random)
 LuaEngine::~LuaEngine() { lua_close(lua_); }
 
 void LuaEngine::OpenLibraries() {
-  const std::pair<const char*, lua_CFunction> libraries[] = {
-      {"", luaopen_base},         {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
-      {LUA_MATHLIBNAME, luaopen_math}, {LUA_DBLIBNAME, luaopen_debug}, {"cjson", luaopen_cjson},
-      {"struct", OpenStruct},     {"cmsgpack", OpenCmsgpack},      {"bit", luaopen_bit}};
+  const std::pair<const char*, lua_CFunction> libraries[] = {{"", luaopen_base},
+                                                             {LUA_TABLIBNAME, luaopen_table},
+                                                             {LUA_STRLIBNAME, luaopen_string},
+                                                             {LUA_MATHLIBNAME, luaopen_math},
+                                                             {LUA_DBLIBNAME, luaopen_debug},
+                                                             {"cjson", luaopen_cjson},
+                                                             {"struct", OpenStruct},
+                                                             {"cmsgpack", OpenCmsgpack},
+                                                             {"bit", luaopen_bit}};
   for (const auto& [name, open] : libraries) {
     lua_pushcfunction(lua_, open);
     lua_pushstring(lua_, name);
@@ -526,8 +536,8 @@ void SetLogAndVersion(lua_State* L) {
 
 // Pushes a read-only proxy of the table at the top (which it replaces).
 void MakeProxy(lua_State* L) {
-  lua_newtable(L);                      // the proxy
-  lua_newtable(L);                      // its metatable
+  lua_newtable(L);  // the proxy
+  lua_newtable(L);  // its metatable
   lua_pushvalue(L, -3);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, LuaApi::ReadOnlyAssign);
@@ -634,7 +644,7 @@ void LuaEngine::Protect() {
   SetNonexistentGuard(lua_);
   lua_pop(lua_, 1);
 
-  lua_replace(lua_, LUA_GLOBALSINDEX);  // pops the proxy
+  lua_replace(lua_, LUA_GLOBALSINDEX);               // pops the proxy
   globals_ref_ = luaL_ref(lua_, LUA_REGISTRYINDEX);  // pops the real globals
 }
 

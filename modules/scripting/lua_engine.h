@@ -140,9 +140,9 @@ class LuaEngine {
   Lrand48& random_;
   lua_State* lua_;
   int error_handler_ref_ = -1;
-  int globals_ref_ = -1;       // the real globals table behind the read-only proxy
-  int proxy_meta_ref_ = -1;    // the proxy globals' metatable
-  int library_api_ref_ = -1;   // kFunction: the globals FUNCTION LOAD's code sees
+  int globals_ref_ = -1;      // the real globals table behind the read-only proxy
+  int proxy_meta_ref_ = -1;   // the proxy globals' metatable
+  int library_api_ref_ = -1;  // kFunction: the globals FUNCTION LOAD's code sees
   // While a script runs.
   const RunContext* run_ = nullptr;
   int script_resp_ = 2;
