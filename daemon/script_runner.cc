@@ -86,10 +86,10 @@ void ScriptRunner::Run(CommandContext& ctx, const Request& request) {
     }
   }
   ActiveRun run{.caller = &ctx.conn,
-          .request = &request,
-          .command = ctx.args,
-          .start = std::chrono::steady_clock::now(),
-          .oom_at_start = oom};
+                .request = &request,
+                .command = ctx.args,
+                .start = std::chrono::steady_clock::now(),
+                .oom_at_start = oom};
   run.read_only = request.read_only || (!compat && (flags & kScriptNoWrites));
   run.allow_oom = !compat && (flags & kScriptAllowOom);
   run.allow_cross_slot = compat || (flags & kScriptAllowCrossSlot);
@@ -182,8 +182,8 @@ std::string_view ScriptRunner::Call(std::span<const std::string_view> args, int 
 }
 
 void ScriptRunner::Log(int level, std::string_view message) {
-  static constexpr spdlog::level::level_enum kLevels[] = {
-      spdlog::level::debug, spdlog::level::info, spdlog::level::info, spdlog::level::warn};
+  static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::debug, spdlog::level::info,
+                                                          spdlog::level::info, spdlog::level::warn};
   spdlog::log(kLevels[level < 0 ? 0 : level > 3 ? 3 : level], "{}", message);
 }
 

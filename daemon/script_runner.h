@@ -90,9 +90,9 @@ class ScriptRunner final : public scripting::ScriptHost {
     const Request* request;
     Args command;  // the EVAL/FCALL call itself (FUNCTION STATS shows it)
     std::chrono::steady_clock::time_point start;
-    bool oom_at_start;  // over maxmemory when the script began (Redis's pre_command_oom_state)
-    bool read_only = false;         // *_RO, or a script that declared no-writes
-    bool allow_oom = false;         // declared allow-oom
+    bool oom_at_start;       // over maxmemory when the script began (Redis's pre_command_oom_state)
+    bool read_only = false;  // *_RO, or a script that declared no-writes
+    bool allow_oom = false;  // declared allow-oom
     bool allow_cross_slot = false;  // no shebang, or declared allow-cross-slot-keys
     bool written = false;
     bool busy = false;

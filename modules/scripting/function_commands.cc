@@ -70,8 +70,11 @@ void CmdFunctionLoad(CommandContext& ctx) {
     ctx.reply.Error("ERR Function code is missing");
     return;
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLoadTimeoutMs);
-  const std::function<bool()> timed_out = [&] { return std::chrono::steady_clock::now() > deadline; };
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kLoadTimeoutMs);
+  const std::function<bool()> timed_out = [&] {
+    return std::chrono::steady_clock::now() > deadline;
+  };
   std::string error;
   const std::string name = ctx.scripts().functions().Load(ctx.args[i], replace, timed_out, &error);
   if (name.empty()) {
@@ -246,22 +249,33 @@ void CmdFunctionHelp(CommandContext& ctx) {
       ctx,
       {"LOAD [REPLACE] <FUNCTION CODE>",
        "    Create a new library with the given library name and code.",
-       "DELETE <LIBRARY NAME>", "    Delete the given library.",
+       "DELETE <LIBRARY NAME>",
+       "    Delete the given library.",
        "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
-       "    Return general information on all the libraries:", "    * Library name",
-       "    * The engine used to run the Library", "    * Library description",
-       "    * Functions list", "    * Library code (if WITHCODE is given)",
+       "    Return general information on all the libraries:",
+       "    * Library name",
+       "    * The engine used to run the Library",
+       "    * Library description",
+       "    * Functions list",
+       "    * Library code (if WITHCODE is given)",
        "    It also possible to get only function that matches a pattern using LIBRARYNAME "
        "argument.",
-       "STATS", "    Return information about the current function running:",
-       "    * Function name", "    * Command used to run the function",
-       "    * Duration in MS that the function is running", "    If no function is running, return nil",
-       "    In addition, returns a list of available engines.", "KILL",
-       "    Kill the current running function.", "FLUSH [ASYNC|SYNC]", "    Delete all the libraries.",
+       "STATS",
+       "    Return information about the current function running:",
+       "    * Function name",
+       "    * Command used to run the function",
+       "    * Duration in MS that the function is running",
+       "    If no function is running, return nil",
+       "    In addition, returns a list of available engines.",
+       "KILL",
+       "    Kill the current running function.",
+       "FLUSH [ASYNC|SYNC]",
+       "    Delete all the libraries.",
        "    When called without the optional mode argument, the behavior is determined by the",
        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
        "    * ASYNC: Asynchronously flush the libraries.",
-       "    * SYNC: Synchronously flush the libraries.", "DUMP",
+       "    * SYNC: Synchronously flush the libraries.",
+       "DUMP",
        "    Return a serialized payload representing the current libraries, can be restored using "
        "FUNCTION RESTORE command",
        "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
@@ -318,25 +332,30 @@ void RegisterFunctionCommands(daemon::Registry& registry) {
   };
   const uint32_t kWrite = kCmdWrite | kCmdDenyOom | kCmdNoscript;
   for (const Sub& s : {
-           Sub{"load", -3, kWrite, CmdFunctionLoad, "Create a function with the given arguments (name, code, description)",
+           Sub{"load", -3, kWrite, CmdFunctionLoad,
+               "Create a function with the given arguments (name, code, description)",
                "O(1) (considering compilation time is redundant)", "[REPLACE] function-code"},
-           Sub{"delete", 3, kCmdWrite | kCmdNoscript, CmdFunctionDelete, "Delete a function by name", "O(1)",
-               "library-name"},
+           Sub{"delete", 3, kCmdWrite | kCmdNoscript, CmdFunctionDelete,
+               "Delete a function by name", "O(1)", "library-name"},
            Sub{"flush", -2, kCmdWrite | kCmdNoscript, CmdFunctionFlush, "Deleting all functions",
                "O(N) where N is the number of functions deleted", "[flush-type: ASYNC | SYNC]"},
-           Sub{"list", -2, kCmdNoscript, CmdFunctionList, "List information about all the functions",
+           Sub{"list", -2, kCmdNoscript, CmdFunctionList,
+               "List information about all the functions",
                "O(N) where N is the number of functions",
                "[LIBRARYNAME library-name-pattern] [WITHCODE]"},
-           Sub{"dump", 2, kCmdNoscript, CmdFunctionDump, "Dump all functions into a serialized binary payload",
+           Sub{"dump", 2, kCmdNoscript, CmdFunctionDump,
+               "Dump all functions into a serialized binary payload",
                "O(N) where N is the number of functions", ""},
            Sub{"restore", -3, kWrite, CmdFunctionRestore,
-               "Restore all the functions on the given payload", "O(N) where N is the number of functions on the payload",
+               "Restore all the functions on the given payload",
+               "O(N) where N is the number of functions on the payload",
                "serialized-value [policy: FLUSH | APPEND | REPLACE]"},
            Sub{"stats", 2, kCmdNoscript | kCmdAllowBusy, CmdFunctionStats,
-               "Return information about the function currently running (name, description, duration)",
+               "Return information about the function currently running (name, description, "
+               "duration)",
                "O(1)", ""},
-           Sub{"kill", 2, kCmdNoscript | kCmdAllowBusy, CmdFunctionKill, "Kill the function currently in execution.",
-               "O(1)", ""},
+           Sub{"kill", 2, kCmdNoscript | kCmdAllowBusy, CmdFunctionKill,
+               "Kill the function currently in execution.", "O(1)", ""},
            Sub{"help", 2, kCmdLoading | kCmdStale, CmdFunctionHelp,
                "Show helpful text about the different subcommands", "O(1)", ""},
        }) {

@@ -125,17 +125,16 @@ void CmdScriptDebug(CommandContext& ctx) {
 // SCRIPT HELP
 void CmdScriptHelp(CommandContext& ctx) {
   daemon::ReplyHelp(
-      ctx,
-      {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
-       "EXISTS <sha1> [<sha1> ...]",
-       "    Return information about the existence of the scripts in the script cache.",
-       "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
-       "    When called without the optional mode argument, the behavior is determined by the",
-       "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-       "    * ASYNC: Asynchronously flush the scripts cache.",
-       "    * SYNC: Synchronously flush the scripts cache.", "KILL",
-       "    Kill the currently executing Lua script.", "LOAD <script>",
-       "    Load a script into the scripts cache without executing it."});
+      ctx, {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.", "KILL",
+            "    Kill the currently executing Lua script.", "LOAD <script>",
+            "    Load a script into the scripts cache without executing it."});
 }
 
 }  // namespace
@@ -166,8 +165,8 @@ void RegisterScriptCommands(daemon::Registry& registry) {
            .since = e.read_only ? "7.0.0" : "2.6.0",
            .summary = e.summary,
            .complexity = "Depends on the script that is executed.",
-           .syntax = by_sha ? "sha1 numkeys [key ...] [arg ...]"
-                            : "script numkeys [key ...] [arg ...]"});
+           .syntax =
+               by_sha ? "sha1 numkeys [key ...] [arg ...]" : "script numkeys [key ...] [arg ...]"});
   }
   t.Add({.name = "script",
          .arity = -2,
