@@ -31,7 +31,7 @@ def check_ttls(conn, problems):
     lock = conn.lock("lock:ttl", timeout=TIMEOUT)
     if not lock.acquire(blocking=False):
         return problems.append("a free lock could not be acquired")
-    if not lock.owned() or conn.pttl("lock:ttl") > TIMEOUT * 1000:
+    if not lock.owned() or not 0 < conn.pttl("lock:ttl") <= TIMEOUT * 1000:
         problems.append("after acquire: owned %s, PTTL %d" % (lock.owned(), conn.pttl("lock:ttl")))
     other = conn.lock("lock:ttl", timeout=TIMEOUT)
     if other.acquire(blocking=False):
