@@ -113,7 +113,8 @@ class Reader {
     auto plain_len = Length(&e2);
     if (!packed_len || !plain_len || e1 || e2 || *plain_len > kMaxLength) return std::nullopt;
     auto packed = Bytes(*packed_len);
-    if (!packed) return std::nullopt;
+    // LZF turns 3 bytes into at most 264: a longer claim is false, and is not allocated.
+    if (!packed || *plain_len > packed->size() * 88 + 32) return std::nullopt;
     std::string plain(*plain_len, '\0');
     if (*plain_len > 0 &&
         lzf_decompress(packed->data(), static_cast<unsigned>(packed->size()), plain.data(),
@@ -134,8 +135,9 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// The library payloads in a dump, or an error text.
-bool ReadLibraries(std::string_view body, std::vector<std::string>* out, std::string* error) {
+}  // namespace
+
+bool ReadFunctionPayload(std::string_view body, std::vector<std::string>* out, std::string* error) {
   Reader r(body);
   while (!r.at_end()) {
     const auto type = r.Byte();
@@ -168,8 +170,6 @@ bool ReadLibraries(std::string_view body, std::vector<std::string>* out, std::st
   return true;
 }
 
-}  // namespace
-
 std::string DumpFunctions(const FunctionLibraries& functions) {
   std::string out;
   for (const auto& [name, library] : functions.libraries()) {
@@ -200,7 +200,7 @@ bool RestoreFunctions(std::string_view payload, RestorePolicy policy, FunctionLi
     return false;
   }
   std::vector<std::string> libraries;
-  if (!ReadLibraries(payload.substr(0, payload.size() - kFooter), &libraries, error)) {
+  if (!ReadFunctionPayload(payload.substr(0, payload.size() - kFooter), &libraries, error)) {
     error->insert(0, "ERR ");
     return false;
   }

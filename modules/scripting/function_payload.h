@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "modules/scripting/function_libraries.h"
 
@@ -14,6 +15,11 @@ namespace pylon::scripting {
 enum class RestorePolicy { kAppend, kReplace, kFlush };
 
 std::string DumpFunctions(const FunctionLibraries& functions);
+// The libraries' code in a payload's body (what comes before the version and CRC), as written
+// by DumpFunctions or by Redis (whose 7.0-rc form it reads too); false with Redis's text (no
+// code) on bytes that do not parse. Takes any bytes: the fuzz target feeds it.
+bool ReadFunctionPayload(std::string_view body, std::vector<std::string>* libraries,
+                         std::string* error);
 // Loads every library of `payload` into `functions` under `policy`: all of them or, on any
 // error, none (*error then holds Redis's text, code included).
 bool RestoreFunctions(std::string_view payload, RestorePolicy policy, FunctionLibraries& functions,
