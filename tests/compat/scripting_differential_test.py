@@ -104,6 +104,8 @@ LUA_TO_REDIS = [
     "return redis.error_reply('-DASH leading dash')", "return redis.error_reply('')",
     "return redis.status_reply('STATUS')", "return redis.status_reply('')",
     "return {redis.status_reply('in'), redis.error_reply('array')}",
+    "return redis.error_reply('A\\r\\nB')", "return redis.status_reply('a\\r\\nb')",
+    "return redis.error_reply('TRAILING newline\\n')", "return {double = '3.5'}",
     "return type(redis.error_reply('x'))", "return redis.error_reply('x').err",
     "return redis.status_reply('x').ok",
     # RESP3 types described as tables: a RESP2 client gets their RESP2 form.
@@ -118,7 +120,7 @@ LUA_TO_REDIS = [
     "return {map = {[1] = 'x'}}", "return {set = {a = true}}", "return {set = {}}",
     "return {set = {[5] = true}}", "return {map = 'not a table'}",
     # Other Lua types become nil.
-    "return print", "return function() end", "return coroutine.create(function() end)",
+    "return tostring", "return function() end", "return coroutine.create(function() end)",
 ]
 
 # Several members: their order is a Lua table's; compared as sorted pairs / members.
@@ -154,7 +156,8 @@ def redis_to_lua():
              cmd("c2", "HSET", "hash", "f1", "v1"),
              cmd("c2", "SADD", "set", "m1"),
              cmd("c2", "ZADD", "zset", "1.5", "one", "2", "two", "-0.25", "neg"),
-             cmd("c2", "SET", "str", "value")]
+             cmd("c2", "SET", "str", "value"),
+             cmd("c2", "XADD", "stream", "1-1", "field", "value")]
     # The same inspections in RESP2 (the default) and after setresp(3).
     inspections = [
         "return type(redis.call('set', 'tmp', 'x'))",
@@ -172,8 +175,10 @@ def redis_to_lua():
         "return redis.call('lrange', 'list', 0, -1)",
         "return redis.call('lrange', 'nosuch', 0, -1)",
         "return #redis.call('lrange', 'nosuch', 0, -1)",
-        "return type(redis.call('blpop', 'nosuch', 0))",
-        "return tostring(redis.call('blpop', 'nosuch', 0))",
+        # A null array (RESP2 *-1): false, or nil under setresp(3).
+        "return type(redis.call('blmpop', 0, 1, 'nosuch', 'left'))",
+        "return tostring(redis.call('blmpop', 0, 1, 'nosuch', 'left'))",
+        "return {redis.call('blmpop', 0, 1, 'nosuch', 'left')}",
         "return redis.call('hgetall', 'hash')",
         "local r = redis.call('hgetall', 'hash'); return {type(r), tostring(r.map ~= nil)}",
         "return redis.call('smembers', 'set')",
@@ -197,7 +202,17 @@ def redis_to_lua():
         "return redis.call('hmget', 'hash', 'f1', 'nosuch', 'f1')",
         "return redis.call('lpos', 'list', 'nosuch')",
         "return redis.call('object', 'encoding', 'list')",
-        "return redis.call('config', 'get', 'maxmemory-policy')",
+        # Nulls inside an array: under setresp(3) they are nil, and the array ends there.
+        "return redis.call('zmscore', 'zset', 'one', 'nosuch', 'two')",
+        "return #redis.call('zmscore', 'zset', 'one', 'nosuch', 'two')",
+        "return redis.call('xrange', 'nostream', '-', '+')",
+        "return redis.call('xread', 'count', 5, 'streams', 'stream', '0')",
+        "local r = redis.call('xread', 'count', 5, 'streams', 'stream', '0'); "
+        "return {type(r), tostring(r.map ~= nil)}",
+        "return {redis.pcall('incr', 'str'), 'after'}",
+        "return redis.call('set', 'big', '9223372036854775807')",
+        "return tonumber(redis.call('get', 'big'))",
+        "return redis.call('incrby', 'big', -1)",
     ]
     for body in inspections:
         steps += both(body)
@@ -329,6 +344,28 @@ def errors():
                     "'brpoplpush', 'a', 'b', 0"):
         steps += [ev("c2", "return redis.call(%s)" % refused),
                   ev("c2", "return redis.pcall(%s)" % refused)]
+    # Scripts declaring their flags in a shebang line (Redis 7).
+    for body in ("#!lua\nreturn 1", "#!lua flags=no-writes\nreturn redis.call('get', 'str')",
+                 "#!lua flags=no-writes\nreturn redis.call('set', 'str', 'v')",
+                 "#!lua flags=no-writes,allow-oom\nreturn 2", "#!lua flags=\nreturn 3",
+                 "#!lua flags=no-cluster\nreturn 4",
+                 "#!lua flags=allow-cross-slot-keys,allow-stale\nreturn 5",
+                 "#!lua flags=bad\nreturn 1", "#!lua flags=no-writes,bad\nreturn 1",
+                 "#!lua name=x\nreturn 1", "#!lua extra\nreturn 1", "#!notlua\nreturn 1",
+                 "#!lua", "#!", "#!lua\nretur 1", "#!lua\nreturn nosuch",
+                 "#!lua\n\nerror('on line 3')", "#!lua flags=no-writes\nreturn redis.call("
+                 "'del', 'str')"):
+        steps.append(ev("c2", body))
+    steps += [ev_ro("c2", "#!lua\nreturn 1"), ev_ro("c2", "#!lua flags=no-writes\nreturn 1"),
+              ev_ro("c2", "#!lua flags=no-writes\nreturn redis.call('set', 'str', 'v')"),
+              cmd("c2", "SCRIPT", "LOAD", "#!lua\nreturn 'shebang'"),
+              cmd("c2", "EVALSHA", sha("#!lua\nreturn 'shebang'"), "0"),
+              cmd("c2", "EVALSHA_RO", sha("#!lua\nreturn 'shebang'"), "0"),
+              cmd("c2", "SCRIPT", "LOAD", "#!lua flags=bad\nreturn 1"),
+              cmd("c2", "GET", "str")]
+    # Many keys.
+    steps.append(cmd("c2", "EVAL", "return {#KEYS, KEYS[1000], #ARGV, ARGV[1]}", "1000",
+                     *["key%d" % i for i in range(1000)], "arg"))
     # Read-only scripts refuse writes (EVAL_RO, EVALSHA_RO).
     ro_write = "return redis.call('set', 'rokey', 'v')"
     steps += [ev_ro(conn, ro_write) for conn in PROTOCOLS]
@@ -461,9 +498,11 @@ def cjson():
             "return cjson.encode(2^53)", "return cjson.encode(123456789012345)",
             "return cjson.encode(1e-10)", "return cjson.encode(1/0)", "return cjson.encode(0/0)",
             "return cjson.encode('str')", "return cjson.encode('q\"uote\\\\back/slash')",
-            "return cjson.encode('\\n\\t\\r\\b\\f\\0\\1\\31')", "return cjson.encode('\\127\\128\\255')",
+            "return cjson.encode('\\n\\t\\r\\b\\f\\0\\1\\31')",
+            "return cjson.encode('\\127\\128\\255')",
             "return cjson.encode('caf\\195\\169')", "return cjson.encode(true)",
-            "return cjson.encode(false)", "return cjson.encode(nil)", "return cjson.encode(cjson.null)",
+            "return cjson.encode(false)", "return cjson.encode(nil)",
+            "return cjson.encode(cjson.null)",
             "return cjson.encode({})", "return cjson.encode({1, 2, 3})",
             "return cjson.encode({1, 'a', true, false, cjson.null})",
             "return cjson.encode({a = 1})", "return cjson.encode({a = {b = {c = {1, 2}}}})",
@@ -488,7 +527,8 @@ def cjson():
             "return cjson.decode('false')", "return type(cjson.decode('null'))",
             "return cjson.decode('null') == cjson.null", "return cjson.decode('null')",
             "return cjson.decode('[1, 2, [3, [4]]]')", "return cjson.decode('[]')",
-            "return type(cjson.decode('{}'))", "return cjson.decode('{\"a\": {\"b\": [1, 2]}}').a.b",
+            "return type(cjson.decode('{}'))",
+            "return cjson.decode('{\"a\": {\"b\": [1, 2]}}').a.b",
             "return cjson.decode('[1, null, 3]')", "return #cjson.decode('[1, null, 3]')",
             "return cjson.decode('{\"k\": \"v\"}').k", "return cjson.decode('  [ 1 , 2 ]  ')",
             "return tostring(cjson.decode('12345678901234567890'))",
@@ -774,9 +814,33 @@ def functions():
                                               "'incr', keys[1]) end)\n"
                                               "redis.register_function('types', "
                                               "function(keys, args) redis.setresp(3); "
-                                              "return redis.call('hgetall', keys[1]) end)")),
+                                              "return redis.call('hgetall', keys[1]) end)\n"
+                                              # Functions get no KEYS/ARGV globals.
+                                              "redis.register_function('globals', "
+                                              "function(keys, args) return {#keys, #args, "
+                                              "KEYS} end)\n"
+                                              "redis.register_function('server_api', "
+                                              "function() return server.call('ping') end)\n"
+                                              "redis.register_function{function_name = "
+                                              "'all_flags', callback = function() return "
+                                              "'flagged' end, flags = {"
+                                              "'no-writes', 'allow-oom', 'allow-stale', "
+                                              "'no-cluster', 'allow-cross-slot-keys'}}\n"
+                                              # The API available while loading.
+                                              "redis.log(redis.LOG_NOTICE, 'liberr loads')\n"
+                                              "local version = redis.REDIS_VERSION_NUM\n"
+                                              "redis.register_function('load_time', "
+                                              "function() return version > 0 end)")),
+        cmd("c2", "FCALL", "load_time", "0"),
+        cmd("c2", "FUNCTION", "LIST", "LIBRARYNAME", "liberr", mask=mask_libraries),
+        cmd("c3", "FUNCTION", "LIST", "LIBRARYNAME", "liberr", mask=mask_libraries),
         cmd("c2", "FCALL", "boom", "0"),
         cmd("c2", "FCALL", "undef", "0"),
+        cmd("c2", "FCALL", "globals", "1", "k", "a"),
+        cmd("c2", "FCALL", "server_api", "0"),
+        cmd("c2", "FCALL", "all_flags", "0"),
+        cmd("c2", "FCALL_RO", "all_flags", "0"),
+        cmd("c3", "FCALL", "all_flags", "0"),
         cmd("c2", "FCALL", "callerr", "1", "fkey"),
         cmd("c2", "FCALL", "pcallerr", "1", "fkey"),
         cmd("c2", "HSET", "fhash", "f", "v"),
@@ -799,6 +863,11 @@ def functions():
         cmd("c2", "FUNCTION", "LIST", "LIBRARYNAME", "a", "LIBRARYNAME", "b"),
         cmd("c2", "FUNCTION", "STATS"),
         # FUNCTION DELETE.
+        cmd("c2", "MULTI"),
+        cmd("c2", "FCALL", "echo_a", "0", "queued"),
+        cmd("c2", "FCALL", "boom", "0"),
+        cmd("c2", "FCALL_RO", "rw_set", "1", "fkey", "v"),
+        cmd("c2", "EXEC"),
         cmd("c2", "FUNCTION", "DELETE", "liberr"),
         cmd("c2", "FUNCTION", "DELETE", "liberr"),
         cmd("c2", "FUNCTION", "DELETE"),
@@ -967,6 +1036,10 @@ def side_effects():
         cmd("c2", "XADD", "stream", "1-1", "f", "v"),
         ev("c2", "return redis.call('xread', 'block', 0, 'streams', KEYS[1], '0')", "stream"),
         ev("c3", "return redis.call('xread', 'block', 0, 'streams', KEYS[1], '0')", "stream"),
+        ev("c2", "return redis.call('xread', 'streams', KEYS[1], '0')", "stream"),
+        ev("c3", "return redis.call('xread', 'streams', KEYS[1], '0')", "stream"),
+        ev("c3", "redis.setresp(3); return redis.call('xread', 'streams', KEYS[1], '0')",
+           "stream"),
         # Several commands, their effects all visible afterwards.
         ev("c2", "for i = 1, 10 do redis.call('rpush', KEYS[1], i) end; "
            "return redis.call('llen', KEYS[1])", "many"),
