@@ -119,6 +119,11 @@ LUA_TO_REDIS = [
     "return {map = {a = 1}}", "return {map = {}}", "return {map = {k = {1, 2}}}",
     "return {map = {[1] = 'x'}}", "return {set = {a = true}}", "return {set = {}}",
     "return {set = {[5] = true}}", "return {map = 'not a table'}",
+    # The tables of the sandbox; a table whose metatable would raise (raw access: ignored).
+    "return _G", "return redis", "return {cjson.null}",
+    "local a = {}; setmetatable(a, {__index = function() error('no') end}); return a",
+    "local a = {}; setmetatable(a, {__index = function() return 1 end}); return a",
+    "return {{map = {a = 1}}, {set = {b = true}}, {double = 0.5}, {ok = 'nested'}}",
     # Other Lua types become nil.
     "return tostring", "return function() end", "return coroutine.create(function() end)",
 ]
@@ -136,6 +141,27 @@ SETRESP3_RETURNS = [
 ]
 
 
+class DeepReply(differential.Step):
+    """A script returning a table that contains itself: Redis nests one-element arrays until
+    the Lua stack is exhausted, then ends with an error. The frames are read line by line (their
+    nesting is deeper than a recursive reader can go) and the step's reply is their count and
+    the last line."""
+
+    def __init__(self, conn, body):
+        super().__init__(conn, differential.servers.resp_command("EVAL", body, "0"), replies=0,
+                         label="%s: EVAL %s (deeply nested reply)" % (conn, body))
+
+        def drive(reader):
+            reader.sock.sendall(self.data)
+            nested = 0
+            line = reader._line()
+            while line == b"*1":
+                nested += 1
+                line = reader._line()
+            return [("+", b"%d nested one-element arrays, then: %s" % (nested, line))]
+        self.drive = drive
+
+
 def lua_to_redis():
     steps = []
     for body in LUA_TO_REDIS:
@@ -144,6 +170,9 @@ def lua_to_redis():
         steps += both(body, mask=mask)
     for body in SETRESP3_RETURNS:
         steps += resp3_inside(body)
+    recursive = "local a = {}; local b = {a}; a[1] = b; return a"
+    steps += [DeepReply(conn, recursive) for conn in PROTOCOLS]
+    steps += [cmd(conn, "PING") for conn in PROTOCOLS]  # the connections are still usable
     return steps
 
 
@@ -318,6 +347,12 @@ def errors():
     steps += both("redis.call('set', 'num', 0.1); return redis.call('get', 'num')")
     steps += both("redis.call('set', 'num', 1e20); return redis.call('get', 'num')")
     steps += both("redis.call('set', 'num', -3); return redis.call('get', 'num')")
+    # Numbers as command arguments: formatted with %.17g.
+    for number in ("3.0", "1/3", "-0.0", "1e300", "2^63", "0/0", "1/0", "-1/0", "2^53 + 1",
+                   "0.1 + 0.2", "-123456789"):
+        steps += both("redis.call('set', 'num', %s); return redis.call('get', 'num')" % number)
+    steps += both("local a = {}; for i = 1, 7999 do a[i] = 1 end; "
+                  "return redis.call('lpush', 'biglist', unpack(a))")
     steps += both("return redis.call({})")
     steps += both("return redis.call(1)")
     steps += both("return redis.call('config', 'set', 'maxmemory', 'bad')")
