@@ -56,6 +56,23 @@ def resp3_inside(body, *keys, args=(), **kw):
 # dot-separated numbers) is still compared.
 mask_version = mask_text(lambda s: re.sub(r"\d+", "N", s))
 
+
+def _script_memory_lines(text):
+    """INFO memory: only the lines about scripts, in their order; byte counts (an allocator's
+    and a Lua heap's, and their human forms with the unit) become N, the counts of scripts,
+    functions and libraries are kept."""
+    kept = []
+    for line in text.split("\r\n"):
+        name, _, value = line.partition(":")
+        if name.startswith("number_of_"):
+            kept.append(line)
+        elif re.match(r"used_memory_(lua|vm|scripts)", name):
+            kept.append("%s:%s" % (name, re.sub(r"[\d.]+[BKMGTP]?", "N", value)))
+    return "\r\n".join(kept)
+
+
+mask_script_memory = mask_text(_script_memory_lines)
+
 # FUNCTION LIST of several libraries (and a library's functions) comes in the order of Redis's
 # dictionaries, whose hash seed is random per process: libraries are compared sorted, and each
 # library's "functions" list too.
@@ -288,6 +305,12 @@ def errors():
         cmd("c2", "EVAL", "return 1", "1.5", "a"),
         cmd("c2", "EVAL", "return 1", ""),
         cmd("c2", "EVAL", "return 1", "99999999999999999999"),
+        cmd("c2", "EVAL", "return #KEYS", "01", "a"),
+        cmd("c2", "EVAL", "return #KEYS", "+1", "a"),
+        cmd("c2", "EVAL", "return #KEYS", " 1", "a"),
+        cmd("c2", "EVAL", "return #KEYS", "0x1", "a"),
+        cmd("c2", "EVAL", "return #KEYS", "-0", "a"),
+        cmd("c2", "FCALL", "nosuch", "1.5", "a"),
         cmd("c2", "EVAL", "return {KEYS[1], ARGV[1]}", "1", "onlykey"),
         cmd("c2", "EVAL", "return 1"),
         cmd("c2", "EVAL"),
@@ -651,8 +674,11 @@ SHA_RETURN_1 = sha("return 1")
 def script_cache():
     loaded = ["return 1", "return 2", "return KEYS[1]", "return ARGV[1]"]
     absent = ABSENT_SHA
-    steps = [cmd("c2", "SCRIPT", "FLUSH")]
+    steps = [cmd("c2", "SCRIPT", "FLUSH"),
+             cmd("c2", "INFO", "memory", mask=mask_script_memory)]
     steps += [cmd("c2", "SCRIPT", "LOAD", body) for body in loaded]
+    steps += [cmd("c2", "INFO", "memory", mask=mask_script_memory),
+              cmd("c3", "INFO", "memory", mask=mask_script_memory)]
     steps += [cmd("c2", "SCRIPT", "LOAD", "return 1"),  # again: the same sha
               cmd("c2", "SCRIPT", "LOAD", "retur 1"),
               cmd("c2", "SCRIPT", "LOAD", ""),
@@ -689,7 +715,9 @@ def script_cache():
               cmd("c2", "EVALSHA", sha("return 'cached by eval'"), "0"),
               cmd("c2", "SCRIPT", "EXISTS", sha("return 'cached by eval'"))]
     # FLUSH and its modes.
-    steps += [cmd("c2", "SCRIPT", "FLUSH"),
+    steps += [cmd("c2", "INFO", "memory", mask=mask_script_memory),
+              cmd("c2", "SCRIPT", "FLUSH"),
+              cmd("c2", "INFO", "memory", mask=mask_script_memory),
               cmd("c2", "SCRIPT", "EXISTS", SHA_RETURN_1),
               cmd("c2", "EVALSHA", SHA_RETURN_1, "0"),
               cmd("c2", "SCRIPT", "LOAD", "return 1"),
@@ -810,7 +838,8 @@ def functions():
              # A function name taken by another library.
              cmd("c2", "FUNCTION", "LOAD", library("libc", "redis.register_function("
                                                    "'echo_a', function() return 1 end)")),
-             cmd("c2", "FUNCTION", "STATS"), cmd("c3", "FUNCTION", "STATS")]
+             cmd("c2", "FUNCTION", "STATS"), cmd("c3", "FUNCTION", "STATS"),
+             cmd("c2", "INFO", "memory", mask=mask_script_memory)]
     # FCALL and FCALL_RO.
     steps += [
         cmd("c2", "FCALL", "echo_a", "0", "hello"),
