@@ -363,6 +363,9 @@ def errors():
     steps += both("return redis.call('get')")
     steps += both("return redis.call('set', 'k')")
     steps += both("return redis.call('nosuchcommand', 'x')")
+    steps += both("return redis.call('GeT', 'nosuch')")
+    steps += both("return redis.call('object', 'nosuch')")
+    steps += both("return redis.call('object')")
     steps += both("return redis.call('')")
     steps += both("return redis.call()")
     steps += both("return redis.pcall()")
@@ -457,6 +460,11 @@ def sandbox():
             "return type(os)", "return os.time()", "return type(io)", "return io.write('x')",
             "return type(loadfile)", "return type(dofile)", "return dofile('/etc/passwd')",
             "return type(loadstring)", "return loadstring('return 1 + 1')()",
+            "local f, e = loadstring('x x'); return {tostring(f), e}",
+            "return loadstring('return nosuchglobal')()",
+            "return type(redis.register_function)",
+            "return redis.acl_check_cmd('set', 'k', 'v')", "return redis.acl_check_cmd('get')",
+            "return redis.acl_check_cmd('nosuch')", "return redis.acl_check_cmd()",
             "return type(load)", "return type(print)", "print('x')", "return type(require)",
             "return type(module)", "return type(package)", "return type(debug)",
             "return type(newproxy)", "return type(setfenv)", "return type(getfenv)",
@@ -898,7 +906,12 @@ def functions():
                                               "redis.log(redis.LOG_NOTICE, 'liberr loads')\n"
                                               "local version = redis.REDIS_VERSION_NUM\n"
                                               "redis.register_function('load_time', "
-                                              "function() return version > 0 end)")),
+                                              "function() return version > 0 end)\n"
+                                              # Registering is for loading only.
+                                              "redis.register_function('late', function() "
+                                              "redis.register_function('x', function() end) "
+                                              "end)")),
+        cmd("c2", "FCALL", "late", "0"),
         cmd("c2", "FCALL", "load_time", "0"),
         cmd("c2", "FUNCTION", "LIST", "LIBRARYNAME", "liberr", mask=mask_libraries),
         cmd("c3", "FUNCTION", "LIST", "LIBRARYNAME", "liberr", mask=mask_libraries),
