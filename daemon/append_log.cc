@@ -32,6 +32,9 @@ bool TakeRecord(std::string_view* in, LogRecord* r) {
     case LogRecord::Kind::kFlush:
       r->kind = LogRecord::Kind::kFlush;
       return true;
+    case LogRecord::Kind::kFunctions:
+      r->kind = LogRecord::Kind::kFunctions;
+      return wire::GetText(in, &r->dump);
   }
   return false;
 }
@@ -50,6 +53,10 @@ bool Parses(std::string_view batch) {
 void AppendRecord(const LogRecord& r, std::string* batch) {
   wire::Put(batch, static_cast<uint8_t>(r.kind));
   if (r.kind == LogRecord::Kind::kFlush) return;
+  if (r.kind == LogRecord::Kind::kFunctions) {
+    wire::PutText(batch, r.dump);
+    return;
+  }
   wire::PutText(batch, r.key);
   if (r.kind == LogRecord::Kind::kDel) return;
   wire::Put(batch, r.expire_at_ms);

@@ -11,7 +11,8 @@
 //   batch:  [payload length: u32][XXH3-64 of the payload: u64][payload: records]
 //   record: [kind: u8], then kSet: key (u32 length + bytes), expiry (i64 unix ms, -1: none),
 //           dump (u32 length + bytes); kPatch: key, expiry, operations (u32 length + bytes);
-//           kDel: key; kFlush: nothing.
+//           kDel: key; kFlush: nothing; kFunctions: the function libraries, all of them, as
+//           FUNCTION DUMP's payload (u32 length + bytes).
 // Integers are in host byte order: the log is read back by the build that wrote it. A batch is
 // all or nothing: the writes of one turn, a transaction included, are never half replayed.
 //
@@ -32,11 +33,11 @@ namespace pylon::daemon {
 namespace wire = common::wire;
 
 struct LogRecord {
-  enum class Kind : uint8_t { kSet = 1, kDel = 2, kFlush = 3, kPatch = 4 };
+  enum class Kind : uint8_t { kSet = 1, kDel = 2, kFlush = 3, kPatch = 4, kFunctions = 5 };
   Kind kind = Kind::kSet;
   std::string_view key;
   int64_t expire_at_ms = -1;  // kSet, kPatch: -1 when the key has no expiry
-  std::string_view dump;      // kSet: Keyspace::Dump's bytes
+  std::string_view dump;      // kSet: Keyspace::Dump's bytes; kFunctions: the libraries
   std::string_view ops;       // kPatch: the value's operations since its last record
 };
 

@@ -34,6 +34,7 @@ class BlockedClients;
 class Cluster;
 class ClusterPeers;
 class Transactions;
+class ScriptRunner;
 struct CommandSpec;
 class CommandTable;
 
@@ -77,6 +78,7 @@ struct HandlerServices {
   ClusterPeers& peers;  // cluster mode's links to the other nodes (PUBLISH reaches them all)
   FamilyStates& family_states;   // each family's counters and schedules (daemon/family_state.h)
   const CommandTable& commands;  // the table itself, for COMMAND
+  ScriptRunner& scripts;         // EVAL, FCALL and their caches (daemon/script_runner.h)
   // The whole server, for the commands that are about the server itself (CONFIG, INFO,
   // SHUTDOWN, CLIENT, AUTH, CLUSTER): only their files include daemon/server.h, and
   // docs/architecture.md names each one and why.
@@ -100,6 +102,7 @@ struct CommandContext {
   const Cluster& cluster() const { return services.cluster; }
   ClusterPeers& peers() const { return services.peers; }
   const CommandTable& commands() const { return services.commands; }
+  ScriptRunner& scripts() const { return services.scripts; }
   template <typename T>
   T& family_state() const {
     return services.family_states.Get<T>();

@@ -56,6 +56,9 @@ struct Config {
   int64_t set_max_intset_entries = 512;
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
+  // Milliseconds a script may run before other clients get -BUSY and SCRIPT KILL may stop it
+  // (daemon/script_runner.h); 0: never busy.
+  int64_t busy_reply_threshold = 5000;
   // The keyspace notification classes (daemon/keyspace_events.h); 0: none.
   int notify_keyspace_events = 0;
   // A new queue's settings (Q.CONFIG changes one queue's): lease, deliveries before dead

@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "daemon/dispatcher.h"
@@ -45,8 +47,10 @@ Connection::Connection(Server* server, uint64_t id, Transport transport)
     : server_(server), id_(id), transport_(transport) {
   if (transport == Transport::kTcp) {
     uv_tcp_init(server->loop(), &handle_.tcp);
-  } else {
+  } else if (transport == Transport::kUnix) {
     uv_pipe_init(server->loop(), &handle_.pipe, 0);
+  } else {
+    std::memset(&handle_, 0, sizeof(handle_));
   }
   handle_.handle.data = this;
   write_req_.data = this;
@@ -54,6 +58,7 @@ Connection::Connection(Server* server, uint64_t id, Transport transport)
 }
 
 int Connection::fd() const {
+  if (transport_ == Transport::kScript) return -1;
   uv_os_fd_t fd = -1;
   uv_fileno(&handle_.handle, &fd);
   return fd;
@@ -141,7 +146,10 @@ void Connection::ProcessInput() {
       in_start_ += parser_.consumed();
       // The command may have woken clients blocked on a key: they are served before this
       // client's next command, as Redis does.
-      if (server.blocking().has_ready_keys()) server.blocking().ServeReady();
+      // (Not while a script runs: they are served after it, which is atomic.)
+      if (server.blocking().has_ready_keys() && !server.scripts().running()) {
+        server.blocking().ServeReady();
+      }
       // A client that pipelines without reading must not grow our memory past its limit.
       if (server.output_limits().CloseIfOver(this, server.clock().NowMs())) return;
       continue;
@@ -158,6 +166,25 @@ void Connection::ProcessInput() {
     return;
   }
   if (!out_.empty()) server.ScheduleFlush(this);
+}
+
+void Connection::ReadWhileBusy() {
+  if (closing_ || !reading_ || transport_ == Transport::kScript) return;
+  uv_buf_t buf;
+  OnAlloc(handle(), kReadChunk, &buf);
+  const ssize_t n = ::read(fd(), buf.base, buf.len);
+  if (n == 0) {
+    Close();
+    return;
+  }
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) Close();
+    return;
+  }
+  in_end_ += static_cast<size_t>(n);
+  server_->stats().net_input_bytes += static_cast<uint64_t>(n);
+  ProcessInput();
+  Flush();
 }
 
 void Connection::ReleaseIdleBuffers() {

@@ -27,7 +27,9 @@ struct CommandSpec;
 
 class Connection {
  public:
-  enum class Transport { kTcp, kUnix };
+  // kScript: the client scripts' commands run as (daemon/script_runner.h): no socket, never
+  // listed, never closed; its replies are read back by the script runner.
+  enum class Transport { kTcp, kUnix, kScript };
 
   Connection(Server* server, uint64_t id, Transport transport);
   Connection(const Connection&) = delete;
@@ -49,6 +51,9 @@ class Connection {
   void Flush();
   // Parses and runs the buffered commands, until one blocks the client.
   void ProcessInput();
+  // While a script keeps the loop busy: reads what the socket has (without the loop), runs it
+  // (the dispatcher answers -BUSY to most of it) and writes the replies.
+  void ReadWhileBusy();
 
   bool closing() const { return closing_; }
   bool close_after_reply() const { return close_after_reply_; }

@@ -101,6 +101,12 @@ void Dispatcher::Execute(Connection& conn, Args args) {
     Reject(conn, cmd, "LOADING Redis is loading the dataset in memory");
     return;
   }
+  // A script past busy-reply-threshold: only what may run meanwhile (SCRIPT KILL, ...); inside
+  // MULTI the refusal dooms the transaction, as any refusal does.
+  if (server_.scripts().busy() && !(cmd->flags & kCmdAllowBusy)) {
+    Reject(conn, cmd, server_.scripts().BusyError());
+    return;
+  }
   // As Redis: while the log cannot be written (a full or failing disk), writes are refused; the
   // ones already acknowledged are written again every turn until the disk takes them.
   if ((cmd->flags & kCmdWrite) && server_.persistence().enabled() &&

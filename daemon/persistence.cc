@@ -131,7 +131,7 @@ bool ReadWholeFile(const std::string& path, std::string* out, std::string* error
 // only (a rewrite's child has one thread, and must not touch what the parent's threads hold).
 // Each value is dumped straight into the batch, which is written from there: a value of
 // megabytes is in memory once more, not three times.
-bool WriteSnapshot(const Keyspace& keyspace, const std::string& path) {
+bool WriteSnapshot(const Keyspace& keyspace, std::string_view functions, const std::string& path) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   constexpr size_t kBatchBytes = size_t{1} << 20;
@@ -144,6 +144,8 @@ bool WriteSnapshot(const Keyspace& keyspace, const std::string& path) {
     if (batch.capacity() > 2 * kBatchBytes) std::string().swap(batch);
     batch.clear();
   };
+  if (!functions.empty())
+    AppendRecord({.kind = LogRecord::Kind::kFunctions, .dump = functions}, &batch);
   keyspace.ForEach([&](Entry* e) {
     AppendRecordWith(
         LogRecord::Kind::kSet, e->key(), e->expire_ms(),
@@ -287,6 +289,14 @@ bool KeyspaceLog::Apply(const LogRecord& r) {
     case LogRecord::Kind::kFlush:
       keyspace_.Clear();
       return true;
+    case LogRecord::Kind::kFunctions: {
+      std::string error;
+      if (functions_.restore && !functions_.restore(r.dump, &error)) {
+        spdlog::error("the log's function libraries do not load: {}", error);
+        return false;
+      }
+      return true;
+    }
     case LogRecord::Kind::kDel: {
       // kExpire, not kPeek: a lookup that may change the table also moves its incremental
       // rehash along, which a load of millions of keys needs (nothing else runs meanwhile).
@@ -404,7 +414,8 @@ bool KeyspaceLog::Enable(const std::string& path, FsyncPolicy policy, std::strin
   // Every key as it is now into a temporary file, fsynced, then renamed over the log: a crash
   // leaves the old log or the whole new one.
   const std::string temp = path + ".tmp";
-  if (!WriteSnapshot(keyspace_, temp) || rename(temp.c_str(), path.c_str()) != 0) {
+  if (!WriteSnapshot(keyspace_, FunctionsSnapshot(), temp) ||
+      rename(temp.c_str(), path.c_str()) != 0) {
     *error = "cannot write the append-only log " + path + ": " + std::strerror(errno);
     unlink(temp.c_str());
     return false;
@@ -478,13 +489,14 @@ bool KeyspaceLog::StartRewrite(std::string* error) {
   }
   rewrite_tail_ok_ = true;
   const std::string temp = path_ + ".rewrite";
+  const std::string functions = FunctionsSnapshot();  // dumped here: the child runs no Lua code
   const pid_t pid = fork();
   if (pid < 0) {
     *error = std::string("fork failed: ") + std::strerror(errno);
     CloseRewriteTail();
     return false;
   }
-  if (pid == 0) _exit(WriteSnapshot(keyspace_, temp) ? 0 : 1);
+  if (pid == 0) _exit(WriteSnapshot(keyspace_, functions, temp) ? 0 : 1);
   rewrite_pid_ = pid;
   spdlog::info("append-only log rewrite started by pid {}", pid);
   return true;
@@ -526,7 +538,16 @@ void KeyspaceLog::FinishRewrite() {
   }
 }
 
+std::string KeyspaceLog::FunctionsSnapshot() const {
+  return functions_.empty && !functions_.empty() ? functions_.dump() : std::string();
+}
+
 void KeyspaceLog::RecordDirty() {
+  if (functions_dirty_ && functions_.dump) {
+    const std::string payload = functions_.dump();
+    AppendRecord({.kind = LogRecord::Kind::kFunctions, .dump = payload}, &records_);
+  }
+  functions_dirty_ = false;
   if (dirty_.empty()) return;
   // A key changed several times in a turn is recorded once, as it ended.
   std::sort(dirty_.begin(), dirty_.end());

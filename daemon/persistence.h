@@ -19,6 +19,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -152,6 +153,18 @@ class KeyspaceLog {
   void KeyModified(std::string_view key) {
     if (enabled()) dirty_.emplace_back(key);
   }
+  // The function libraries (FUNCTION LOAD ...) are logged too, whole, when they change: they
+  // are few and small. `dump` gives FUNCTION DUMP's payload; `restore` replaces every library
+  // with a payload's (false and *error when it does not load).
+  struct FunctionsPort {
+    std::function<std::string()> dump;
+    std::function<bool(std::string_view payload, std::string* error)> restore;
+    std::function<bool()> empty;
+  };
+  void set_functions(FunctionsPort port) { functions_ = std::move(port); }
+  void FunctionsChanged() {
+    if (enabled()) functions_dirty_ = true;
+  }
   // Before every key goes (FLUSHALL): the turn's changes so far, then the flush.
   void BeforeFlush();
   // The end of a loop turn, before any of its replies leave: the changed keys' states, written
@@ -160,6 +173,8 @@ class KeyspaceLog {
   bool WriteTurn();
 
  private:
+  // FUNCTION DUMP's payload when there are libraries, else empty (a snapshot then has none).
+  std::string FunctionsSnapshot() const;
   // Appends a record of each dirty key's current state to records_ and forgets them.
   void RecordDirty();
   bool Apply(const LogRecord& record);
@@ -184,6 +199,8 @@ class KeyspaceLog {
   std::unique_ptr<Load> load_;
   LoadStats load_stats_;
   std::vector<std::string> dirty_;
+  FunctionsPort functions_;
+  bool functions_dirty_ = false;
   // This turn's records, each value serialised straight into it (kept: no allocation per turn
   // once grown; given back after a turn that logged a large value).
   std::string records_;

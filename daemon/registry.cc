@@ -19,6 +19,7 @@
 #include "modules/ratelimit/family.h"
 #include "modules/retry/family.h"
 #include "modules/ring/family.h"
+#include "modules/scripting/family.h"
 #include "modules/semaphore/family.h"
 #include "modules/set/family.h"
 #include "modules/strings/strings.h"
@@ -57,6 +58,7 @@ void RegisterAll(Registry& registry) {
   set::RegisterSets(registry);
   list::RegisterLists(registry);
   zset::RegisterSortedSets(registry);
+  scripting::RegisterScripting(registry);
   cluster::RegisterClusterCommands(registry);
 }
 

@@ -1,6 +1,7 @@
 #include "daemon/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -229,11 +230,32 @@ void Server::OnConnection(uv_stream_t* stream, int status) {
   listener->server->Accept(*listener);
 }
 
-void Server::Accept(Listener& listener) {
+void Server::AcceptWhileBusy() {
+  for (auto& listener : listeners_) {
+    uv_os_fd_t listen_fd = -1;
+    if (uv_fileno(&listener->h.handle, &listen_fd) != 0) continue;
+    // A few per check: a flood of connections must not starve the script.
+    for (int i = 0; i < 16; i++) {
+      const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) break;
+      Accept(*listener, fd);
+    }
+  }
+}
+
+void Server::Accept(Listener& listener, int accepted_fd) {
   auto transport =
       listener.unix_socket ? Connection::Transport::kUnix : Connection::Transport::kTcp;
   auto* conn = new Connection(this, next_client_id_, transport);
-  if (uv_accept(&listener.h.stream, conn->stream()) != 0 || !conn->Start()) {
+  int status;
+  if (accepted_fd < 0) {
+    status = uv_accept(&listener.h.stream, conn->stream());
+  } else if (listener.unix_socket) {
+    status = uv_pipe_open(reinterpret_cast<uv_pipe_t*>(conn->stream()), accepted_fd);
+  } else {
+    status = uv_tcp_open(reinterpret_cast<uv_tcp_t*>(conn->stream()), accepted_fd);
+  }
+  if (status != 0 || !conn->Start()) {
     uv_close(conn->handle(), [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
     return;
   }

@@ -26,6 +26,7 @@
 #include "daemon/pubsub.h"
 #include "daemon/registry.h"
 #include "daemon/resharding.h"
+#include "daemon/script_runner.h"
 #include "daemon/stats.h"
 #include "daemon/transactions.h"
 
@@ -100,6 +101,9 @@ class Server final : private KeyspaceListener {
 
   // Applies configuration changes made by CONFIG SET (log level, ...).
   void OnConfigChanged(const std::vector<std::string>& names);
+  // While a script keeps the loop busy (daemon/script_runner.h): accepts waiting connections
+  // without the loop, so that a new client can still send SCRIPT KILL.
+  void AcceptWhileBusy();
   // Runs the periodic work; also right after a test moves the manual clock.
   void Cron();
 
@@ -109,6 +113,7 @@ class Server final : private KeyspaceListener {
   HandlerServices& services() { return services_; }
   PubSub& pubsub() { return pubsub_; }
   BlockedClients& blocking() { return blocking_; }
+  ScriptRunner& scripts() { return scripts_; }
   // Memory as maxmemory and INFO count it: the heap in use (daemon/memory.h), O(1).
   int64_t UsedMemory() const;
   // The most UsedMemory has been, as seen by the cron and INFO.
@@ -147,7 +152,8 @@ class Server final : private KeyspaceListener {
   // Before the loop waits: sets the timer to the earliest timed work, if any.
   void ArmTimedWork();
 
-  void Accept(Listener& listener);
+  // A connection from `listener`: accepted by libuv, or already accepted (accepted_fd).
+  void Accept(Listener& listener, int accepted_fd = -1);
   void FlushAll();
   void CheckClientLimits(int64_t now_ms);
   void SampleOps(int64_t now_ms);
@@ -180,8 +186,9 @@ class Server final : private KeyspaceListener {
   OutputLimits output_limits_{config_, stats_};
   PubSub pubsub_{*this};
   BlockedClients blocking_{*this};
+  ScriptRunner scripts_{*this};
   HandlerServices services_{keyspace_, clock_, config_,        pubsub_,   blocking_, transactions_,
-                            cluster_,  peers_, family_states_, commands_, *this};
+                            cluster_,  peers_, family_states_, commands_, scripts_,  *this};
   std::vector<TimedWork> timed_work_;
 
   uv_loop_t loop_;

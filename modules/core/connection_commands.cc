@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "common/redis_version.h"
 #include "daemon/arg_reader.h"
 #include "daemon/command_helpers.h"
 #include "daemon/connection.h"
@@ -19,7 +20,6 @@ using daemon::CommandSpec;
 using daemon::Connection;
 using daemon::IsArg;
 
-constexpr std::string_view kServerVersion = "7.0.15";  // the Redis version Pylon answers as
 constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 
@@ -105,7 +105,7 @@ void CmdHello(CommandContext& ctx) {
   r.Bulk("server");
   r.Bulk("redis");
   r.Bulk("version");
-  r.Bulk(kServerVersion);
+  r.Bulk(common::kRedisVersion);
   r.Bulk("proto");
   r.Integer(conn.resp());
   r.Bulk("id");

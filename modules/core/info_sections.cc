@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/redis_version.h"
 #include "daemon/connection.h"
 #include "daemon/memory.h"
 #include "daemon/server.h"
@@ -20,7 +21,6 @@ namespace {
 
 using daemon::Server;
 
-constexpr std::string_view kRedisVersion = "7.0.15";  // what clients gate features on
 constexpr std::string_view kPylonVersion = "0.1.0";
 
 template <typename... T>
@@ -54,7 +54,7 @@ void WriteServer(Server& s, std::string& out) {
   uname(&un);
   int64_t now_us = s.clock().NowUs();
   int64_t uptime = (now_us / 1000 - s.start_ms()) / 1000;
-  Line(out, "redis_version:{}", kRedisVersion);
+  Line(out, "redis_version:{}", common::kRedisVersion);
   Line(out, "pylon_version:{}", kPylonVersion);
   Line(out, "redis_git_sha1:00000000");
   Line(out, "redis_git_dirty:0");
@@ -112,6 +112,25 @@ void WriteMemory(Server& s, std::string& out) {
   Line(out, "used_memory_dataset:{}", dataset);
   Line(out, "used_memory_dataset_perc:{:.2f}%", used ? 100.0 * dataset / used : 0.0);
   Line(out, "used_memory_keys_table:{}", ks.table_bytes());
+  // Scripting's memory, under Redis's names (redis_exporter reads them here).
+  daemon::ScriptRunner& scripts = s.scripts();
+  const uint64_t vm_eval = scripts.scripts().engine().memory();
+  const uint64_t vm_functions = scripts.functions().engine().memory();
+  const uint64_t scripts_eval = scripts.scripts().memory();
+  const uint64_t functions = scripts.functions().memory();
+  Line(out, "used_memory_lua:{}", vm_eval);
+  Line(out, "used_memory_vm_eval:{}", vm_eval);
+  Line(out, "used_memory_lua_human:{}", HumanBytes(vm_eval));
+  Line(out, "used_memory_scripts_eval:{}", scripts_eval);
+  Line(out, "number_of_cached_scripts:{}", scripts.scripts().size());
+  Line(out, "number_of_functions:{}", scripts.functions().function_count());
+  Line(out, "number_of_libraries:{}", scripts.functions().libraries().size());
+  Line(out, "used_memory_vm_functions:{}", vm_functions);
+  Line(out, "used_memory_vm_total:{}", vm_eval + vm_functions);
+  Line(out, "used_memory_vm_total_human:{}", HumanBytes(vm_eval + vm_functions));
+  Line(out, "used_memory_functions:{}", functions);
+  Line(out, "used_memory_scripts:{}", scripts_eval + functions);
+  Line(out, "used_memory_scripts_human:{}", HumanBytes(scripts_eval + functions));
   Line(out, "maxmemory:{}", s.config().maxmemory);
   Line(out, "maxmemory_human:{}", HumanBytes(static_cast<uint64_t>(s.config().maxmemory)));
   Line(out, "maxmemory_policy:{}", s.config().maxmemory_policy);

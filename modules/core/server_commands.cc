@@ -144,6 +144,16 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.reply.Error("ERR No shutdown in progress.");
     return;
   }
+  // While a script keeps the server busy, only SHUTDOWN NOSAVE goes through; the script is
+  // stopped at its next instruction check, written or not.
+  daemon::ScriptRunner& scripts = ctx.scripts();
+  if (scripts.busy()) {
+    if (!(flags & kNoSave)) {
+      ctx.reply.Error(scripts.BusyError());
+      return;
+    }
+    scripts.Abort();
+  }
   // As Redis: no reply; the client sees the connection close.
   ctx.server().Shutdown("SHUTDOWN");
 }

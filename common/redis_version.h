@@ -1,0 +1,14 @@
+// The Redis version Pylon answers as (INFO's redis_version, HELLO's version, scripts'
+// redis.REDIS_VERSION): clients gate features on it, so it names the Redis whose behaviour Pylon
+// keeps, not Pylon's own release.
+#pragma once
+
+#include <string_view>
+
+namespace pylon::common {
+
+inline constexpr std::string_view kRedisVersion = "7.0.15";
+// As Redis's REDIS_VERSION_NUM: 0x00MMmmpp.
+inline constexpr int kRedisVersionNum = 0x00070f;
+
+}  // namespace pylon::common
