@@ -25,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import differential  # noqa: E402
 from differential import cmd, mask_each, mask_hello, mask_help, mask_sorted  # noqa: E402
-from differential import mask_sorted_pairs, mask_text  # noqa: E402
+from differential import listen, mask_sorted_pairs, mask_text  # noqa: E402
 
 NAME = "scripting_differential_test"
 PROTOCOLS = ("c2", "c3")
@@ -1130,6 +1130,30 @@ def side_effects():
         # A script can touch keys it did not declare (standalone mode).
         ev("c2", "return redis.call('set', 'undeclared', 'ok')"),
         cmd("c2", "GET", "undeclared"),
+        # Commands whose reply varies, asked only for its shape.
+        ev("c2", "return #redis.call('time')"),
+        ev("c2", "return type(redis.call('randomkey'))"),
+        # A client blocked on a list is served when the script has ended, with what the script
+        # left (the first push is popped by the script itself).
+        cmd("blocked", "BLPOP", "blk", "10", replies=0, label="blocked: BLPOP blk 10 (waits)"),
+        ev("c2", "redis.call('rpush', KEYS[1], 'one', 'two'); "
+           "return redis.call('lpop', KEYS[1])", "blk"),
+        listen("blocked", 1),
+        cmd("c2", "LRANGE", "blk", "0", "-1"),
+        # Messages published by a script, and the keyspace events of its writes, reach
+        # subscribers (in the order the script ran them).
+        cmd("c2", "CONFIG", "SET", "notify-keyspace-events", "KEA"),
+        cmd("sub", "SUBSCRIBE", "news"),
+        cmd("sub", "PSUBSCRIBE", "__keyevent@0__:*"),
+        ev("c2", "redis.call('publish', 'news', 'from a script'); "
+           "redis.call('set', KEYS[1], 'v'); redis.call('expire', KEYS[1], 100); "
+           "return redis.call('publish', 'news', 'second')", "evented"),
+        listen("sub", 4),
+        cmd("sub3", "HELLO", "3", mask=mask_hello),
+        cmd("sub3", "SUBSCRIBE", "news"),
+        ev("c3", "return redis.call('publish', 'news', 'to RESP3')"),
+        listen("sub3", 1),
+        cmd("c2", "CONFIG", "SET", "notify-keyspace-events", ""),
         # SELECT in a script changes only the script's database (there is one here).
         ev("c2", "return redis.call('select', 1)"),
         ev("c2", "return redis.call('select', 0)"),
