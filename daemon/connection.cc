@@ -173,18 +173,18 @@ void Connection::ReadWhileBusy() {
   uv_buf_t buf;
   OnAlloc(handle(), kReadChunk, &buf);
   const ssize_t n = ::read(fd(), buf.base, buf.len);
-  if (n == 0) {
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
     Close();
     return;
   }
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) Close();
-    return;
+  if (n > 0) {
+    in_end_ += static_cast<size_t>(n);
+    server_->stats().net_input_bytes += static_cast<uint64_t>(n);
+    ProcessInput();
   }
-  in_end_ += static_cast<size_t>(n);
-  server_->stats().net_input_bytes += static_cast<uint64_t>(n);
-  ProcessInput();
-  Flush();
+  // Replies of this turn that were waiting for the end of the turn (the script started in the
+  // same turn) go now too.
+  if (!out_.empty()) Flush();
 }
 
 void Connection::ReleaseIdleBuffers() {

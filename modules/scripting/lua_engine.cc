@@ -439,6 +439,29 @@ struct LuaApi {
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
     return lua_gettop(L);
   }
+  // next and pairs, walking a read-only proxy's table (a proxy itself is empty); next's upvalue
+  // 1 is the original next, pairs' the guarded next.
+  static int GuardedNext(lua_State* L) {
+    if (IsReadOnly(L, 1)) {
+      lua_getmetatable(L, 1);
+      lua_pushstring(L, "__index");
+      lua_rawget(L, -2);
+      lua_replace(L, 1);
+      lua_pop(L, 1);
+    }
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, LUA_MULTRET);
+    return lua_gettop(L);
+  }
+  static int GuardedPairs(lua_State* L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+  }
   // getfenv, answering the proxy where Lua would give the real globals (the environment of the
   // built-in C functions).
   static int GuardedGetfenv(lua_State* L) {
@@ -620,6 +643,12 @@ void LuaEngine::Protect() {
   lua_getfield(lua_, -1, "getfenv");
   lua_pushcclosure(lua_, LuaApi::GuardedGetfenv, 1);
   lua_setfield(lua_, -2, "getfenv");
+  lua_getfield(lua_, -1, "next");
+  lua_pushcclosure(lua_, LuaApi::GuardedNext, 1);
+  lua_pushvalue(lua_, -1);
+  lua_setfield(lua_, -3, "next");
+  lua_pushcclosure(lua_, LuaApi::GuardedPairs, 1);
+  lua_setfield(lua_, -2, "pairs");
 
   // The proxy scripts see as their globals; _G names it too.
   lua_newtable(lua_);

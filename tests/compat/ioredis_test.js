@@ -9,7 +9,6 @@
 // event that a test did not ask for, any console warning and any process warning fails the run.
 'use strict';
 
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 let Redis;
@@ -25,8 +24,6 @@ const NAME = 'ioredis_test';
 const PASSWORD = 's3cret';
 const TEST_TIMEOUT_MS = 20000;
 const TARGET = process.env.PYLON_TEST_TARGET || 'pylond';
-const SERVERS_PY = path.join(__dirname, 'servers.py');
-const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 // --- unexpected errors and warnings are failures, recorded here and reported per test
 let unexpected = [];
@@ -39,29 +36,8 @@ for (const level of ['warn', 'error']) {
 }
 process.on('warning', (w) => unexpected.push(`process warning: ${w.name}: ${w.message}`));
 
-// --- servers, through the shared helper (servers.py serve)
-function startServer(pylond, name, directives = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SERVERS_PY, 'serve', pylond, ...directives],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
-    child.stderr.on('data', (d) => { err += d; });
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/^PORT (\d+)$/m);
-      if (m) resolve({ name, port: Number(m[1]), child, exited, stderr: () => err });
-    });
-    exited.then(({ code }) => reject(new Error(`could not start ${name} (helper exit ${code}):\n${err}`)));
-  });
-}
-
-async function stopServer(server) {
-  server.child.kill('SIGTERM');
-  const { code, signal } = await server.exited;
-  if (code !== 0) throw new Error(`${server.name} did not stop cleanly (${code ?? signal}):\n${server.stderr()}`);
-}
+// --- servers, through the shared helper (servers.js, which runs servers.py serve)
+const { startServer, stopServer } = require('./servers');
 
 // --- tiny test runner
 const tests = [];
