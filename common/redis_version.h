@@ -8,7 +8,7 @@
 namespace pylon::common {
 
 inline constexpr std::string_view kRedisVersion = "7.0.15";
-// As Redis's REDIS_VERSION_NUM: 0x00MMmmpp.
-inline constexpr int kRedisVersionNum = 0x00070f;
+// As Redis's REDIS_VERSION_NUM: 0x00MMmmpp (major, minor, patch a byte each).
+inline constexpr int kRedisVersionNum = 0x07000f;
 
 }  // namespace pylon::common

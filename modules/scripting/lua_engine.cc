@@ -31,8 +31,11 @@ constexpr const char* kReadOnlyError = "Attempt to modify a readonly table";
 // The library tables scripts reach as globals; each becomes a read-only proxy.
 constexpr const char* kLibraryTables[] = {"string", "table",    "math",      "cjson", "bit",
                                           "struct", "cmsgpack", "coroutine", "redis"};
-// Loaded by the base library but not given to scripts (Redis's deny list).
-constexpr const char* kRemovedGlobals[] = {"dofile", "loadfile", "print"};
+// Loaded by the base library but not given to scripts: Redis's deny list, and the functions
+// 7.0.15 removed because they reach around its read-only tables (environments, userdata
+// with metatables).
+constexpr const char* kRemovedGlobals[] = {"dofile",  "loadfile", "print",
+                                           "getfenv", "setfenv",  "newproxy"};
 
 // The flags scripts declare, in Redis's spelling.
 struct FlagName {
@@ -462,22 +465,6 @@ struct LuaApi {
     lua_pushnil(L);
     return 3;
   }
-  // getfenv, answering the proxy where Lua would give the real globals (the environment of the
-  // built-in C functions).
-  static int GuardedGetfenv(lua_State* L) {
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
-    LuaEngine& e = Engine(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, e.globals_ref_);
-    if (lua_rawequal(L, -1, -2)) {
-      lua_pop(L, 2);
-      lua_pushvalue(L, LUA_GLOBALSINDEX);
-      return 1;
-    }
-    lua_pop(L, 1);
-    return 1;
-  }
 };
 
 uint32_t ScriptFlagByName(std::string_view name, bool ignore_case) {
@@ -610,6 +597,11 @@ void LuaEngine::RegisterRedisApi() {
 void LuaEngine::CreateErrorHandler() {
   luaL_loadbuffer(lua_, kErrorHandler, std::strlen(kErrorHandler), "@err_handler_def");
   lua_call(lua_, 0, 1);
+  if (mode_ == Mode::kEval) {
+    // EVAL scripts see it as a global, as in Redis.
+    lua_pushvalue(lua_, -1);
+    lua_setglobal(lua_, "__redis__err__handler");
+  }
   error_handler_ref_ = luaL_ref(lua_, LUA_REGISTRYINDEX);
   // The handler keeps its own reference to debug; scripts do not get it.
   lua_pushnil(lua_);
@@ -640,9 +632,6 @@ void LuaEngine::Protect() {
     lua_pushcclosure(lua_, LuaApi::GuardedRawset, 1);
     lua_setfield(lua_, -2, name);
   }
-  lua_getfield(lua_, -1, "getfenv");
-  lua_pushcclosure(lua_, LuaApi::GuardedGetfenv, 1);
-  lua_setfield(lua_, -2, "getfenv");
   lua_getfield(lua_, -1, "next");
   lua_pushcclosure(lua_, LuaApi::GuardedNext, 1);
   lua_pushvalue(lua_, -1);
@@ -657,7 +646,11 @@ void LuaEngine::Protect() {
   lua_setfield(lua_, -2, "__index");
   lua_pushcfunction(lua_, LuaApi::ReadOnlyAssign);
   lua_setfield(lua_, -2, "__newindex");
-  lua_pushboolean(lua_, 0);
+  // What getmetatable(_G) shows: a table as Redis's globals have (its __index refuses unknown
+  // names), not the proxy's own metatable.
+  lua_newtable(lua_);
+  lua_pushcfunction(lua_, LuaApi::NonexistentGlobal);
+  lua_setfield(lua_, -2, "__index");
   lua_setfield(lua_, -2, "__metatable");
   lua_pushlightuserdata(lua_, &kReadOnlyKey);
   lua_pushboolean(lua_, 1);

@@ -6,8 +6,9 @@
 // Redis makes tables read-only with a patch to its bundled Lua; Pylon runs Debian's stock Lua 5.1,
 // so the same refusals come from proxies: the globals a script sees are an empty table whose
 // metatable reads through to the real globals and refuses every assignment, and each library
-// table is such a proxy of its own (rawset, setmetatable and getfenv are wrapped so that they
-// cannot reach around a proxy).
+// table is such a proxy of its own (rawset and setmetatable are wrapped so that they cannot reach
+// around a proxy, next and pairs so that they walk what it stands for; getfenv, setfenv and
+// newproxy are gone, as in Redis 7.0.15).
 //
 // A pure core: what a script's redis.call reaches is a ScriptHost the caller passes in; the
 // engine knows nothing of the server. EVAL scripts and FUNCTION libraries each get an engine of
