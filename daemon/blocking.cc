@@ -17,7 +17,7 @@ int64_t SortKey(int64_t deadline_ms) { return deadline_ms == 0 ? INT64_MAX : dea
 bool BlockedClients::CanBlock(const CommandContext& ctx) {
   // Inside EXEC, and a script's commands, answer at once as if timed out (Redis's
   // CLIENT_DENY_BLOCKING).
-  return !ctx.conn.multi.executing && ctx.conn.transport() != Connection::Transport::kScript;
+  return !ctx.conn.multi.executing && !ctx.conn.is_script_client();
 }
 
 void BlockedClients::Block(CommandContext& ctx, std::span<const std::string_view> keys,

@@ -67,6 +67,8 @@ class Connection {
 
   uint64_t id() const { return id_; }
   Transport transport() const { return transport_; }
+  // The client scripts' commands run as (daemon/script_runner.h).
+  bool is_script_client() const { return transport_ == Transport::kScript; }
   const std::string& addr() const { return addr_; }
   const std::string& laddr() const { return laddr_; }
   int fd() const;

@@ -190,7 +190,8 @@ bool Dispatcher::Route(Connection& conn, const CommandSpec& cmd, Args args) {
 
 void Dispatcher::Call(Connection& conn, const CommandSpec& cmd, Args args) {
   protocol::ReplyWriter& reply = conn.reply();
-  uint64_t errors_before = reply.errors();
+  const uint64_t errors_before = reply.errors();
+  const uint64_t counted_before = reply.errors_counted_before();
   auto start = std::chrono::steady_clock::now();
   CommandContext ctx{server_.services(), conn, reply, cmd, args};
   const auto events = static_cast<uint32_t>(server_.config().notify_keyspace_events);
@@ -209,7 +210,9 @@ void Dispatcher::Call(Connection& conn, const CommandSpec& cmd, Args args) {
   server_.stats().commands_processed++;
   if (reply.errors() != errors_before) {
     cmd.failed_calls++;
-    CountErrorReply(server_, reply.last_error_code());
+    if (reply.errors() - errors_before > reply.errors_counted_before() - counted_before) {
+      CountErrorReply(server_, reply.last_error_code());
+    }
   }
 }
 

@@ -50,6 +50,13 @@ class ReplyWriter {
   // Errors written so far and the code of the last one ("ERR", "WRONGTYPE"), so the dispatcher
   // can count failed calls and INFO errorstats without every handler reporting its errors.
   uint64_t errors() const { return errors_; }
+  // An error that INFO errorstats counted already, where it arose (a script's failed redis.call
+  // passed on as the script's error): the call still fails, but the error is not counted twice.
+  void ErrorCountedBefore(std::string_view text) {
+    counted_before_++;
+    Error(text);
+  }
+  uint64_t errors_counted_before() const { return counted_before_; }
   std::string_view last_error_code() const { return {last_code_, last_code_len_}; }
 
   // Bytes already encoded (e.g. a shared constant reply).
@@ -60,6 +67,7 @@ class ReplyWriter {
   ReplyBuffer* out_;
   int resp_;
   uint64_t errors_ = 0;
+  uint64_t counted_before_ = 0;
   char last_code_[32] = {};
   size_t last_code_len_ = 0;
 };

@@ -8,6 +8,7 @@
 
 #include "daemon/cluster.h"
 #include "daemon/command_helpers.h"
+#include "daemon/connection.h"
 #include "daemon/keyspace.h"
 #include "daemon/keyspace_events.h"
 #include "modules/hash/hash_value.h"
@@ -188,9 +189,10 @@ void SortGeneric(CommandContext& ctx, bool read_only) {
       return ctx.reply.Error(daemon::kErrWrongType);
     }
   }
-  // A set has no order of its own: stored unsorted, it is sorted ALPHA so that the result does
-  // not depend on how the set is laid out (Redis does this for replication).
-  if (req.dont_sort && is_set && req.store) {
+  // A set has no order of its own: stored unsorted, or returned to a script, it is sorted ALPHA
+  // so that the result does not depend on how the set is laid out (as Redis does, for
+  // replication and for scripts' determinism).
+  if (req.dont_sort && is_set && (req.store || ctx.conn.is_script_client())) {
     req.dont_sort = false;
     req.order.alpha = true;
     req.by.reset();

@@ -49,6 +49,10 @@ class ReplyReader {
           std::string text = "-";
           text.append(line);
           PushErrorTable(L_, text);
+          // Counted in errorstats where it arose; the script passing it on is not another.
+          lua_pushstring(L_, kCountedField);
+          lua_pushboolean(L_, 1);
+          lua_settable(L_, -3);
         }
         return;
       case '$': {
@@ -222,7 +226,7 @@ void WriteTable(lua_State* L, protocol::ReplyWriter& reply, int script_resp) {
   if (RawField(L, "err") == LUA_TSTRING) {
     size_t len = 0;
     const char* s = lua_tolstring(L, -1, &len);
-    reply.Error(std::string_view(s, len));
+    WriteErrorOf(L, -2, std::string_view(s, len), reply);
     lua_pop(L, 1);
     return;
   }
@@ -312,6 +316,17 @@ void WriteTable(lua_State* L, protocol::ReplyWriter& reply, int script_resp) {
 }
 
 }  // namespace
+
+void WriteErrorOf(lua_State* L, int table, std::string_view text, protocol::ReplyWriter& reply) {
+  lua_getfield(L, table, kCountedField);
+  const bool counted = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (counted) {
+    reply.ErrorCountedBefore(text);
+  } else {
+    reply.Error(text);
+  }
+}
 
 void PushErrorTable(lua_State* L, std::string_view text) {
   std::string_view code = "ERR";

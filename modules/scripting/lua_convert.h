@@ -13,6 +13,13 @@ namespace pylon::scripting {
 // with '-' carries its code ("-WRONGTYPE ..."); any other gets ERR. Trailing CR/LF are dropped.
 void PushErrorTable(lua_State* L, std::string_view text);
 
+// The field an error table carries when the error came from a command (counted in INFO
+// errorstats already), as Redis's ignore_error_stats_update.
+inline constexpr const char* kCountedField = "ignore_error_stats_update";
+// Writes `text` as the error of the error table at `table`, counted in errorstats unless the
+// table says it was already.
+void WriteErrorOf(lua_State* L, int table, std::string_view text, protocol::ReplyWriter& reply);
+
 // Pushes one RESP2/RESP3 reply as Lua values: integers as numbers, bulk strings as strings, nulls
 // as false (RESP2) or nil (RESP3's null), status as {ok=...}, errors as {err=...}, arrays as
 // tables; RESP3 maps {map={...}}, sets {set={k=true}}, doubles {double=n}, big numbers

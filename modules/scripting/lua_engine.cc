@@ -79,6 +79,31 @@ int RaiseReadOnly(lua_State* L) {
   return lua_error(L);
 }
 
+// Compiles Lua source. Lua would take a chunk that starts with the bytecode signature as
+// precompiled bytecode, which a sandbox must never run (it can break the VM's memory safety);
+// Redis's Lua has no bytecode loader, so such a chunk is parsed as text and fails as text does.
+// Here a leading space makes the parser see text: the same error, and the same line numbers.
+int LoadText(lua_State* L, std::string_view code, const char* chunkname) {
+  if (code.empty() || code[0] != LUA_SIGNATURE[0]) {
+    return luaL_loadbuffer(L, code.data(), code.size(), chunkname);
+  }
+  struct Pieces {
+    std::string_view parts[2];
+    int next = 0;
+  } pieces{{" ", code}};
+  const lua_Reader read = [](lua_State*, void* data, size_t* size) -> const char* {
+    auto* p = static_cast<Pieces*>(data);
+    if (p->next == 2) {
+      *size = 0;
+      return nullptr;
+    }
+    const std::string_view part = p->parts[p->next++];
+    *size = part.size();
+    return part.data();
+  };
+  return lua_load(L, read, &pieces, chunkname);
+}
+
 }  // namespace
 
 // The C functions scripts call. A struct so that they may reach LuaEngine's private state.
@@ -458,6 +483,45 @@ struct LuaApi {
     lua_call(L, 2, LUA_MULTRET);
     return lua_gettop(L);
   }
+  // loadstring(s [, chunkname]) and load(f [, chunkname]), never loading bytecode (LoadText).
+  static int GuardedLoadstring(lua_State* L) {
+    size_t len = 0;
+    const char* s = luaL_checklstring(L, 1, &len);
+    const char* chunkname = luaL_optstring(L, 2, s);
+    return FinishLoad(L, LoadText(L, std::string_view(s, len), chunkname));
+  }
+  static int GuardedLoad(lua_State* L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    const char* chunkname = luaL_optstring(L, 2, "=(load)");
+    std::string code;
+    for (;;) {
+      lua_pushvalue(L, 1);
+      lua_call(L, 0, 1);
+      if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        break;
+      }
+      if (!lua_isstring(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_pushstring(L, "reader function must return a string");
+        return 2;
+      }
+      size_t len = 0;
+      const char* piece = lua_tolstring(L, -1, &len);
+      code.append(piece, len);
+      lua_pop(L, 1);
+      if (len == 0) break;
+    }
+    return FinishLoad(L, LoadText(L, code, chunkname));
+  }
+  // As Lua's load functions answer: the function, or nil and the message.
+  static int FinishLoad(lua_State* L, int status) {
+    if (status == 0) return 1;
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
   static int GuardedPairs(lua_State* L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_pushvalue(L, lua_upvalueindex(1));
@@ -632,6 +696,10 @@ void LuaEngine::Protect() {
     lua_pushcclosure(lua_, LuaApi::GuardedRawset, 1);
     lua_setfield(lua_, -2, name);
   }
+  lua_pushcfunction(lua_, LuaApi::GuardedLoadstring);
+  lua_setfield(lua_, -2, "loadstring");
+  lua_pushcfunction(lua_, LuaApi::GuardedLoad);
+  lua_setfield(lua_, -2, "load");
   lua_getfield(lua_, -1, "next");
   lua_pushcclosure(lua_, LuaApi::GuardedNext, 1);
   lua_pushvalue(lua_, -1);
@@ -647,10 +715,11 @@ void LuaEngine::Protect() {
   lua_pushcfunction(lua_, LuaApi::ReadOnlyAssign);
   lua_setfield(lua_, -2, "__newindex");
   // What getmetatable(_G) shows: a table as Redis's globals have (its __index refuses unknown
-  // names), not the proxy's own metatable.
+  // names), read-only as Redis's is, not the proxy's own metatable.
   lua_newtable(lua_);
   lua_pushcfunction(lua_, LuaApi::NonexistentGlobal);
   lua_setfield(lua_, -2, "__index");
+  MakeProxy(lua_);
   lua_setfield(lua_, -2, "__metatable");
   lua_pushlightuserdata(lua_, &kReadOnlyKey);
   lua_pushboolean(lua_, 1);
@@ -680,7 +749,7 @@ void LuaEngine::SetGlobalsView(int table_ref) {
 
 int LuaEngine::Compile(std::string_view body, std::string_view chunk, std::string* error) {
   const std::string name(chunk);
-  if (luaL_loadbuffer(lua_, body.data(), body.size(), name.c_str())) {
+  if (LoadText(lua_, body, name.c_str())) {
     *error = lua_tostring(lua_, -1);
     lua_pop(lua_, 1);
     return -1;
@@ -694,7 +763,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, FunctionRegistrar& registrar,
                             std::string* error) {
   SetGlobalsView(library_api_ref_);
   bool ok = false;
-  if (luaL_loadbuffer(lua_, code.data(), code.size(), "@user_function")) {
+  if (LoadText(lua_, code, "@user_function")) {
     *error = std::string("Error compiling function: ") + lua_tostring(lua_, -1);
     lua_pop(lua_, 1);
   } else {
@@ -791,8 +860,9 @@ void LuaEngine::WriteError(const RunContext& ctx) {
     text += lua_tostring(lua_, -1);
     text += '.';
   }
-  lua_pop(lua_, 4);
-  ctx.reply.Error(text);
+  lua_pop(lua_, 3);
+  WriteErrorOf(lua_, -1, text, ctx.reply);
+  lua_pop(lua_, 1);
 }
 
 size_t LuaEngine::memory() const {

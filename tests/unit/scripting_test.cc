@@ -200,6 +200,14 @@ TEST_CASE("the sandbox refuses what Redis refuses", "[scripting]") {
           "-ERR user_script:1: Script attempted to access nonexistent global variable '" +
               std::string(name) + "' script: sha, on @user_script:1.\r\n");
   }
+  // Bytecode is never loaded: it is parsed as text, and fails.
+  CHECK(f.Eval("return loadstring(string.dump(function() return 1 end))()")
+            .find("attempt to call a nil value") != std::string::npos);
+  CHECK(f.Eval("local n = 0 return load(function() n = n + 1 if n == 1 then return "
+               "string.dump(function() return 1 end) end end)()")
+            .find("attempt to call a nil value") != std::string::npos);
+  CHECK(f.Eval("return loadstring('return 7')()") == ":7\r\n");
+  CHECK(f.Eval("local g = getmetatable(_G) g.__index = {}") == readonly);
   // Nothing a script did is seen by the next one.
   f.Eval("pcall(function() redis.call = nil end)");
   CHECK(f.Eval("return redis.call('ping').ok") == "$4\r\nPONG\r\n");
