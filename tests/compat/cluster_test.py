@@ -158,6 +158,51 @@ def errors(nodes):
         r.close()
 
 
+def scripts(nodes):
+    """EVAL in cluster mode: the declared keys route the call, and a script keeps to its node."""
+    first = nodes[0]
+    r = redis.Redis(host=first.host, port=first.port, decode_responses=True)
+    rc = RedisCluster(startup_nodes=[ClusterNode(n.host, n.port) for n in nodes],
+                      decode_responses=True)
+    try:
+        owners = slot_owners(r)
+        candidates = ["s%d" % i for i in range(1000)]
+        mine = next(k for k in candidates if owners[key_slot(k)] == first.port)
+        mine2 = next(k for k in candidates
+                     if owners[key_slot(k)] == first.port and key_slot(k) != key_slot(mine))
+        other = next(k for k in candidates if owners[key_slot(k)] != first.port)
+        write = "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])"
+        eq(r.eval(write, 1, mine, "v"), "v", "EVAL of a key of this node")
+        # The cluster client routes EVAL by its first key, to whichever node owns it.
+        for i in range(20):
+            eq(rc.eval(write, 1, "rc:%d" % i, str(i)), str(i), "RedisCluster EVAL rc:%d" % i)
+        for args, expected in [
+                ((write, 1, other, "v"), "MOVED %d" % key_slot(other)),
+                (("return 1", 2, mine, mine2), "Keys in request don't hash to the same slot"),
+                (("return redis.call('get', ARGV[1])", 1, mine, other),
+                 "Script attempted to access a non local key in a cluster node"),
+                # A script that declares flags keeps to its keys' slot (one without, as
+                # Redis 7.0's compatibility mode, may reach any slot of its node).
+                (("#!lua\nreturn redis.call('get', ARGV[1])", 1, mine2, mine),
+                 "Script attempted to access keys that do not hash to the same slot"),
+                (("#!lua flags=no-cluster\nreturn 1", 0),
+                 "Can not run script on cluster, 'no-cluster' flag is set.")]:
+            try:
+                r.eval(*args)
+                raise AssertionError("EVAL %r: no error" % (args,))
+            except redis.exceptions.ResponseError as e:
+                if expected not in str(e):
+                    raise AssertionError("EVAL %r: %r not in %r" % (args, expected, str(e)))
+        eq(r.eval("return redis.call('get', ARGV[1])", 1, mine2, mine), "v", "no shebang")
+        # allow-cross-slot-keys lets a script reach other slots of its own node.
+        eq(r.eval("#!lua flags=allow-cross-slot-keys\nreturn redis.call('get', ARGV[1])", 1,
+                  mine2, mine), "v", "allow-cross-slot-keys")
+        return [mine] + ["rc:%d" % i for i in range(20)]
+    finally:
+        r.close()
+        rc.close()
+
+
 def main():
     pylond = servers.pylond_from_argv(NAME)
     tally = Tally(NAME)
@@ -165,7 +210,8 @@ def main():
         nodes = [running.start(n) for n in servers.make_cluster(pylond, 3)]
         keys = []
         for name, fn in [("redis_py_cluster", redis_py_cluster),
-                         ("redis_cli_cluster", redis_cli_cluster), ("errors", errors)]:
+                         ("redis_cli_cluster", redis_cli_cluster), ("errors", errors),
+                         ("scripts", scripts)]:
             keys += tally.run(name, fn, nodes) or []
         tally.run("placement", lambda: "%d keys, per node %s" % (
             len(set(keys)), check_placement(nodes, sorted(set(keys)))))
