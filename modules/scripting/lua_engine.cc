@@ -116,6 +116,13 @@ struct LuaApi {
     return *engine;
   }
 
+  // The string at `index` with its length (a NUL inside stays, and is then refused as a name).
+  static std::string StringAt(lua_State* L, int index) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, index, &len);
+    return std::string(s, len);
+  }
+
   // Pushes {err=...} and raises it.
   static int Raise(lua_State* L, std::string_view text) {
     PushErrorTable(L, text);
@@ -372,7 +379,7 @@ struct LuaApi {
     if (argc == 2) {
       if (!lua_isstring(L, 1))
         return fail("first argument to redis.register_function must be a string");
-      name = lua_tostring(L, 1);
+      name = StringAt(L, 1);
       has_name = true;
       if (!lua_isfunction(L, 2)) {
         return fail("second argument to redis.register_function must be a function");
@@ -396,14 +403,14 @@ struct LuaApi {
             lua_pop(L, 2);
             return fail("function_name argument given to redis.register_function must be a string");
           }
-          name = lua_tostring(L, -1);
+          name = StringAt(L, -1);
           has_name = true;
         } else if (!strcasecmp(key, "description")) {
           if (!lua_isstring(L, -1)) {
             lua_pop(L, 2);
             return fail("description argument given to redis.register_function must be a string");
           }
-          description = lua_tostring(L, -1);
+          description = StringAt(L, -1);
         } else if (!strcasecmp(key, "callback")) {
           if (!lua_isfunction(L, -1)) {
             lua_pop(L, 2);
