@@ -129,6 +129,19 @@ struct LuaApi {
     return lua_error(L);
   }
 
+  // Runs `body`, then raises the error it reports, if any, once its C++ locals are gone:
+  // lua_error longjmps, which would skip their destructors.
+  template <int (*body)(lua_State*, std::string*)>
+  static int RaiseAfter(lua_State* L) {
+    {
+      std::string error;
+      const int results = body(L, &error);
+      if (error.empty()) return results;
+      PushErrorTable(L, error);
+    }
+    return lua_error(L);
+  }
+
   static int Command(lua_State* L, bool raise) {
     LuaEngine& e = Engine(L);
     if (!e.run_) return Raise(L, "redis.call/pcall can only be called inside a script invocation");
@@ -284,21 +297,30 @@ struct LuaApi {
   }
   static int Debug(lua_State*) { return 0; }
 
-  static int AclCheckCmd(lua_State* L) {
+  static int AclCheckCmd(lua_State* L, std::string* error) {
     LuaEngine& e = Engine(L);
-    if (!e.run_)
-      return Raise(L, "redis.acl_check_cmd can only be called inside a script invocation");
+    if (!e.run_) {
+      *error = "redis.acl_check_cmd can only be called inside a script invocation";
+      return 0;
+    }
     const int argc = lua_gettop(L);
-    if (argc == 0) return Raise(L, "Please specify at least one argument for this redis lib call");
+    if (argc == 0) {
+      *error = "Please specify at least one argument for this redis lib call";
+      return 0;
+    }
     std::vector<std::string_view> args;
     for (int i = 1; i <= argc; i++) {
       size_t len = 0;
       const char* s = lua_tolstring(L, i, &len);
-      if (!s) return Raise(L, "Lua redis lib command arguments must be strings or integers");
+      if (!s) {
+        *error = "Lua redis lib command arguments must be strings or integers";
+        return 0;
+      }
       args.emplace_back(s, len);
     }
     if (!e.run_->host.KnowsCommand(args)) {
-      return Raise(L, "Invalid command passed to redis.acl_check_cmd()");
+      *error = "Invalid command passed to redis.acl_check_cmd()";
+      return 0;
     }
     lua_pushboolean(L, 1);
     return 1;
@@ -360,21 +382,25 @@ struct LuaApi {
 
   // redis.register_function(name, callback) or redis.register_function{function_name=...,
   // callback=..., flags={...}, description=...}, during FUNCTION LOAD only.
-  static int RegisterFunction(lua_State* L) {
+  static int RegisterFunction(lua_State* L, std::string* error) {
     LuaEngine& e = Engine(L);
     if (!e.registrar_) {
-      return Raise(L, "redis.register_function can only be called on FUNCTION LOAD command");
+      *error = "redis.register_function can only be called on FUNCTION LOAD command";
+      return 0;
     }
     const int argc = lua_gettop(L);
-    if (argc < 1 || argc > 2)
-      return Raise(L, "wrong number of arguments to redis.register_function");
-    std::string name, description, error;
+    if (argc < 1 || argc > 2) {
+      *error = "wrong number of arguments to redis.register_function";
+      return 0;
+    }
+    std::string name, description;
     uint32_t flags = 0;
     bool has_name = false;
     int ref = LUA_NOREF;
     auto fail = [&](std::string_view text) {
       if (ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, ref);
-      return Raise(L, text);
+      *error = text;
+      return 0;
     };
     if (argc == 2) {
       if (!lua_isstring(L, 1))
@@ -450,8 +476,8 @@ struct LuaApi {
       if (!has_name) return fail("redis.register_function must get a function name argument");
       if (ref == LUA_NOREF) return fail("redis.register_function must get a callback argument");
     }
-    error = e.registrar_->Register(name, description, ref, flags);
-    if (!error.empty()) return fail(error);
+    const std::string refused = e.registrar_->Register(name, description, ref, flags);
+    if (!refused.empty()) return fail(refused);
     return 0;
   }
 
@@ -503,7 +529,13 @@ struct LuaApi {
     std::string code;
     for (;;) {
       lua_pushvalue(L, 1);
-      lua_call(L, 0, 1);
+      // Protected: the reader's error must not longjmp over `code`. As Lua's load, it is then
+      // load's answer: nil and the message.
+      if (lua_pcall(L, 0, 1, 0) != 0) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+      }
       if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         break;
@@ -656,7 +688,7 @@ void LuaEngine::RegisterRedisApi() {
   SetNumber(lua_, "REPL_SLAVE", 2);
   SetNumber(lua_, "REPL_REPLICA", 2);
   SetNumber(lua_, "REPL_ALL", 3);
-  SetFunction(lua_, "acl_check_cmd", LuaApi::AclCheckCmd);
+  SetFunction(lua_, "acl_check_cmd", LuaApi::RaiseAfter<LuaApi::AclCheckCmd>);
   if (mode_ == Mode::kEval) {
     SetFunction(lua_, "breakpoint", LuaApi::Breakpoint);
     SetFunction(lua_, "debug", LuaApi::Debug);
@@ -682,7 +714,7 @@ void LuaEngine::CreateErrorHandler() {
 void LuaEngine::CreateLibraryApi() {
   lua_newtable(lua_);  // the globals a library's code sees while it loads
   lua_newtable(lua_);  // its redis table
-  SetFunction(lua_, "register_function", LuaApi::RegisterFunction);
+  SetFunction(lua_, "register_function", LuaApi::RaiseAfter<LuaApi::RegisterFunction>);
   SetLogAndVersion(lua_);
   SetNonexistentGuard(lua_);
   MakeProxy(lua_);
