@@ -12,14 +12,6 @@ namespace {
 // headers).
 constexpr size_t kScriptOverhead = 96;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 }  // namespace
 
 bool ParseScriptShebang(std::string_view body, uint32_t* flags, size_t* shebang_len,
@@ -77,7 +69,13 @@ ScriptCache::ScriptCache(Lrand48& random)
 
 const ScriptCache::Script* ScriptCache::Find(std::string_view sha) const {
   if (sha.size() != 40) return nullptr;
-  auto it = scripts_.find(Lower(sha));
+  // Lower-cased on the stack: EVALSHA's lookup allocates nothing.
+  char lower[40];
+  for (size_t i = 0; i < 40; i++) {
+    const char c = sha[i];
+    lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  auto it = scripts_.find(std::string_view(lower, 40));
   return it == scripts_.end() ? nullptr : &it->second;
 }
 
@@ -99,7 +97,9 @@ const ScriptCache::Script* ScriptCache::Load(std::string_view body, std::string*
     return nullptr;
   }
   memory_ += sha->size() + body.size() + kScriptOverhead;
-  return &scripts_.emplace(*sha, Script{ref, flags, std::string(body)}).first->second;
+  auto added = scripts_.emplace(*sha, Script{ref, flags, std::string(body), {}}).first;
+  added->second.sha = added->first;
+  return &added->second;
 }
 
 void ScriptCache::Flush() {

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "common/name_map.h"
 #include "modules/scripting/lua_engine.h"
 
 namespace pylon::scripting {
@@ -25,6 +25,7 @@ class ScriptCache {
     int ref;         // the compiled function in the engine
     uint32_t flags;  // from the shebang
     std::string body;
+    std::string_view sha;  // its key in the cache (40 lower-case hex digits)
   };
 
   explicit ScriptCache(Lrand48& random);
@@ -45,7 +46,7 @@ class ScriptCache {
  private:
   Lrand48& random_;
   std::unique_ptr<LuaEngine> engine_;
-  std::unordered_map<std::string, Script> scripts_;
+  common::NameMap<Script> scripts_;
   size_t memory_ = 0;
 };
 

@@ -46,8 +46,6 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool read_only) {
       ctx.reply.Error(kNoScript);
       return;
     }
-    sha = std::string(ctx.args[1]);
-    for (char& c : sha) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   } else {
     std::string error;
     script = cache.Load(ctx.args[1], &sha, &error);
@@ -59,7 +57,7 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool read_only) {
   ctx.scripts().Run(ctx, {.engine = cache.engine(),
                           .ref = script->ref,
                           .flags = script->flags,
-                          .name = sha,
+                          .name = script->sha,
                           .eval = true,
                           .read_only = read_only,
                           .keys = keys,
