@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -162,8 +163,16 @@ struct LuaApi {
       if (lua_type(L, i) == LUA_TNUMBER) {
         // Not lua_tolstring: Lua's own format (%.14g) loses precision.
         char* buf = e.number_args_[i - 1].data();
-        const int n = std::snprintf(buf, 32, "%.17g", static_cast<double>(lua_tonumber(L, i)));
-        e.call_args_.emplace_back(buf, static_cast<size_t>(n));
+        const double d = lua_tonumber(L, i);
+        size_t n;
+        if (d != 0 && d > -1e15 && d < 1e15 && d == static_cast<double>(static_cast<int64_t>(d))) {
+          // A whole number prints as %.17g prints it, without going through printf (the common
+          // case: counts, TTLs, timestamps).
+          n = static_cast<size_t>(std::to_chars(buf, buf + 32, static_cast<int64_t>(d)).ptr - buf);
+        } else {
+          n = static_cast<size_t>(std::snprintf(buf, 32, "%.17g", d));
+        }
+        e.call_args_.emplace_back(buf, n);
         continue;
       }
       size_t len = 0;

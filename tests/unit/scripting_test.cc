@@ -179,6 +179,14 @@ TEST_CASE("arguments reach the host as Redis formats them", "[scripting]") {
   REQUIRE(f.host.calls.size() == 1);
   CHECK(f.host.calls[0] ==
         std::vector<std::string>{"get", "1", "0.10000000000000001", "-2.5", "x", "k", "a"});
+  // Whole numbers as %.17g writes them, at the edges of the integer shortcut too.
+  f.host.calls.clear();
+  // (-z: a negative zero made at run time; a literal -0.0 is folded into the constant 0.)
+  f.Eval("local z = 0 redis.call('get', -7, 0, -z, 1e15, 1e15 - 1, -(1e15 - 1), 2^53, 1e17, 1/0)");
+  REQUIRE(f.host.calls.size() == 1);
+  CHECK(f.host.calls[0] == std::vector<std::string>{"get", "-7", "0", "-0", "1000000000000000",
+                                                    "999999999999999", "-999999999999999",
+                                                    "9007199254740992", "1e+17", "inf"});
   CHECK(f.Eval("return {#KEYS, #ARGV, KEYS[2], ARGV[1]}", {"a", "b"}, {"c"}) ==
         "*4\r\n:2\r\n:1\r\n$1\r\nb\r\n$1\r\nc\r\n");
 }
