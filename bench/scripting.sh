@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Scripting benchmark: EVALSHA in pylond and redis-server side by side in one run, RL.ALLOW
+# against the same token bucket in pylond's own Lua, and the memory of a cached script.
+#
+#   bash bench/scripting.sh [path-to-pylond]   (default: build/release/daemon/pylond)
+#   BENCH_SCRIPTING=1 bash bench/run.sh ...    (the same, after run.sh's own steps)
+#
+# Steps: probe (SCRIPT LOAD and one EVALSHA of each script, RL.ALLOW on pylond: bench/scripting.py),
+# throughput (rounds of pylon-loadgen, alternating servers, each run once per pipeline depth):
+#   - EVALSHA of `return 1`: the fixed cost of running a script;
+#   - EVALSHA of bench/token_bucket.lua over BENCH_SCRIPTING_KEYS random keys (TIME, HMGET, HSET,
+#     PEXPIRE; every call admitted);
+#   - EVALSHA of the `limits` library's moving-window hit (acquire_moving_window.lua, read from the
+#     installed python3-limits), a limit of 1000 per 60 s, one key per client: before each run
+#     every list is refilled with 1000 expired entries, so each hit does the whole work (LINDEX at
+#     the 1000th entry, LPUSH, LTRIM of the oldest, EXPIRE) and is admitted; checked after the run;
+#   - pylond only: RL.ALLOW ALGO token with the token bucket's rule, to set against the script;
+# memory (BENCH_SCRIPTING_SCRIPTS distinct small scripts SCRIPT LOADed into each server; the growth
+# of used_memory, used_memory_vm_eval and used_memory_scripts_eval per script).
+#
+# Environment (defaults in brackets):
+#   BENCH_N                   requests per run [30000]; the moving-window runs need
+#                             BENCH_N / BENCH_CLIENTS well under 1000 (every hit admitted)
+#   BENCH_ROUNDS              rounds; the table shows the median of the rounds [5]
+#   BENCH_CLIENTS             parallel connections (-c), and keys of the moving window [50]
+#   BENCH_PIPELINES           pipeline depths (-P) [1 16]
+#   BENCH_LOADGEN             the pylon-loadgen binary, when not next to pylond
+#   BENCH_SCRIPTING_KEYS      random keys of the token-bucket and RL.ALLOW runs [10000]
+#   BENCH_SCRIPTING_SCRIPTS   scripts the memory step loads into each server [10000]
+#   BENCH_PORTS               "REDIS_PORT PYLOND_PORT" to use [two free ports]
+#   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond, running the token-bucket
+#                             script in place of RL.ALLOW (to check the script: ratios ~1.0)
+#
+# Output: tables on stdout and in bench/out/scripting.md, bench/out/scripting-results.csv
+# (medians), bench/out/scripting-raw.csv (every run), bench/out/scripting-memory.csv.
+# See bench/README.md.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+# shellcheck source=common.sh
+source "$here/common.sh"
+
+n="${BENCH_N:-30000}"
+rounds="${BENCH_ROUNDS:-5}"
+clients="${BENCH_CLIENTS:-50}"
+read -r -a pipelines <<< "${BENCH_PIPELINES:-1 16}"
+keys="${BENCH_SCRIPTING_KEYS:-10000}"
+scripts="${BENCH_SCRIPTING_SCRIPTS:-10000}"
+read -r -a ports <<< "${BENCH_PORTS:-}"
+# The token bucket's rule, as bench/ratelimit.sh: 20,000 a day, so no call is ever refused.
+bucket_args=(20000 86400000 20000 1)  # limit, period_ms, burst, cost
+rl_rule=(LIMIT 20000 PERIOD 86400000 ALGO token)
+# The moving window's rule, as an application would give it to `limits`: 1000 per minute.
+window_limit=1000
+window_seconds=60
+out="$here/out"
+run_timeout=120  # seconds for one load run: a hung server fails the bench, not hangs it
+py=/usr/bin/python3
+[[ -x "$py" ]] || py=python3
+
+servers_pylond_arg "bench/scripting.sh" "${1:-$root/build/release/daemon/pylond}" || exit 2
+bench_loadgen bench/scripting.sh
+bench_require bench/scripting.sh redis-server taskset "$py"
+standin=0
+[[ "${PYLON_TEST_TARGET:-pylond}" == "redis" ]] && standin=1
+if ((n * 5 / 4 / clients >= window_limit)); then
+  echo "bench/scripting.sh: BENCH_N=$n over $clients clients can exceed $window_limit hits on a" \
+    "moving-window key in one run; use fewer requests or more clients" >&2
+  exit 2
+fi
+
+bench_pin pylon-loadgen
+trap 'server_stop_all >/dev/null 2>&1' EXIT
+if ((${#ports[@]} == 2)); then
+  bench_server_at "${ports[0]}" redis --reference "${server_cpu[@]}"
+  bench_server_at "${ports[1]}" pylond "${server_cpu[@]}"
+else
+  bench_start_servers
+fi
+target_label="pylond"
+((standin)) && target_label="pylond (redis-server stand-in; the token bucket script for RL.ALLOW)"
+echo "bench-scripting: $n requests, $clients clients, pipelines ${pipelines[*]}, $rounds rounds;" \
+  "$pinning"
+echo "bench-scripting: redis-server on port $redis_port, $target_label on port $pylond_port"
+
+start=$SECONDS
+# Each probe prints "PID SHA_TRIVIAL SHA_BUCKET SHA_WINDOW".
+probe="$("$py" "$here/scripting.py" probe "$redis_port" redis reference)" || exit 1
+read -r _ sha_trivial sha_bucket sha_window <<< "$probe"
+role=target
+((standin)) && role=standin
+probe="$("$py" "$here/scripting.py" probe "$pylond_port" pylond "$role")" || exit 1
+read -r _ pylond_shas <<< "$probe"
+[[ "$pylond_shas" == "$sha_trivial $sha_bucket $sha_window" ]] || {
+  echo "bench-scripting: the servers disagree on the scripts' SHA1s: $pylond_shas" >&2
+  exit 1
+}
+
+mkdir -p "$out"
+rm -f "$out"/scripting-{raw,results,memory}.csv "$out/scripting.md"
+raw="$out/scripting-raw.csv"
+
+# The moving window's clock: `limits` sends time.time(). Every run uses the same instant; the
+# lists are refilled before it with entries one window older, all expired.
+now="$(date +%s)"
+window_now="$now.250000"
+window_old="$((now - window_seconds - 1)).250000"
+
+# run_row ROUND SERVER ROW PIPELINE: one load run of the row's command (bench_command_run).
+run_row() {
+  local round=$1 server=$2 row=$3 pipeline=$4 port_var="${2}_port"
+  case "$row" in
+    trivial)
+      bench_command_run "$raw" "$round" "$server" "EVALSHA return 1" "$pipeline" "$n" 1 \
+        "$run_timeout" EVALSHA "$sha_trivial" 0
+      ;;
+    bucket)
+      bench_command_run "$raw" "$round" "$server" "EVALSHA token_bucket.lua" "$pipeline" "$n" \
+        "$keys" "$run_timeout" EVALSHA "$sha_bucket" 1 "tb:lua:__rand_int__" "${bucket_args[@]}"
+      ;;
+    window)
+      "$py" "$here/scripting.py" fill "${!port_var}" mw: "$clients" "$window_limit" "$window_old"
+      bench_command_run "$raw" "$round" "$server" "EVALSHA limits moving window" "$pipeline" \
+        "$n" "$clients" "$run_timeout" \
+        EVALSHA "$sha_window" 1 "mw:__rand_int__" "$window_now" "$window_limit" \
+        "$window_seconds" 1
+      "$py" "$here/scripting.py" admitted "${!port_var}" "$server" mw: "$clients" \
+        "$window_now" "$n"
+      ;;
+    native)
+      local cmd=(RL.ALLOW "tb:native:__rand_int__" "${rl_rule[@]}")
+      ((standin)) && cmd=(EVALSHA "$sha_bucket" 1 "tb:native:__rand_int__" "${bucket_args[@]}")
+      bench_command_run "$raw" "$round" "$server" "RL.ALLOW ALGO token" "$pipeline" "$n" \
+        "$keys" "$run_timeout" "${cmd[@]}"
+      ;;
+  esac
+}
+
+runs=("redis trivial" "pylond trivial" "redis bucket" "pylond bucket" "redis window"
+  "pylond window" "pylond native")
+# Warm-up, not recorded: it also creates the token buckets, so each recorded call updates one.
+for run in "${runs[@]}"; do
+  read -r server row <<< "$run"
+  run_row 0 "$server" "$row" 16
+done
+echo "bench-scripting: warm-up done ($((SECONDS - start)) s)"
+
+for ((round = 1; round <= rounds; round++)); do
+  for pipeline in "${pipelines[@]}"; do
+    # Alternate which server goes first, so drift cancels out.
+    order=("${runs[@]}")
+    if ! ((round % 2)); then
+      order=()
+      for ((i = ${#runs[@]} - 1; i >= 0; i--)); do order+=("${runs[$i]}"); done
+    fi
+    for run in "${order[@]}"; do
+      read -r server row <<< "$run"
+      run_row "$round" "$server" "$row" "$pipeline"
+    done
+  done
+  echo "bench-scripting: round $round/$rounds done ($((SECONDS - start)) s)"
+done
+
+for server in redis pylond; do
+  port_var="${server}_port"
+  "${driver[@]}" "$py" "$here/scripting.py" memory "${!port_var}" "$server" "$scripts" \
+    "$out/scripting-memory.csv"
+done
+
+trap - EXIT
+server_stop_all || { echo "bench-scripting: a server did not stop cleanly" >&2; exit 1; }
+
+"$py" "$here/scripting_report.py" "$out" --target "$target_label" --requests "$n" \
+  --clients "$clients" --keys "$keys"
+echo "bench-scripting: wrote $out/scripting.md, $out/scripting-results.csv, $raw" \
+  "($((SECONDS - start)) s)"
