@@ -15,7 +15,8 @@
         the head of each list) must be EXPECTED, the requests of the run; exit status 1 otherwise
     scripting.py memory PORT NAME COUNT CSV
         SCRIPT FLUSH, then SCRIPT LOAD of COUNT distinct small scripts; appends to CSV the growth
-        of used_memory, used_memory_vm_eval and used_memory_scripts_eval; ends with SCRIPT FLUSH
+        of used_memory, used_memory_vm_eval, used_memory_scripts_eval and the RSS (the server must
+        be local); ends with SCRIPT FLUSH
 """
 
 import csv
@@ -25,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from keyspace import Conn, ReplyError, encode, info_field  # noqa: E402
+from keyspace import Conn, ReplyError, encode, info_field, rss_bytes  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKEN_BUCKET = os.path.join(HERE, "token_bucket.lua")
@@ -34,6 +35,10 @@ TRIVIAL = "return 1"
 # moving-window strategy (RedisStorage.acquire_entry). Read from the installed package, not copied.
 WINDOW_SCRIPT = ("resources", "redis", "lua_scripts", "acquire_moving_window.lua")
 MEMORY_FIELDS = ("used_memory", "used_memory_vm_eval", "used_memory_scripts_eval")
+# What each measure is: the three INFO fields (each server's own accounting: Redis's used_memory
+# leaves out the Lua heap, pylond's counts every malloc, the Lua heap with it), then the RSS the
+# kernel charges the process, the same yardstick for both.
+MEASURES = MEMORY_FIELDS + ("rss",)
 PROBE_KEY = "bench:probe:scripting"
 
 
@@ -128,15 +133,18 @@ def admitted(port, name, prefix, keys, timestamp, expected):
     return 0
 
 
-def memory_fields(conn):
-    """The fields once used_memory stopped moving, at most 5 s later."""
+def memory_measures(conn, pid):
+    """The MEASURES once the INFO fields stopped moving, at most 5 s later."""
     deadline = time.monotonic() + 5.0
     last = None
     while True:
         text = conn.call("INFO", "memory")
         fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-        values = [int(fields[f]) for f in MEMORY_FIELDS]
-        if values == last or time.monotonic() >= deadline:
+        missing = [f for f in MEMORY_FIELDS if f not in fields]
+        if missing:
+            raise ReplyError("INFO memory has no %s" % ", ".join(missing))
+        values = [int(fields[f]) for f in MEMORY_FIELDS] + [rss_bytes(pid)]
+        if values[:-1] == (last or [])[:-1] or time.monotonic() >= deadline:
             return values
         last = values
         time.sleep(0.25)
@@ -146,7 +154,8 @@ def memory(port, name, count, csv_path):
     count = int(count)
     conn = Conn(port, timeout=120.0)
     conn.call("SCRIPT", "FLUSH", "SYNC")
-    before = memory_fields(conn)
+    pid = int(info_field(conn, "server", "process_id"))
+    before = memory_measures(conn, pid)
     # Small distinct scripts, as a library registers them: a call with a key and an argument.
     # They are loaded on a connection of their own, closed before the measure: its query and
     # reply buffers are not the scripts' memory.
@@ -163,7 +172,7 @@ def memory(port, name, count, csv_path):
     cached = int(info_field(conn, "memory", "number_of_cached_scripts"))
     if cached != count:
         raise ReplyError("number_of_cached_scripts is %d after %d SCRIPT LOADs" % (cached, count))
-    after = memory_fields(conn)
+    after = memory_measures(conn, pid)
     conn.call("SCRIPT", "FLUSH", "SYNC")
     conn.close()
     per_script = [(a - b) / count for a, b in zip(after, before)]
@@ -172,11 +181,11 @@ def memory(port, name, count, csv_path):
         w = csv.writer(f)
         if new:
             w.writerow(["server", "scripts"] + ["%s_%s" % (f, when) for when in ("before", "after")
-                                               for f in MEMORY_FIELDS]
-                       + ["%s_per_script" % f for f in MEMORY_FIELDS])
+                                               for f in MEASURES]
+                       + ["%s_per_script" % f for f in MEASURES])
         w.writerow([name, count] + before + after + ["%.1f" % x for x in per_script])
     print("bench-scripting: memory %s: %d cached scripts; per script: %s" % (
-        name, count, ", ".join("%s %.1f B" % (f, x) for f, x in zip(MEMORY_FIELDS, per_script))))
+        name, count, ", ".join("%s %.1f B" % (f, x) for f, x in zip(MEASURES, per_script))))
     return 0
 
 

@@ -5,8 +5,11 @@
 #   bash bench/scripting.sh [path-to-pylond]   (default: build/release/daemon/pylond)
 #   BENCH_SCRIPTING=1 bash bench/run.sh ...    (the same, after run.sh's own steps)
 #
-# Steps: probe (SCRIPT LOAD and one EVALSHA of each script, RL.ALLOW on pylond: bench/scripting.py),
-# throughput (rounds of pylon-loadgen, alternating servers, each run once per pipeline depth):
+# Steps: memory (BENCH_SCRIPTING_SCRIPTS distinct small scripts SCRIPT LOADed into each fresh
+# server; the growth of used_memory, used_memory_vm_eval, used_memory_scripts_eval and RSS per
+# script), probe (SCRIPT LOAD and one EVALSHA of each script, RL.ALLOW on pylond:
+# bench/scripting.py), throughput (rounds of pylon-loadgen, alternating servers, each row once per
+# pipeline depth):
 #   - EVALSHA of `return 1`: the fixed cost of running a script;
 #   - EVALSHA of bench/token_bucket.lua over BENCH_SCRIPTING_KEYS random keys (TIME, HMGET, HSET,
 #     PEXPIRE; every call admitted);
@@ -14,9 +17,7 @@
 #     installed python3-limits), a limit of 1000 per 60 s, one key per client: before each run
 #     every list is refilled with 1000 expired entries, so each hit does the whole work (LINDEX at
 #     the 1000th entry, LPUSH, LTRIM of the oldest, EXPIRE) and is admitted; checked after the run;
-#   - pylond only: RL.ALLOW ALGO token with the token bucket's rule, to set against the script;
-# memory (BENCH_SCRIPTING_SCRIPTS distinct small scripts SCRIPT LOADed into each server; the growth
-# of used_memory, used_memory_vm_eval and used_memory_scripts_eval per script).
+#   - pylond only: RL.ALLOW ALGO token with the token bucket's rule, to set against the script.
 #
 # Environment (defaults in brackets):
 #   BENCH_N                   requests per run [30000]; the moving-window runs need
@@ -32,7 +33,8 @@
 #                             script in place of RL.ALLOW (to check the script: ratios ~1.0)
 #
 # Output: tables on stdout and in bench/out/scripting.md, bench/out/scripting-results.csv
-# (medians), bench/out/scripting-raw.csv (every run), bench/out/scripting-memory.csv.
+# (medians), bench/out/scripting-raw.csv (every run), bench/out/scripting-cpu.csv (each server's
+# CPU time per call, every run), bench/out/scripting-memory.csv.
 # See bench/README.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -84,21 +86,33 @@ echo "bench-scripting: $n requests, $clients clients, pipelines ${pipelines[*]},
 echo "bench-scripting: redis-server on port $redis_port, $target_label on port $pylond_port"
 
 start=$SECONDS
+mkdir -p "$out"
+rm -f "$out"/scripting-{raw,results,memory,cpu}.csv "$out/scripting.md"
+# Memory first, while both servers are fresh: the RSS then grows by the pages the scripts take,
+# not by reusing what earlier runs freed. It ends with SCRIPT FLUSH, before the probe loads the
+# benchmarked scripts.
+for server in redis pylond; do
+  port_var="${server}_port"
+  "${driver[@]}" "$py" "$here/scripting.py" memory "${!port_var}" "$server" "$scripts" \
+    "$out/scripting-memory.csv"
+done
 # Each probe prints "PID SHA_TRIVIAL SHA_BUCKET SHA_WINDOW".
 probe="$("$py" "$here/scripting.py" probe "$redis_port" redis reference)" || exit 1
-read -r _ sha_trivial sha_bucket sha_window <<< "$probe"
+# shellcheck disable=SC2034  # redis_pid, pylond_pid: read by run_row as ${!pid_var}
+read -r redis_pid sha_trivial sha_bucket sha_window <<< "$probe"
 role=target
 ((standin)) && role=standin
 probe="$("$py" "$here/scripting.py" probe "$pylond_port" pylond "$role")" || exit 1
-read -r _ pylond_shas <<< "$probe"
+# shellcheck disable=SC2034
+read -r pylond_pid pylond_shas <<< "$probe"
 [[ "$pylond_shas" == "$sha_trivial $sha_bucket $sha_window" ]] || {
   echo "bench-scripting: the servers disagree on the scripts' SHA1s: $pylond_shas" >&2
   exit 1
 }
 
-mkdir -p "$out"
-rm -f "$out"/scripting-{raw,results,memory}.csv "$out/scripting.md"
 raw="$out/scripting-raw.csv"
+cpu_csv="$out/scripting-cpu.csv"
+echo "round,server,pipeline,test,cpu_ns_per_call" >"$cpu_csv"
 
 # The moving window's clock: `limits` sends time.time(). Every run uses the same instant; the
 # lists are refilled before it with entries one window older, all expired.
@@ -106,34 +120,51 @@ now="$(date +%s)"
 window_now="$now.250000"
 window_old="$((now - window_seconds - 1)).250000"
 
-# run_row ROUND SERVER ROW PIPELINE: one load run of the row's command (bench_command_run).
-run_row() {
-  local round=$1 server=$2 row=$3 pipeline=$4 port_var="${2}_port"
-  case "$row" in
+# row_command ROW: the row's label, command and key space (-r).
+row_command() {
+  case "$1" in
     trivial)
-      bench_command_run "$raw" "$round" "$server" "EVALSHA return 1" "$pipeline" "$n" 1 \
-        "$run_timeout" EVALSHA "$sha_trivial" 0
+      label="EVALSHA return 1" row_keys=1 cmd=(EVALSHA "$sha_trivial" 0)
       ;;
     bucket)
-      bench_command_run "$raw" "$round" "$server" "EVALSHA token_bucket.lua" "$pipeline" "$n" \
-        "$keys" "$run_timeout" EVALSHA "$sha_bucket" 1 "tb:lua:__rand_int__" "${bucket_args[@]}"
+      label="EVALSHA token_bucket.lua" row_keys=$keys
+      cmd=(EVALSHA "$sha_bucket" 1 "tb:lua:__rand_int__" "${bucket_args[@]}")
       ;;
     window)
-      "$py" "$here/scripting.py" fill "${!port_var}" mw: "$clients" "$window_limit" "$window_old"
-      bench_command_run "$raw" "$round" "$server" "EVALSHA limits moving window" "$pipeline" \
-        "$n" "$clients" "$run_timeout" \
-        EVALSHA "$sha_window" 1 "mw:__rand_int__" "$window_now" "$window_limit" \
-        "$window_seconds" 1
-      "$py" "$here/scripting.py" admitted "${!port_var}" "$server" mw: "$clients" \
-        "$window_now" "$n"
+      label="EVALSHA limits moving window" row_keys=$clients
+      cmd=(EVALSHA "$sha_window" 1 "mw:__rand_int__" "$window_now" "$window_limit"
+        "$window_seconds" 1)
       ;;
     native)
-      local cmd=(RL.ALLOW "tb:native:__rand_int__" "${rl_rule[@]}")
-      ((standin)) && cmd=(EVALSHA "$sha_bucket" 1 "tb:native:__rand_int__" "${bucket_args[@]}")
-      bench_command_run "$raw" "$round" "$server" "RL.ALLOW ALGO token" "$pipeline" "$n" \
-        "$keys" "$run_timeout" "${cmd[@]}"
+      label="RL.ALLOW ALGO token" row_keys=$keys
+      if ((standin)); then
+        cmd=(EVALSHA "$sha_bucket" 1 "tb:native:__rand_int__" "${bucket_args[@]}")
+      else
+        cmd=(RL.ALLOW "tb:native:__rand_int__" "${rl_rule[@]}")
+      fi
       ;;
   esac
+}
+
+# run_row ROUND SERVER ROW PIPELINE: one load run of the row's command (bench_command_run), and
+# the server's CPU time per call in $cpu_csv (unless ROUND is 0).
+run_row() {
+  local round=$1 server=$2 row=$3 pipeline=$4 port_var="${2}_port" pid_var="${2}_pid"
+  local label row_keys cmd cpu0 cpu1
+  row_command "$row"
+  if [[ "$row" == window ]]; then
+    "$py" "$here/scripting.py" fill "${!port_var}" mw: "$clients" "$window_limit" "$window_old"
+  fi
+  cpu0="$(bench_cpu_ns "${!pid_var}")"
+  bench_command_run "$raw" "$round" "$server" "$label" "$pipeline" "$n" "$row_keys" \
+    "$run_timeout" "${cmd[@]}"
+  cpu1="$(bench_cpu_ns "${!pid_var}")"
+  if [[ "$row" == window ]]; then
+    "$py" "$here/scripting.py" admitted "${!port_var}" "$server" mw: "$clients" \
+      "$window_now" "$n"
+  fi
+  ((round > 0)) || return 0
+  echo "$round,$server,$pipeline,\"$label\",$(((cpu1 - cpu0) / n))" >>"$cpu_csv"
 }
 
 runs=("redis trivial" "pylond trivial" "redis bucket" "pylond bucket" "redis window"
@@ -159,12 +190,6 @@ for ((round = 1; round <= rounds; round++)); do
     done
   done
   echo "bench-scripting: round $round/$rounds done ($((SECONDS - start)) s)"
-done
-
-for server in redis pylond; do
-  port_var="${server}_port"
-  "${driver[@]}" "$py" "$here/scripting.py" memory "${!port_var}" "$server" "$scripts" \
-    "$out/scripting-memory.csv"
 done
 
 trap - EXIT

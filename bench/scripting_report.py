@@ -13,7 +13,9 @@ The goals (issue 24): pylond's EVALSHA at least 1.0x redis-server's on every row
 import argparse
 import csv
 import os
+import statistics
 import sys
+from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from summarize import finish_markdown, read_rows, table, throughput  # noqa: E402
@@ -21,11 +23,23 @@ from summarize import finish_markdown, read_rows, table, throughput  # noqa: E40
 GOAL_P1, GOAL_P16, GOAL_NATIVE = 1.0, 1.2, 5.0
 NATIVE = "RL.ALLOW ALGO token"
 BUCKET = "EVALSHA token_bucket.lua"
-MEMORY_FIELDS = ("used_memory", "used_memory_vm_eval", "used_memory_scripts_eval")
+MEASURES = ("used_memory", "used_memory_vm_eval", "used_memory_scripts_eval", "rss")
 
 
 def goal_ratio(pipeline):
     return GOAL_P16 if pipeline >= 16 else GOAL_P1
+
+
+def cpu_per_call(path):
+    """{(test, pipeline, server): median server CPU time per call in microseconds}."""
+    runs = defaultdict(list)
+    for r in read_rows(path):
+        runs[(r["test"], int(r["pipeline"]), r["server"])].append(int(r["cpu_ns_per_call"]))
+    return {k: statistics.median(v) / 1000 for k, v in runs.items()}
+
+
+def cpu_pair(cpu, a, b):
+    return "%.1f / %.1f" % (cpu.get(a, float("nan")), cpu.get(b, float("nan")))
 
 
 def main():
@@ -37,6 +51,7 @@ def main():
     ap.add_argument("--keys", type=int, default=0)
     a = ap.parse_args()
     rows = throughput(os.path.join(a.out_dir, "scripting-raw.csv"))
+    cpu = cpu_per_call(os.path.join(a.out_dir, "scripting-cpu.csv"))
     with open(os.path.join(a.out_dir, "scripting-results.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["test", "pipeline", "redis_rps", "pylond_rps", "ratio", "redis_p50_ms",
@@ -49,17 +64,19 @@ def main():
     if a.target != "pylond":
         md += ["pylond = %s" % a.target, ""]
     misses = []
-    md += ["Throughput: `pylon-loadgen`, {} clients, {:,} requests a run, median of {} rounds. "
+    md += ["Throughput: `pylon-loadgen`, {} clients, {:,} requests a run, median of {} rounds; "
+           "CPU: the server's CPU time (schedstat) over a run / its requests, median. "
            "Token bucket: {:,} random keys; moving window (`limits`' acquire_moving_window.lua, "
            "1000 per 60 s): one key per client, each holding 1000 expired entries when the run "
            "starts, every hit admitted.".format(a.clients, a.requests,
                                                 rows[0][9] if rows else 0, a.keys), ""]
     script_rows = [r for r in rows if r[0] != NATIVE]
     md += table(["script", "-P", "redis ops/s", "pylond ops/s", "ratio", "goal",
-                 "p99 ms redis / pylond"],
+                 "p99 ms redis / pylond", "CPU µs/call redis / pylond"],
                 [[r[0], r[1], "{:,.0f}".format(r[2]), "{:,.0f}".format(r[3]), "%.2f" % r[4],
-                  "%.1f" % goal_ratio(r[1]), "%.3f / %.3f" % (r[7], r[8])]
-                 for r in script_rows], "lrrrrrr")
+                  "%.1f" % goal_ratio(r[1]), "%.3f / %.3f" % (r[7], r[8]),
+                  cpu_pair(cpu, (r[0], r[1], "redis"), (r[0], r[1], "pylond"))]
+                 for r in script_rows], "lrrrrrrr")
     misses += ["%s -P %d: %.2fx redis-server (goal %.1fx)" % (r[0], r[1], r[4], goal_ratio(r[1]))
                for r in script_rows if not r[4] >= goal_ratio(r[1])]
     md.append("")
@@ -71,24 +88,27 @@ def main():
         if r[0] == NATIVE and r[1] in bucket:
             x = r[3] / bucket[r[1]]
             native_rows.append([r[1], "{:,.0f}".format(bucket[r[1]]), "{:,.0f}".format(r[3]),
-                                "%.2f" % x, "%.1f" % GOAL_NATIVE])
+                                "%.2f" % x, "%.1f" % GOAL_NATIVE,
+                                cpu_pair(cpu, (BUCKET, r[1], "pylond"), (NATIVE, r[1], "pylond"))])
             if not x >= GOAL_NATIVE:
                 misses.append("RL.ALLOW -P %d: %.2fx the token-bucket script on pylond (goal "
                               "%.1fx)" % (r[1], x, GOAL_NATIVE))
     if native_rows:
         md += ["RL.ALLOW ALGO token against the same bucket in Lua, both on pylond:", ""]
-        md += table(["-P", "EVALSHA token_bucket.lua ops/s", "RL.ALLOW ops/s", "ratio", "goal"],
-                    native_rows, "rrrrr")
+        md += table(["-P", "EVALSHA token_bucket.lua ops/s", "RL.ALLOW ops/s", "ratio", "goal",
+                     "CPU µs/call script / RL.ALLOW"], native_rows, "rrrrrr")
         md.append("")
 
     memory = {m["server"]: m for m in read_rows(os.path.join(a.out_dir,
                                                              "scripting-memory.csv"))}
     if "redis" in memory and "pylond" in memory:
         md += ["Memory per cached script: SCRIPT LOAD of {:,} distinct scripts "
-               "`return redis.call('INCRBY', KEYS[1], <i>)`; growth of each INFO field / "
-               "scripts.".format(int(memory["redis"]["scripts"])), ""]
+               "`return redis.call('INCRBY', KEYS[1], <i>)`; growth of each INFO field and of "
+               "the process's RSS, divided by the scripts. Redis's used_memory leaves out the Lua "
+               "heap (used_memory_vm_eval), pylond's includes it: RSS is the same yardstick for "
+               "both.".format(int(memory["redis"]["scripts"])), ""]
         mem_rows = []
-        for field in MEMORY_FIELDS:
+        for field in MEASURES:
             rb = float(memory["redis"][field + "_per_script"])
             pb = float(memory["pylond"][field + "_per_script"])
             mem_rows.append([field, "%.1f" % rb, "%.1f" % pb,
