@@ -47,6 +47,8 @@ def main():
     ap.add_argument("out_dir")
     ap.add_argument("--target", default="pylond")
     ap.add_argument("--requests", type=int, default=0)
+    ap.add_argument("--requests-pipelined", type=int, default=0)
+    ap.add_argument("--window-max", type=int, default=0)
     ap.add_argument("--clients", type=int, default=0)
     ap.add_argument("--keys", type=int, default=0)
     a = ap.parse_args()
@@ -64,12 +66,13 @@ def main():
     if a.target != "pylond":
         md += ["pylond = %s" % a.target, ""]
     misses = []
-    md += ["Throughput: `pylon-loadgen`, {} clients, {:,} requests a run, median of {} rounds; "
-           "CPU: the server's CPU time (schedstat) over a run / its requests, median. "
-           "Token bucket: {:,} random keys; moving window (`limits`' acquire_moving_window.lua, "
-           "1000 per 60 s): one key per client, each holding 1000 expired entries when the run "
-           "starts, every hit admitted.".format(a.clients, a.requests,
-                                                rows[0][9] if rows else 0, a.keys), ""]
+    md += ["Throughput: `pylon-loadgen`, {} clients, {:,} requests a run at -P 1 and {:,} at "
+           "-P 16 (the moving window: at most {:,}), median of {} rounds; CPU: the server's CPU "
+           "time (schedstat) over a run / its requests, median. Token bucket: {:,} random keys; "
+           "moving window (`limits`' acquire_moving_window.lua, 1000 per 60 s): one key per "
+           "client, each holding 1000 expired entries when the run starts, every hit admitted."
+           .format(a.clients, a.requests, a.requests_pipelined, a.window_max,
+                   rows[0][9] if rows else 0, a.keys), ""]
     script_rows = [r for r in rows if r[0] != NATIVE]
     md += table(["script", "-P", "redis ops/s", "pylond ops/s", "ratio", "goal",
                  "p99 ms redis / pylond", "CPU µs/call redis / pylond"],
