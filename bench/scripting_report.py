@@ -42,6 +42,13 @@ def cpu_pair(cpu, a, b):
     return "%.1f / %.1f" % (cpu.get(a, float("nan")), cpu.get(b, float("nan")))
 
 
+def cpu_ratio(cpu, a, b):
+    """CPU per call of a over b: the throughput ratio b/a would reach if the server's core were
+    the only limit (at -P 16 it nearly is; at -P 1 the round trips are)."""
+    x, y = cpu.get(a), cpu.get(b)
+    return "%.2f" % (x / y) if x and y else "-"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out_dir")
@@ -68,18 +75,21 @@ def main():
     misses = []
     md += ["Throughput: `pylon-loadgen`, {} clients, {:,} requests a run at -P 1 and {:,} at "
            "-P 16 (the moving window: at most {:,}), median of {} rounds; CPU: the server's CPU "
-           "time (schedstat) over a run / its requests, median. Token bucket: {:,} random keys; "
+           "time (schedstat) over a run / its requests, median; CPU ratio: the first CPU over "
+           "the second, what the ops/s ratio would be if only the server's core limited it. "
+           "Token bucket: {:,} random keys; "
            "moving window (`limits`' acquire_moving_window.lua, 1000 per 60 s): one key per "
            "client, each holding 1000 expired entries when the run starts, every hit admitted."
            .format(a.clients, a.requests, a.requests_pipelined, a.window_max,
                    rows[0][9] if rows else 0, a.keys), ""]
     script_rows = [r for r in rows if r[0] != NATIVE]
     md += table(["script", "-P", "redis ops/s", "pylond ops/s", "ratio", "goal",
-                 "p99 ms redis / pylond", "CPU µs/call redis / pylond"],
+                 "p99 ms redis / pylond", "CPU µs/call redis / pylond", "CPU ratio"],
                 [[r[0], r[1], "{:,.0f}".format(r[2]), "{:,.0f}".format(r[3]), "%.2f" % r[4],
                   "%.1f" % goal_ratio(r[1]), "%.3f / %.3f" % (r[7], r[8]),
-                  cpu_pair(cpu, (r[0], r[1], "redis"), (r[0], r[1], "pylond"))]
-                 for r in script_rows], "lrrrrrrr")
+                  cpu_pair(cpu, (r[0], r[1], "redis"), (r[0], r[1], "pylond")),
+                  cpu_ratio(cpu, (r[0], r[1], "redis"), (r[0], r[1], "pylond"))]
+                 for r in script_rows], "lrrrrrrrr")
     misses += ["%s -P %d: %.2fx redis-server (goal %.1fx)" % (r[0], r[1], r[4], goal_ratio(r[1]))
                for r in script_rows if not r[4] >= goal_ratio(r[1])]
     md.append("")
@@ -92,14 +102,16 @@ def main():
             x = r[3] / bucket[r[1]]
             native_rows.append([r[1], "{:,.0f}".format(bucket[r[1]]), "{:,.0f}".format(r[3]),
                                 "%.2f" % x, "%.1f" % GOAL_NATIVE,
-                                cpu_pair(cpu, (BUCKET, r[1], "pylond"), (NATIVE, r[1], "pylond"))])
+                                cpu_pair(cpu, (BUCKET, r[1], "pylond"), (NATIVE, r[1], "pylond")),
+                                cpu_ratio(cpu, (BUCKET, r[1], "pylond"),
+                                          (NATIVE, r[1], "pylond"))])
             if not x >= GOAL_NATIVE:
                 misses.append("RL.ALLOW -P %d: %.2fx the token-bucket script on pylond (goal "
                               "%.1fx)" % (r[1], x, GOAL_NATIVE))
     if native_rows:
         md += ["RL.ALLOW ALGO token against the same bucket in Lua, both on pylond:", ""]
         md += table(["-P", "EVALSHA token_bucket.lua ops/s", "RL.ALLOW ops/s", "ratio", "goal",
-                     "CPU µs/call script / RL.ALLOW"], native_rows, "rrrrrr")
+                     "CPU µs/call script / RL.ALLOW", "CPU ratio"], native_rows, "rrrrrrr")
         md.append("")
 
     memory = {m["server"]: m for m in read_rows(os.path.join(a.out_dir,
