@@ -156,8 +156,8 @@ run_row() {
   local label row_keys cmd cpu0 cpu1 count=$n
   row_command "$row"
   ((pipeline == 1)) || count=$n_pipelined
-  [[ "$row" != window ]] || ((count <= window_max)) || count=$window_max
   if [[ "$row" == window ]]; then
+    ((count <= window_max)) || count=$window_max
     "$py" "$here/scripting.py" fill "${!port_var}" mw: "$clients" "$window_limit" "$window_old"
   fi
   cpu0="$(bench_cpu_ns "${!pid_var}")"
@@ -200,7 +200,8 @@ done
 trap - EXIT
 server_stop_all || { echo "bench-scripting: a server did not stop cleanly" >&2; exit 1; }
 
-"$py" "$here/scripting_report.py" "$out" --target "$target_label" --requests "$n" --requests-pipelined "$n_pipelined" --window-max "$window_max" \
-  --clients "$clients" --keys "$keys"
+"$py" "$here/scripting_report.py" "$out" --target "$target_label" --requests "$n" \
+  --requests-pipelined "$n_pipelined" --window-max "$window_max" --clients "$clients" \
+  --keys "$keys"
 echo "bench-scripting: wrote $out/scripting.md, $out/scripting-results.csv, $raw" \
   "($((SECONDS - start)) s)"
