@@ -68,6 +68,16 @@ bench_command_run() {
     >>"$raw"
 }
 
+# bench_cpu_ns PID: the CPU time (ns) the process has used so far, all its threads (the
+# scheduler's own count, /proc/PID/task/*/schedstat).
+bench_cpu_ns() {
+  local f t sum=0
+  for f in /proc/"$1"/task/*/schedstat; do
+    read -r t _ <"$f" 2>/dev/null && sum=$((sum + t))
+  done
+  echo "$sum"
+}
+
 # bench_start_servers: redis-server (the reference) and pylond on server_cpu; sets redis_port
 # and pylond_port. The caller sets its EXIT trap first.
 bench_start_servers() {

@@ -140,15 +140,6 @@ if [[ "$memory" == 1 ]]; then
     "$out/ratelimit-memory.csv" "$mem_label" "${mem_cmd[@]}" || exit 1
 fi
 
-# CPU time (ns) a process has used so far, all its threads (the scheduler's own count).
-cpu_ns() {
-  local f t sum=0
-  for f in /proc/"$1"/task/*/schedstat; do
-    read -r t _ <"$f" 2>/dev/null && sum=$((sum + t))
-  done
-  echo "$sum"
-}
-
 # One run of the load generator with the kind's command; $1 = round (0: warm-up, not recorded).
 # Besides its CSV row (redis-benchmark's columns) it records the server's CPU time per call and how busy the
 # load generator was (its CPU time / wall time, in %: near 100 its core was the limit).
@@ -156,7 +147,7 @@ bench_one() {
   local round=$1 server=$2 kind=$3 pipeline=$4 port_var="${2}_port" pid_var="${2}_pid"
   local cmd csv row cpu0 cpu1 times TIMEFORMAT='%3U %3S %3R'
   kind_command "$kind"
-  cpu0="$(cpu_ns "${!pid_var}")"
+  cpu0="$(bench_cpu_ns "${!pid_var}")"
   if ! csv="$( { time timeout "$run_timeout" "${driver[@]}" "$load_tool" -h 127.0.0.1 \
       -p "${!port_var}" -c "$clients" -n "$n" -r "$keys" -P "$pipeline" --csv "${cmd[@]}" \
       2>&1; } 2>"$out/.ratelimit-time")"; then
@@ -164,7 +155,7 @@ bench_one() {
     echo "$csv" >&2
     return 1
   fi
-  cpu1="$(cpu_ns "${!pid_var}")"
+  cpu1="$(bench_cpu_ns "${!pid_var}")"
   times="$(tail -1 "$out/.ratelimit-time")"
   ((round > 0)) || return 0
   row="$(grep -v '^"test"' <<< "$csv" | grep '^"' | head -1)"

@@ -26,6 +26,7 @@
 #   BENCH_RESILIENCE 1: then the resilience benchmark, bench/resilience.sh [0]
 #   BENCH_PERSIST    1: then the persistence benchmark, bench/persistence.sh [0]
 #   BENCH_CLUSTER    1: then the cluster benchmark, bench/cluster.sh (BENCH_CLUSTER_* there) [0]
+#   BENCH_SCRIPTING  1: then the scripting benchmark, bench/scripting.sh (BENCH_SCRIPTING_* there) [0]
 #   PYLON_TEST_TARGET=redis   a second redis-server stands in for pylond (to check the script)
 #
 # Output: tables on stdout and in bench/out/summary.md, bench/out/results.csv (medians),
@@ -212,4 +213,7 @@ if [[ "${BENCH_PERSIST:-0}" == 1 ]]; then
 fi
 if [[ "${BENCH_CLUSTER:-0}" == 1 ]]; then
   bash "$here/cluster.sh" "${1:-$root/build/release/daemon/pylond}"
+fi
+if [[ "${BENCH_SCRIPTING:-0}" == 1 ]]; then
+  bash "$here/scripting.sh" "${1:-$root/build/release/daemon/pylond}"
 fi
