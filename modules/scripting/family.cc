@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "daemon/command_helpers.h"
 #include "daemon/info.h"
 #include "daemon/script_runner.h"
 
@@ -26,6 +27,23 @@ void WriteInfo(daemon::HandlerServices& services, std::string& out) {
 void ResetInfo(daemon::HandlerServices& services) { services.scripts.ResetStats(); }
 
 }  // namespace
+
+bool ReadKeysAndArgsOrReply(daemon::CommandContext& ctx, std::string_view not_integer,
+                            daemon::Args* keys, daemon::Args* args) {
+  int64_t numkeys = 0;
+  if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &numkeys, not_integer)) return false;
+  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
+    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (numkeys < 0) {
+    ctx.reply.Error("ERR Number of keys can't be negative");
+    return false;
+  }
+  *keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
+  *args = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  return true;
+}
 
 void RegisterScripting(daemon::Registry& registry) {
   RegisterScriptCommands(registry);

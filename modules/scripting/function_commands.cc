@@ -25,21 +25,8 @@ void FcallGeneric(CommandContext& ctx, bool read_only) {
     ctx.reply.Error("ERR Function not found");
     return;
   }
-  int64_t numkeys = 0;
-  if (!protocol::ParseInt64(ctx.args[2], &numkeys)) {
-    ctx.reply.Error("ERR Bad number of keys provided");
-    return;
-  }
-  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
-    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error("ERR Number of keys can't be negative");
-    return;
-  }
-  const daemon::Args keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
-  const daemon::Args args = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  daemon::Args keys, args;
+  if (!ReadKeysAndArgsOrReply(ctx, "ERR Bad number of keys provided", &keys, &args)) return;
   ctx.scripts().Run(ctx, {.engine = ctx.scripts().functions().engine(),
                           .ref = f->ref,
                           .flags = f->flags,

@@ -15,28 +15,9 @@ using daemon::CommandContext;
 
 constexpr std::string_view kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
 
-// "script numkeys key ... arg ...": the keys and the arguments; false after replying Redis's
-// error for a bad count.
-bool ReadKeysAndArgsOrReply(CommandContext& ctx, daemon::Args* keys, daemon::Args* args) {
-  int64_t numkeys = 0;
-  if (!daemon::ParseIntOrReply(ctx, ctx.args[2], &numkeys)) return false;
-  const auto available = static_cast<int64_t>(ctx.args.size()) - 3;
-  if (numkeys > available) {
-    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
-    return false;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error("ERR Number of keys can't be negative");
-    return false;
-  }
-  *keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
-  *args = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  return true;
-}
-
 void EvalGeneric(CommandContext& ctx, bool by_sha, bool read_only) {
   daemon::Args keys, args;
-  if (!ReadKeysAndArgsOrReply(ctx, &keys, &args)) return;
+  if (!ReadKeysAndArgsOrReply(ctx, daemon::kErrNotInteger, &keys, &args)) return;
   ScriptCache& cache = ctx.scripts().scripts();
   const ScriptCache::Script* script = nullptr;
   std::string sha;
